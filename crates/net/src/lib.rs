@@ -1,1 +1,19 @@
-//! placeholder
+//! nocwatch's SNMP transport: tokio sockets driving the sans-IO core.
+//!
+//! [`Client`] multiplexes any number of requests over one UDP socket: a single driver
+//! task owns the socket and a [`nocwatch_snmp::RequestTracker`], matches replies by
+//! request-id and runs the retry timers; callers just `await`. [`walk()`] implements
+//! `walk` and `bulkwalk` with net-snmp's end-of-walk rules.
+//!
+//! Protocol logic stays in `nocwatch-snmp`; this crate only moves bytes and time.
+
+#![deny(missing_docs)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod client;
+mod error;
+mod walk;
+
+pub use client::{Client, ClientConfig, Reply, RequestSpec};
+pub use error::NetError;
+pub use walk::{WalkEnd, WalkOptions, WalkSummary, agent_error, walk};

@@ -24,7 +24,7 @@ use crate::error::Error;
 use crate::message::{CommunityMessage, Message, Version};
 use crate::options::DecodeOptions;
 use crate::pdu::{Pdu, PduType, Pdus};
-use crate::varbind::{VarBind, VarBinds};
+use crate::varbind::VarBinds;
 
 /// Tuning for a [`RequestTracker`].
 #[derive(Debug, Clone)]
@@ -73,7 +73,7 @@ pub struct Request<'a> {
     /// Get, GetNext, GetBulk, Set or Inform.
     pub pdu_type: PduType,
     /// The bindings (NULL values except for Set and Inform).
-    pub varbinds: &'a [VarBind<'a>],
+    pub varbinds: VarBinds<'a>,
     /// GetBulk non-repeaters.
     pub non_repeaters: i32,
     /// GetBulk max-repetitions.
@@ -91,7 +91,7 @@ impl<'a> Request<'a> {
         version: Version,
         community: &'a [u8],
         pdu_type: PduType,
-        varbinds: &'a [VarBind<'a>],
+        varbinds: VarBinds<'a>,
     ) -> Self {
         Self {
             target,
@@ -268,7 +268,7 @@ impl RequestTracker {
             });
         }
         let request_id = self.fresh_id();
-        let varbinds = VarBinds::from_slice(req.varbinds);
+        let varbinds = req.varbinds;
         let pdu = if req.pdu_type == PduType::GetBulkRequest {
             Pdu::get_bulk(request_id, req.non_repeaters, req.max_repetitions, varbinds)
         } else {
@@ -279,7 +279,7 @@ impl RequestTracker {
             community: req.community,
             pdu: Pdus::Pdu(pdu),
         };
-        let mut datagram = Vec::with_capacity(64 + 32 * req.varbinds.len());
+        let mut datagram = Vec::with_capacity(128);
         msg.encode(&mut datagram);
         if datagram.len() > self.config.max_message_size {
             return Err(Error::MessageTooLarge {

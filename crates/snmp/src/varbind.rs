@@ -66,6 +66,22 @@ impl<'a> VarBinds<'a> {
         Self(Repr::List(list))
     }
 
+    /// Bindings already encoded by the caller: `content` is the inside of a
+    /// VarBindList SEQUENCE (the concatenated VarBind SEQUENCEs). It is not validated
+    /// here; iterating decodes it leniently. Lets a request cross a channel as one
+    /// byte vector instead of owned values.
+    pub fn encoded(content: &'a [u8]) -> Self {
+        Self::from_ber(content, 0, DecodeOptions::lenient(), false)
+    }
+
+    /// Encodes `list` as VarBindList content, for [`VarBinds::encoded`].
+    pub fn encode_content(list: &[VarBind<'_>], out: &mut Vec<u8>) {
+        let mut w = Writer::new(out);
+        for vb in list {
+            vb.encode(&mut w);
+        }
+    }
+
     pub(crate) fn from_ber(
         content: &'a [u8],
         offset: usize,

@@ -3,6 +3,7 @@
 use super::*;
 use crate::oid::Oid;
 use crate::value::Value;
+use crate::varbind::VarBind;
 
 fn addr(port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], port))
@@ -25,7 +26,13 @@ impl Sim {
 
     fn start_get(&mut self, target: SocketAddr, oid: &Oid) -> RequestHandle {
         let vbs = [VarBind::null(oid.as_oid_ref())];
-        let req = Request::new(target, Version::V2c, b"public", PduType::GetRequest, &vbs);
+        let req = Request::new(
+            target,
+            Version::V2c,
+            b"public",
+            PduType::GetRequest,
+            VarBinds::from_slice(&vbs),
+        );
         self.tracker.start(&req).unwrap()
     }
 
@@ -243,13 +250,19 @@ fn limits_and_cancel() {
         Version::V2c,
         b"public",
         PduType::GetRequest,
-        &vbs,
+        VarBinds::from_slice(&vbs),
     );
     assert!(matches!(
         sim.tracker.start(&req),
         Err(Error::TooManyInFlight { limit: 1 })
     ));
-    let resp = Request::new(addr(161), Version::V2c, b"public", PduType::Response, &vbs);
+    let resp = Request::new(
+        addr(161),
+        Version::V2c,
+        b"public",
+        PduType::Response,
+        VarBinds::from_slice(&vbs),
+    );
     assert!(matches!(
         sim.tracker.start(&resp),
         Err(Error::NotARequest(_))
@@ -272,7 +285,13 @@ fn per_request_timeout_overrides_and_timer_order() {
     });
     let oid = sys_descr();
     let vbs = [VarBind::null(oid.as_oid_ref())];
-    let mut slow = Request::new(addr(1), Version::V1, b"c", PduType::GetNextRequest, &vbs);
+    let mut slow = Request::new(
+        addr(1),
+        Version::V1,
+        b"c",
+        PduType::GetNextRequest,
+        VarBinds::from_slice(&vbs),
+    );
     slow.timeout = Some(Duration::from_secs(5));
     let mut fast = slow;
     fast.target = addr(2);

@@ -1,0 +1,64 @@
+//! The crate's error enum.
+
+use std::net::SocketAddr;
+
+use nocwatch_snmp::{DecodeError, ErrorStatus, Oid};
+
+/// Everything the transport, client and walks can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NetError {
+    /// A socket operation failed.
+    #[error("{op}: {source}")]
+    Io {
+        /// What was being done.
+        op: &'static str,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// No reply after every retry (net-snmp: "Timeout: No Response from ...").
+    #[error("Timeout: No Response from {target}")]
+    Timeout {
+        /// The agent.
+        target: SocketAddr,
+    },
+    /// The protocol core refused the request.
+    #[error(transparent)]
+    Snmp(#[from] nocwatch_snmp::Error),
+    /// A reply that matched a request did not decode.
+    #[error("malformed reply: {0}")]
+    Decode(#[from] DecodeError),
+    /// The agent answered with an error-status.
+    #[error("agent error {status} (index {index})")]
+    Agent {
+        /// The error-status.
+        status: ErrorStatus,
+        /// The error-index (1-based; 0 when not about one binding).
+        index: i32,
+        /// The binding the index points at, when it does.
+        oid: Option<Oid>,
+    },
+    /// A walk got an OID that is not after the one it asked for (net-snmp's
+    /// "OID not increasing"; `-Cc` turns the check off).
+    #[error("OID not increasing: {previous} >= {got}")]
+    NotIncreasing {
+        /// What was asked for.
+        previous: Oid,
+        /// What came back.
+        got: Oid,
+    },
+    /// With the increasing check off, the agent sent an OID already seen: a loop.
+    #[error("walk loop: {oid} was returned twice")]
+    Loop {
+        /// The repeated OID.
+        oid: Oid,
+    },
+    /// A matched reply that is not a v1/v2c Response (cannot happen with the
+    /// tracker's checks; kept typed rather than a panic).
+    #[error("unexpected reply")]
+    UnexpectedReply,
+    /// The client's driver task is gone (the client was shut down).
+    #[error("client is shut down")]
+    Closed,
+}
