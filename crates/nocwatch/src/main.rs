@@ -1,1 +1,59 @@
-fn main() {}
+//! The `nocwatch` binary: net-snmp-compatible tools today, the whole pipeline later.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod agent;
+mod capture;
+mod cli;
+mod decode;
+mod demo;
+mod format;
+mod request;
+mod walk;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use nocwatch_snmp::PduType;
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&cli.log))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("nocwatch: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async {
+        match &cli.command {
+            Command::Get(a) => request::get(a, PduType::GetRequest).await,
+            Command::Getnext(a) => request::get(a, PduType::GetNextRequest).await,
+            Command::Walk(a) => walk::walk(a, false).await,
+            Command::Bulkwalk(a) => walk::walk(a, true).await,
+            Command::Set(a) => request::set(a).await,
+            Command::Decode(a) => decode::decode(a),
+            Command::Demo(a) => demo::demo(a).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("nocwatch: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

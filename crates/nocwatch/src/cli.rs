@@ -1,0 +1,122 @@
+//! The command line, with net-snmp's flag names so NOC engineers' fingers just work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// nocwatch: SNMP polling, traps and telemetry for network operations centres.
+#[derive(Debug, Parser)]
+#[command(name = "nocwatch", version, about, long_about = None)]
+pub(crate) struct Cli {
+    /// Log level filter (also RUST_LOG), e.g. `debug` or `nocwatch_net=trace`.
+    #[arg(long, global = true, default_value = "warn")]
+    pub(crate) log: String,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// GET one or more OIDs (like snmpget).
+    Get(RequestArgs),
+    /// GETNEXT one or more OIDs (like snmpgetnext).
+    Getnext(RequestArgs),
+    /// Walk a subtree with GETNEXT (like snmpwalk).
+    Walk(WalkArgs),
+    /// Walk a subtree with GETBULK (like snmpbulkwalk).
+    Bulkwalk(WalkArgs),
+    /// SET one or more OIDs: `OID TYPE VALUE ...` (like snmpset).
+    Set(SetArgs),
+    /// Decode SNMP messages from hex or from a pcap/pcapng file.
+    Decode(DecodeArgs),
+    /// Demonstrate nocwatch with no external service: start an SNMP agent on
+    /// loopback... (see README) — runs a self-contained lab.
+    Demo(DemoArgs),
+}
+
+/// Options every SNMP request command shares (net-snmp's names).
+#[derive(Debug, Args, Clone)]
+pub(crate) struct SnmpOpts {
+    /// SNMP version: 1 or 2c.
+    #[arg(short = 'v', long = "version", default_value = "2c", value_name = "1|2c")]
+    pub(crate) version: String,
+    /// Community string.
+    #[arg(short = 'c', long = "community", default_value = "public")]
+    pub(crate) community: String,
+    /// Retries after the first attempt.
+    #[arg(short = 'r', long = "retries", default_value_t = 5)]
+    pub(crate) retries: u32,
+    /// Timeout per attempt, in seconds (fractions allowed).
+    #[arg(short = 't', long = "timeout", default_value_t = 1.0)]
+    pub(crate) timeout: f64,
+    /// Output options; `n` prints OIDs numerically (the only form until MIBs are
+    /// loaded, so `-On` is accepted and implied).
+    #[arg(short = 'O', value_name = "OPTS", action = clap::ArgAction::Append)]
+    pub(crate) output: Vec<String>,
+    /// Print one JSON object per binding per line instead of net-snmp's text.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Accept replies from another address than the agent's (multi-homed agents).
+    #[arg(long)]
+    pub(crate) any_source: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RequestArgs {
+    #[command(flatten)]
+    pub(crate) snmp: SnmpOpts,
+    /// The agent: `host`, `host:port`, `udp:host:port`, `udp6:[addr]:port`.
+    pub(crate) agent: String,
+    /// OIDs, dotted decimal.
+    #[arg(required = true)]
+    pub(crate) oids: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WalkArgs {
+    #[command(flatten)]
+    pub(crate) snmp: SnmpOpts,
+    /// Application options: `c` do not check that OIDs increase, `I` do not GET the
+    /// root when the subtree is empty, `rN` max-repetitions (bulkwalk, default 10),
+    /// `nN` non-repeaters (bulkwalk), `p` print the number of variables found.
+    #[arg(short = 'C', value_name = "OPTS", action = clap::ArgAction::Append)]
+    pub(crate) app: Vec<String>,
+    /// The agent: `host`, `host:port`, `udp:host:port`, `udp6:[addr]:port`.
+    pub(crate) agent: String,
+    /// The subtree to walk (default: mib-2, .1.3.6.1.2.1).
+    pub(crate) oid: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SetArgs {
+    #[command(flatten)]
+    pub(crate) snmp: SnmpOpts,
+    /// The agent.
+    pub(crate) agent: String,
+    /// Triples `OID TYPE VALUE`; TYPE is one of i u c t a o s x d n U C (as snmpset).
+    #[arg(required = true, num_args = 3.., allow_hyphen_values = true)]
+    pub(crate) triples: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DecodeArgs {
+    /// Hex bytes of one message (spaces, colons and newlines allowed); `-` reads hex
+    /// from standard input.
+    #[arg(long, conflicts_with = "file")]
+    pub(crate) hex: Option<String>,
+    /// A pcap or pcapng capture: every UDP datagram in it is decoded.
+    pub(crate) file: Option<PathBuf>,
+    /// Decode strictly (no tolerance for agents' encoding bugs).
+    #[arg(long)]
+    pub(crate) strict: bool,
+    /// Print JSON (one object per message per line).
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Walks to run against the embedded agent.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) rounds: u32,
+}

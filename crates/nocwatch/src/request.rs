@@ -1,0 +1,274 @@
+//! `get`, `getnext` and `set`: one request, net-snmp's output and exit statuses.
+
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use nocwatch_net::{Client, ClientConfig, NetError, RequestSpec};
+use nocwatch_snmp::{ErrorStatus, Oid, PduType, Value, VarBind, Version};
+
+use crate::cli::{RequestArgs, SetArgs, SnmpOpts};
+use crate::format::{self, OutputMode};
+
+/// Settings shared by every command that talks to an agent.
+pub(crate) struct Session {
+    pub(crate) client: Client,
+    pub(crate) target: std::net::SocketAddr,
+    pub(crate) version: Version,
+    pub(crate) community: Vec<u8>,
+    pub(crate) mode: OutputMode,
+}
+
+impl Session {
+    pub(crate) async fn open(opts: &SnmpOpts, agent: &str) -> anyhow::Result<Self> {
+        let version = match opts.version.as_str() {
+            "1" => Version::V1,
+            "2c" | "2" => Version::V2c,
+            "3" => bail!("SNMPv3 is not supported yet (-v 3)"),
+            v => bail!("Invalid version specified after -v flag: {v}"),
+        };
+        for o in &opts.output {
+            if o.chars().any(|c| c != 'n') {
+                bail!("-O{o}: only -On is supported until MIBs are loaded");
+            }
+        }
+        if !(opts.timeout.is_finite() && opts.timeout > 0.0) {
+            bail!("-t {}: timeout must be a positive number of seconds", opts.timeout);
+        }
+        let target = crate::agent::resolve(agent).await?;
+        let mut config = ClientConfig::for_target(target);
+        config.tracker.retries = opts.retries;
+        config.tracker.timeout = std::time::Duration::from_secs_f64(opts.timeout);
+        config.tracker.check_source = !opts.any_source;
+        let client = Client::bind(config).await?;
+        Ok(Self {
+            client,
+            target,
+            version,
+            community: opts.community.as_bytes().to_vec(),
+            mode: if opts.json {
+                OutputMode::Json
+            } else {
+                OutputMode::Text
+            },
+        })
+    }
+
+    pub(crate) fn spec(&self, pdu_type: PduType) -> RequestSpec {
+        RequestSpec::new(self.target, self.version, &self.community, pdu_type)
+    }
+}
+
+pub(crate) fn parse_oids(texts: &[String]) -> anyhow::Result<Vec<Oid>> {
+    texts
+        .iter()
+        .map(|t| t.parse::<Oid>().with_context(|| format!("{t}: Unknown Object Identifier")))
+        .collect()
+}
+
+/// `get` and `getnext`. In v1, a noSuchName drops the failing binding and asks again
+/// for the rest, as net-snmp does unless `-Cf`.
+pub(crate) async fn get(args: &RequestArgs, pdu_type: PduType) -> anyhow::Result<ExitCode> {
+    let session = Session::open(&args.snmp, &args.agent).await?;
+    let mut oids = parse_oids(&args.oids)?;
+    let mut status = ExitCode::SUCCESS;
+    let period = if pdu_type == PduType::GetRequest { "" } else { "." };
+    while !oids.is_empty() {
+        let vbs: Vec<VarBind<'_>> = oids.iter().map(|o| VarBind::null(o.as_oid_ref())).collect();
+        let reply = match session.client.request(session.spec(pdu_type), &vbs).await {
+            Ok(r) => r,
+            Err(NetError::Timeout { target }) => {
+                eprintln!("Timeout: No Response from {target}.");
+                return Ok(ExitCode::from(1));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let pdu = reply.pdu()?;
+        if pdu.status() == ErrorStatus::NoError {
+            print_varbinds(&pdu.varbinds, session.mode)?;
+            break;
+        }
+        print_agent_error(&pdu, period);
+        status = ExitCode::from(2);
+        // Retry without the failing binding (v1 and v2c alike, like net-snmp's fix).
+        let index = usize::try_from(pdu.error_index).unwrap_or(0);
+        if index == 0 || index > oids.len() || pdu.status() != ErrorStatus::NoSuchName {
+            break;
+        }
+        oids.remove(index - 1);
+    }
+    Ok(status)
+}
+
+pub(crate) fn print_varbinds(
+    vbs: &nocwatch_snmp::VarBinds<'_>,
+    mode: OutputMode,
+) -> anyhow::Result<()> {
+    let mut out = String::new();
+    for vb in vbs.iter() {
+        format::push(&mut out, &vb?, mode);
+    }
+    print!("{out}");
+    Ok(())
+}
+
+/// net-snmp's three-line error report on standard error.
+pub(crate) fn print_agent_error(pdu: &nocwatch_snmp::Pdu<'_>, period: &str) {
+    let mut msg = format!(
+        "Error in packet{period}\nReason: {}\n",
+        pdu.status().reason()
+    );
+    if pdu.error_index > 0 {
+        let failed = usize::try_from(pdu.error_index - 1)
+            .ok()
+            .and_then(|i| pdu.varbinds.iter().nth(i))
+            .and_then(Result::ok);
+        if let Some(vb) = failed {
+            msg.push_str("Failed object: ");
+            vb.name.write_dotted(&mut msg);
+            msg.push('\n');
+        }
+    }
+    eprint!("{msg}");
+}
+
+/// A `set` value, owned until the request is built.
+enum SetValue {
+    Integer(i64),
+    Gauge(u32),
+    Counter(u32),
+    Ticks(u32),
+    Ip([u8; 4]),
+    Oid(Vec<u8>),
+    Bytes(Vec<u8>),
+    Null,
+    Counter64(u64),
+}
+
+impl SetValue {
+    fn parse(ty: &str, text: &str) -> anyhow::Result<Self> {
+        let num = |t: &str| -> anyhow::Result<i64> {
+            t.parse::<i64>().with_context(|| format!("{t}: Bad value notation"))
+        };
+        let u32_of = |t: &str| -> anyhow::Result<u32> {
+            t.parse::<u32>().with_context(|| format!("{t}: Value out of range"))
+        };
+        Ok(match ty {
+            "i" => Self::Integer(num(text)?),
+            "u" => Self::Gauge(u32_of(text)?),
+            "c" => Self::Counter(u32_of(text)?),
+            "t" => Self::Ticks(u32_of(text)?),
+            "a" => {
+                let ip: std::net::Ipv4Addr =
+                    text.parse().with_context(|| format!("{text}: Bad IP address"))?;
+                Self::Ip(ip.octets())
+            }
+            "o" => Self::Oid(
+                text.parse::<Oid>()
+                    .with_context(|| format!("{text}: Unknown Object Identifier"))?
+                    .to_ber(),
+            ),
+            "s" => Self::Bytes(text.as_bytes().to_vec()),
+            "x" => Self::Bytes(parse_hex_digits(text)?),
+            "d" => Self::Bytes(
+                text.split(|c: char| c == '.' || c.is_whitespace())
+                    .filter(|p| !p.is_empty())
+                    .map(|p| p.parse::<u8>().with_context(|| format!("{p}: Bad value notation")))
+                    .collect::<anyhow::Result<_>>()?,
+            ),
+            "n" => Self::Null,
+            "U" | "C" => Self::Counter64(
+                text.parse::<u64>()
+                    .with_context(|| format!("{text}: Value out of range"))?,
+            ),
+            t => bail!("{t}: Bad object type (use one of i u c t a o s x d n U)"),
+        })
+    }
+
+    fn as_value(&self) -> anyhow::Result<Value<'_>> {
+        Ok(match self {
+            Self::Integer(v) => Value::Integer(*v),
+            Self::Gauge(v) => Value::Gauge32(*v),
+            Self::Counter(v) => Value::Counter32(*v),
+            Self::Ticks(v) => Value::TimeTicks(*v),
+            Self::Ip(ip) => Value::IpAddress(*ip),
+            Self::Oid(ber) => Value::ObjectIdentifier(
+                nocwatch_snmp::OidRef::from_ber(ber, false).map_err(anyhow::Error::msg)?,
+            ),
+            Self::Bytes(b) => Value::OctetString(b),
+            Self::Null => Value::Null,
+            Self::Counter64(v) => Value::Counter64(*v),
+        })
+    }
+}
+
+fn parse_hex_digits(text: &str) -> anyhow::Result<Vec<u8>> {
+    let digits: Vec<u8> = text
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace() && *b != b':')
+        .collect();
+    if digits.len() % 2 != 0 {
+        bail!("{text}: odd number of hex digits");
+    }
+    digits
+        .chunks(2)
+        .map(|pair| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|s| u8::from_str_radix(s, 16).ok())
+                .with_context(|| format!("{text}: Bad value notation"))
+        })
+        .collect()
+}
+
+/// `set OID TYPE VALUE ...`.
+pub(crate) async fn set(args: &SetArgs) -> anyhow::Result<ExitCode> {
+    if args.triples.len() % 3 != 0 {
+        bail!("set takes triples: OID TYPE VALUE [OID TYPE VALUE ...]");
+    }
+    let session = Session::open(&args.snmp, &args.agent).await?;
+    let mut items = Vec::new();
+    for t in args.triples.chunks(3) {
+        let [oid, ty, value] = t else { continue };
+        let oid: Oid = oid
+            .parse()
+            .with_context(|| format!("{oid}: Unknown Object Identifier"))?;
+        items.push((oid, SetValue::parse(ty, value)?));
+    }
+    let vbs = items
+        .iter()
+        .map(|(o, v)| Ok(VarBind { name: o.as_oid_ref(), value: v.as_value()? }))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let reply = match session
+        .client
+        .request(session.spec(PduType::SetRequest), &vbs)
+        .await
+    {
+        Ok(r) => r,
+        Err(NetError::Timeout { target }) => {
+            eprintln!("Timeout: No Response from {target}");
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let pdu = reply.pdu()?;
+    if pdu.status() == ErrorStatus::NoError {
+        print_varbinds(&pdu.varbinds, session.mode)?;
+        Ok(ExitCode::SUCCESS)
+    } else {
+        print_agent_error(&pdu, ".");
+        Ok(ExitCode::from(2))
+    }
+}
+
+/// net-snmp's error report for a walk that met an agent error.
+pub(crate) fn print_agent_error_status(status: ErrorStatus, index: i32, oid: Option<&Oid>) {
+    let mut msg = format!("Error in packet.\nReason: {}\n", status.reason());
+    if index > 0 {
+        if let Some(oid) = oid {
+            msg.push_str("Failed object: ");
+            oid.write_dotted(&mut msg);
+            msg.push('\n');
+        }
+    }
+    eprint!("{msg}");
+}
