@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use nocwatch_snmp::{ErrorStatus, Oid, PduType, Value, VarBind, Version};
+use nocwatch_snmp::{ErrorStatus, Oid, PduType, VarBind, Version};
 
 use crate::client::{Client, Reply, RequestSpec};
 use crate::error::NetError;
@@ -165,13 +165,11 @@ where
         let reply = send(client, target, opts, PduType::GetRequest, root).await?;
         summary.requests += 1;
         let pdu = reply.pdu()?;
+        // Like net-snmp, print whatever the GET returns, exceptions included.
         if pdu.status() == ErrorStatus::NoError {
             for vb in pdu.varbinds.iter() {
-                let vb = vb?;
-                if !matches!(vb.value, Value::NoSuchObject | Value::NoSuchInstance) {
-                    each(&vb);
-                    summary.varbinds += 1;
-                }
+                each(&vb?);
+                summary.varbinds += 1;
             }
         }
     }

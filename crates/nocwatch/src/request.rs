@@ -123,9 +123,10 @@ pub(crate) fn print_agent_error(pdu: &nocwatch_snmp::Pdu<'_>, period: &str) {
             .and_then(|i| pdu.varbinds.iter().nth(i))
             .and_then(Result::ok);
         if let Some(vb) = failed {
+            // net-snmp's fprint_objid ends the line and the caller adds another.
             msg.push_str("Failed object: ");
             vb.name.write_dotted(&mut msg);
-            msg.push('\n');
+            msg.push_str("\n\n");
         }
     }
     eprint!("{msg}");
@@ -267,7 +268,7 @@ pub(crate) fn print_agent_error_status(status: ErrorStatus, index: i32, oid: Opt
         if let Some(oid) = oid {
             msg.push_str("Failed object: ");
             oid.write_dotted(&mut msg);
-            msg.push('\n');
+            msg.push_str("\n\n");
         }
     }
     eprint!("{msg}");

@@ -54,6 +54,8 @@ pub(crate) async fn walk(args: &WalkArgs, bulk: bool) -> anyhow::Result<ExitCode
         }
     }
 
+    // The root GET is done here, after "End of MIB", to print in net-snmp's order.
+    let get_root = std::mem::replace(&mut opts.get_root_if_empty, false);
     let mode = session.mode;
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
@@ -76,12 +78,15 @@ pub(crate) async fn walk(args: &WalkArgs, bulk: bool) -> anyhow::Result<ExitCode
     match result {
         Ok(summary) => {
             if summary.end == WalkEnd::EndOfMib && mode == format::OutputMode::Text {
-                // net-snmp prints this before its GET of the root; the order only
-                // matters when the subtree was empty, where it comes first.
                 writeln!(lock, "End of MIB")?;
             }
+            let mut found = summary.varbinds;
+            if found == 0 && get_root {
+                lock.flush()?;
+                found += get_root_and_print(&session, &root).await?;
+            }
             if print_count {
-                writeln!(lock, "Variables found: {}", summary.varbinds)?;
+                writeln!(lock, "Variables found: {found}")?;
             }
             lock.flush()?;
             Ok(ExitCode::SUCCESS)
@@ -106,4 +111,34 @@ pub(crate) async fn walk(args: &WalkArgs, bulk: bool) -> anyhow::Result<ExitCode
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// GETs the walk root and prints what comes back (exceptions too) unless the agent
+/// answers with an error, as net-snmp's `snmp_get_and_print`.
+async fn get_root_and_print(session: &Session, root: &Oid) -> anyhow::Result<u64> {
+    let vbs = [nocwatch_snmp::VarBind::null(root.as_oid_ref())];
+    let reply = match session
+        .client
+        .request(session.spec(nocwatch_snmp::PduType::GetRequest), &vbs)
+        .await
+    {
+        Ok(r) => r,
+        Err(NetError::Timeout { target }) => {
+            eprintln!("Timeout: No Response from {target}");
+            return Ok(0);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let pdu = reply.pdu()?;
+    if pdu.status() != nocwatch_snmp::ErrorStatus::NoError {
+        return Ok(0);
+    }
+    let mut out = String::new();
+    let mut n = 0;
+    for vb in pdu.varbinds.iter() {
+        format::push(&mut out, &vb?, session.mode);
+        n += 1;
+    }
+    print!("{out}");
+    Ok(n)
 }

@@ -156,6 +156,8 @@ pub enum OidError {
     TooLong,
     /// A sub-identifier encoded with a redundant leading 0x80 byte.
     NonMinimal,
+    /// A sub-identifier encoded in more than five bytes.
+    SubidTooLong,
     /// The first arc is not 0, 1 or 2, or the second is 40 or more under 0 or 1.
     BadFirstArcs,
     /// Text that is not dotted decimal.
@@ -170,6 +172,7 @@ impl fmt::Display for OidError {
             Self::ArcTooLarge => "sub-identifier does not fit in 32 bits",
             Self::TooLong => "more than 128 sub-identifiers",
             Self::NonMinimal => "sub-identifier has a redundant leading byte",
+            Self::SubidTooLong => "sub-identifier encoded in more than 5 bytes",
             Self::BadFirstArcs => "first arc must be 0, 1 or 2 (second < 40 under 0 and 1)",
             Self::Syntax => "not a dotted-decimal OID",
         })

@@ -254,11 +254,18 @@ impl<'a> OidRef<'a> {
         let mut arcs = 0usize;
         let mut value: u64 = 0;
         let mut at_start = true;
+        let mut subid_len = 0usize;
         for &b in content {
             if at_start && b == 0x80 && !lenient {
                 return Err(OidError::NonMinimal);
             }
             at_start = false;
+            subid_len += 1;
+            // Five 7-bit groups hold any 32-bit arc; longer encodings are padding
+            // attacks (zeek's subidentifier-too-long trace), refused even leniently.
+            if subid_len > 5 {
+                return Err(OidError::SubidTooLong);
+            }
             value = (value << 7) | u64::from(b & 0x7f);
             // The first sub-identifier carries 2.x with x up to u32::MAX.
             let limit = if arcs == 0 {
@@ -276,6 +283,7 @@ impl<'a> OidRef<'a> {
                 }
                 value = 0;
                 at_start = true;
+                subid_len = 0;
             }
         }
         if !at_start {
