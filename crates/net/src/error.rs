@@ -37,22 +37,22 @@ pub enum NetError {
         /// The error-index (1-based; 0 when not about one binding).
         index: i32,
         /// The binding the index points at, when it does.
-        oid: Option<Oid>,
+        oid: Option<Box<Oid>>,
     },
     /// A walk got an OID that is not after the one it asked for (net-snmp's
     /// "OID not increasing"; `-Cc` turns the check off).
     #[error("OID not increasing: {previous} >= {got}")]
     NotIncreasing {
         /// What was asked for.
-        previous: Oid,
+        previous: Box<Oid>,
         /// What came back.
-        got: Oid,
+        got: Box<Oid>,
     },
     /// With the increasing check off, the agent sent an OID already seen: a loop.
     #[error("walk loop: {oid} was returned twice")]
     Loop {
         /// The repeated OID.
-        oid: Oid,
+        oid: Box<Oid>,
     },
     /// A matched reply that is not a v1/v2c Response (cannot happen with the
     /// tracker's checks; kept typed rather than a panic).

@@ -135,13 +135,13 @@ where
             if vb.name.cmp_oid(previous).is_le() {
                 if opts.check_increasing {
                     return Err(NetError::NotIncreasing {
-                        previous: previous.clone(),
-                        got: vb.name.to_oid(),
+                        previous: Box::new(previous.clone()),
+                        got: Box::new(vb.name.to_oid()),
                     });
                 }
                 if !seen.insert(vb.name.to_oid()) {
                     return Err(NetError::Loop {
-                        oid: vb.name.to_oid(),
+                        oid: Box::new(vb.name.to_oid()),
                     });
                 }
             } else if !opts.check_increasing {
@@ -203,7 +203,7 @@ pub fn agent_error(pdu: &nocwatch_snmp::Pdu<'_>) -> NetError {
         .and_then(|i| i.checked_sub(1))
         .and_then(|i| pdu.varbinds.iter().nth(i))
         .and_then(Result::ok)
-        .map(|vb| vb.name.to_oid());
+        .map(|vb| Box::new(vb.name.to_oid()));
     NetError::Agent {
         status: pdu.status(),
         index,

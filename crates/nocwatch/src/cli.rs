@@ -38,7 +38,12 @@ pub(crate) enum Command {
 #[derive(Debug, Args, Clone)]
 pub(crate) struct SnmpOpts {
     /// SNMP version: 1 or 2c.
-    #[arg(short = 'v', long = "version", default_value = "2c", value_name = "1|2c")]
+    #[arg(
+        short = 'v',
+        long = "version",
+        default_value = "2c",
+        value_name = "1|2c"
+    )]
     pub(crate) version: String,
     /// Community string.
     #[arg(short = 'c', long = "community", default_value = "public")]

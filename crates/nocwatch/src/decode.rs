@@ -6,9 +6,7 @@ use std::io::Read as _;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use nocwatch_snmp::{
-    Anomalies, DecodeOptions, Message, Pdus, ScopedPduData, VarBinds, Version,
-};
+use nocwatch_snmp::{Anomalies, DecodeOptions, Message, Pdus, ScopedPduData, VarBinds, Version};
 use serde_json::json;
 
 use crate::capture::{self, Datagram};
@@ -48,7 +46,11 @@ pub(crate) fn decode(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
                 Err((frame, error)) => {
                     failures += 1;
                     if args.json {
-                        let _ = writeln!(out, "{}", json!({"frame": frame, "error": error.to_string()}));
+                        let _ = writeln!(
+                            out,
+                            "{}",
+                            json!({"frame": frame, "error": error.to_string()})
+                        );
                     } else {
                         let _ = writeln!(out, "frame {frame}: error: {error}");
                     }
@@ -193,7 +195,11 @@ fn header_text(out: &mut String, msg: &Message<'_>) {
                 m.max_size,
                 if m.flags.auth() { "auth" } else { "noAuth" },
                 if m.flags.privacy() { "Priv" } else { "NoPriv" },
-                if m.flags.reportable() { ",reportable" } else { "" },
+                if m.flags.reportable() {
+                    ",reportable"
+                } else {
+                    ""
+                },
                 m.security_model
             );
             if let Ok(usm) = m.usm() {

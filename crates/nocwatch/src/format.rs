@@ -54,10 +54,9 @@ pub(crate) fn varbind_json(oid: &str, value: &Value<'_>) -> serde_json::Value {
             Ok(text) if is_text(s) => json!({"oid": oid, "type": ty, "value": text}),
             _ => json!({"oid": oid, "type": ty, "value": null, "hex": hex(s)}),
         },
-        Value::Null
-        | Value::NoSuchObject
-        | Value::NoSuchInstance
-        | Value::EndOfMibView => json!({"oid": oid, "type": ty, "value": null}),
+        Value::Null | Value::NoSuchObject | Value::NoSuchInstance | Value::EndOfMibView => {
+            json!({"oid": oid, "type": ty, "value": null})
+        }
         Value::ObjectIdentifier(o) => {
             let mut s = String::new();
             o.write_dotted(&mut s);
@@ -173,7 +172,10 @@ fn push_timeticks(out: &mut String, t: u32) {
     let _ = match days {
         0 => write!(out, "{hours}:{minutes:02}:{seconds:02}.{centis:02}"),
         1 => write!(out, "1 day, {hours}:{minutes:02}:{seconds:02}.{centis:02}"),
-        d => write!(out, "{d} days, {hours}:{minutes:02}:{seconds:02}.{centis:02}"),
+        d => write!(
+            out,
+            "{d} days, {hours}:{minutes:02}:{seconds:02}.{centis:02}"
+        ),
     };
 }
 
@@ -199,8 +201,14 @@ mod tests {
     #[test]
     fn matches_net_snmp_text() {
         assert_eq!(text(Value::OctetString(b"")), "\"\"");
-        assert_eq!(text(Value::OctetString(b"a \"q\" \\")), "STRING: \"a \\\"q\\\" \\\\\"");
-        assert_eq!(text(Value::OctetString(b"tab\there")), "STRING: \"tab\there\"");
+        assert_eq!(
+            text(Value::OctetString(b"a \"q\" \\")),
+            "STRING: \"a \\\"q\\\" \\\\\""
+        );
+        assert_eq!(
+            text(Value::OctetString(b"tab\there")),
+            "STRING: \"tab\there\""
+        );
         assert_eq!(
             text(Value::OctetString(&[0xd6, 0x2d, 0x04, 0x56, 0x3d, 0x31])),
             "Hex-STRING: D6 2D 04 56 3D 31 "
@@ -226,7 +234,10 @@ mod tests {
             text(Value::Opaque(&[0x9f, 0x78, 0x04, 0x3d, 0xe7, 0x00, 0x00])),
             "Opaque: Float: 0.112793"
         );
-        assert_eq!(text(Value::IpAddress([192, 0, 2, 1])), "IpAddress: 192.0.2.1");
+        assert_eq!(
+            text(Value::IpAddress([192, 0, 2, 1])),
+            "IpAddress: 192.0.2.1"
+        );
         assert_eq!(text(Value::Integer(-1)), "INTEGER: -1");
     }
 }

@@ -32,7 +32,10 @@ impl Session {
             }
         }
         if !(opts.timeout.is_finite() && opts.timeout > 0.0) {
-            bail!("-t {}: timeout must be a positive number of seconds", opts.timeout);
+            bail!(
+                "-t {}: timeout must be a positive number of seconds",
+                opts.timeout
+            );
         }
         let target = crate::agent::resolve(agent).await?;
         let mut config = ClientConfig::for_target(target);
@@ -61,7 +64,10 @@ impl Session {
 pub(crate) fn parse_oids(texts: &[String]) -> anyhow::Result<Vec<Oid>> {
     texts
         .iter()
-        .map(|t| t.parse::<Oid>().with_context(|| format!("{t}: Unknown Object Identifier")))
+        .map(|t| {
+            t.parse::<Oid>()
+                .with_context(|| format!("{t}: Unknown Object Identifier"))
+        })
         .collect()
 }
 
@@ -71,7 +77,11 @@ pub(crate) async fn get(args: &RequestArgs, pdu_type: PduType) -> anyhow::Result
     let session = Session::open(&args.snmp, &args.agent).await?;
     let mut oids = parse_oids(&args.oids)?;
     let mut status = ExitCode::SUCCESS;
-    let period = if pdu_type == PduType::GetRequest { "" } else { "." };
+    let period = if pdu_type == PduType::GetRequest {
+        ""
+    } else {
+        "."
+    };
     while !oids.is_empty() {
         let vbs: Vec<VarBind<'_>> = oids.iter().map(|o| VarBind::null(o.as_oid_ref())).collect();
         let reply = match session.client.request(session.spec(pdu_type), &vbs).await {
@@ -148,10 +158,12 @@ enum SetValue {
 impl SetValue {
     fn parse(ty: &str, text: &str) -> anyhow::Result<Self> {
         let num = |t: &str| -> anyhow::Result<i64> {
-            t.parse::<i64>().with_context(|| format!("{t}: Bad value notation"))
+            t.parse::<i64>()
+                .with_context(|| format!("{t}: Bad value notation"))
         };
         let u32_of = |t: &str| -> anyhow::Result<u32> {
-            t.parse::<u32>().with_context(|| format!("{t}: Value out of range"))
+            t.parse::<u32>()
+                .with_context(|| format!("{t}: Value out of range"))
         };
         Ok(match ty {
             "i" => Self::Integer(num(text)?),
@@ -159,8 +171,9 @@ impl SetValue {
             "c" => Self::Counter(u32_of(text)?),
             "t" => Self::Ticks(u32_of(text)?),
             "a" => {
-                let ip: std::net::Ipv4Addr =
-                    text.parse().with_context(|| format!("{text}: Bad IP address"))?;
+                let ip: std::net::Ipv4Addr = text
+                    .parse()
+                    .with_context(|| format!("{text}: Bad IP address"))?;
                 Self::Ip(ip.octets())
             }
             "o" => Self::Oid(
@@ -173,7 +186,10 @@ impl SetValue {
             "d" => Self::Bytes(
                 text.split(|c: char| c == '.' || c.is_whitespace())
                     .filter(|p| !p.is_empty())
-                    .map(|p| p.parse::<u8>().with_context(|| format!("{p}: Bad value notation")))
+                    .map(|p| {
+                        p.parse::<u8>()
+                            .with_context(|| format!("{p}: Bad value notation"))
+                    })
                     .collect::<anyhow::Result<_>>()?,
             ),
             "n" => Self::Null,
@@ -207,7 +223,7 @@ fn parse_hex_digits(text: &str) -> anyhow::Result<Vec<u8>> {
         .bytes()
         .filter(|b| !b.is_ascii_whitespace() && *b != b':')
         .collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         bail!("{text}: odd number of hex digits");
     }
     digits
@@ -223,7 +239,7 @@ fn parse_hex_digits(text: &str) -> anyhow::Result<Vec<u8>> {
 
 /// `set OID TYPE VALUE ...`.
 pub(crate) async fn set(args: &SetArgs) -> anyhow::Result<ExitCode> {
-    if args.triples.len() % 3 != 0 {
+    if !args.triples.len().is_multiple_of(3) {
         bail!("set takes triples: OID TYPE VALUE [OID TYPE VALUE ...]");
     }
     let session = Session::open(&args.snmp, &args.agent).await?;
@@ -237,7 +253,12 @@ pub(crate) async fn set(args: &SetArgs) -> anyhow::Result<ExitCode> {
     }
     let vbs = items
         .iter()
-        .map(|(o, v)| Ok(VarBind { name: o.as_oid_ref(), value: v.as_value()? }))
+        .map(|(o, v)| {
+            Ok(VarBind {
+                name: o.as_oid_ref(),
+                value: v.as_value()?,
+            })
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let reply = match session
         .client
@@ -264,12 +285,10 @@ pub(crate) async fn set(args: &SetArgs) -> anyhow::Result<ExitCode> {
 /// net-snmp's error report for a walk that met an agent error.
 pub(crate) fn print_agent_error_status(status: ErrorStatus, index: i32, oid: Option<&Oid>) {
     let mut msg = format!("Error in packet.\nReason: {}\n", status.reason());
-    if index > 0 {
-        if let Some(oid) = oid {
-            msg.push_str("Failed object: ");
-            oid.write_dotted(&mut msg);
-            msg.push_str("\n\n");
-        }
+    if let Some(oid) = oid.filter(|_| index > 0) {
+        msg.push_str("Failed object: ");
+        oid.write_dotted(&mut msg);
+        msg.push_str("\n\n");
     }
     eprint!("{msg}");
 }

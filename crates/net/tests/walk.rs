@@ -1,0 +1,308 @@
+//! Walk semantics against scripted agents: every end condition and every way an agent
+//! can misbehave, over real loopback sockets.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use nocwatch_net::{Client, ClientConfig, NetError, RequestSpec, WalkEnd, WalkOptions, walk};
+use nocwatch_snmp::{
+    CommunityMessage, DecodeOptions, ErrorStatus, Message, Oid, Pdu, PduType, Pdus, Value, VarBind,
+    VarBinds, Version,
+};
+use tokio::net::UdpSocket;
+
+/// What the scripted agent answers for one requested OID: the OID and value to return,
+/// or an error-status for the whole PDU.
+type Script =
+    dyn Fn(PduType, &Oid) -> Result<Vec<(Oid, Value<'static>)>, ErrorStatus> + Send + Sync;
+
+/// Serves `script` on a loopback port; counts requests.
+async fn agent(script: Arc<Script>) -> (SocketAddr, Arc<AtomicU64>) {
+    let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = socket.local_addr().unwrap();
+    let count = Arc::new(AtomicU64::new(0));
+    let c = count.clone();
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 65536];
+        loop {
+            let Ok((n, from)) = socket.recv_from(&mut buf).await else {
+                return;
+            };
+            c.fetch_add(1, Ordering::Relaxed);
+            let Ok(Message::Community(m)) = Message::decode(&buf[..n], &DecodeOptions::strict())
+            else {
+                continue;
+            };
+            let Pdus::Pdu(p) = m.pdu else { continue };
+            let asked: Vec<Oid> = p
+                .varbinds
+                .iter()
+                .map(|v| v.unwrap().name.to_oid())
+                .collect();
+            let mut answer: Vec<(Oid, Value<'static>)> = Vec::new();
+            let mut status = ErrorStatus::NoError;
+            for oid in &asked {
+                match script(p.pdu_type, oid) {
+                    Ok(mut v) => answer.append(&mut v),
+                    Err(s) => status = s,
+                }
+            }
+            let vbs: Vec<VarBind<'_>> = if status == ErrorStatus::NoError {
+                answer
+                    .iter()
+                    .map(|(o, v)| VarBind {
+                        name: o.as_oid_ref(),
+                        value: *v,
+                    })
+                    .collect()
+            } else {
+                asked
+                    .iter()
+                    .map(|o| VarBind::null(o.as_oid_ref()))
+                    .collect()
+            };
+            let mut pdu = Pdu::new(PduType::Response, p.request_id, VarBinds::from_slice(&vbs));
+            pdu.error_status = status.to_i32();
+            pdu.error_index = i32::from(status != ErrorStatus::NoError);
+            let mut out = Vec::new();
+            CommunityMessage {
+                version: m.version,
+                community: m.community,
+                pdu: Pdus::Pdu(pdu),
+            }
+            .encode(&mut out);
+            let _ = socket.send_to(&out, from).await;
+        }
+    });
+    (addr, count)
+}
+
+fn oid(s: &str) -> Oid {
+    s.parse().unwrap()
+}
+
+/// A table of `n` rows under 1.3.6.1.2.1.2.2.1.1, then 1.3.6.1.2.1.3.0, then the end.
+fn table(n: u32) -> Vec<Oid> {
+    let mut v: Vec<Oid> = (1..=n)
+        .map(|i| oid(&format!("1.3.6.1.2.1.2.2.1.1.{i}")))
+        .collect();
+    v.push(oid("1.3.6.1.2.1.3.0"));
+    v
+}
+
+/// A well-behaved agent over `oids` (sorted): GETNEXT/GETBULK with endOfMibView (v2c)
+/// or noSuchName (v1, signalled by the caller's script).
+fn well_behaved(oids: Vec<Oid>, v1: bool) -> Arc<Script> {
+    Arc::new(move |ty, asked| {
+        let reps = if ty == PduType::GetBulkRequest { 7 } else { 1 };
+        let mut out = Vec::new();
+        let mut cur = asked.clone();
+        for _ in 0..reps {
+            match oids.iter().find(|o| **o > cur) {
+                Some(next) => {
+                    out.push((
+                        next.clone(),
+                        Value::Integer(i64::from(next.arcs()[next.len() - 1])),
+                    ));
+                    cur = next.clone();
+                }
+                None if v1 => return Err(ErrorStatus::NoSuchName),
+                None => {
+                    out.push((cur.clone(), Value::EndOfMibView));
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    })
+}
+
+async fn client() -> Client {
+    let mut config = ClientConfig::default();
+    config.tracker.timeout = Duration::from_millis(200);
+    config.tracker.retries = 1;
+    Client::bind(config).await.unwrap()
+}
+
+async fn run(
+    addr: SocketAddr,
+    root: &str,
+    opts: &WalkOptions,
+) -> (Result<nocwatch_net::WalkSummary, NetError>, Vec<String>) {
+    let c = client().await;
+    let mut seen = Vec::new();
+    let r = walk(&c, addr, &oid(root), opts, |vb| {
+        seen.push(vb.name.to_string())
+    })
+    .await;
+    (r, seen)
+}
+
+#[tokio::test]
+async fn getnext_walk_stops_leaving_the_subtree() {
+    let (addr, _) = agent(well_behaved(table(25), false)).await;
+    let (r, seen) = run(addr, "1.3.6.1.2.1.2", &WalkOptions::default()).await;
+    let s = r.unwrap();
+    assert_eq!(seen.len(), 25);
+    assert_eq!(s.end, WalkEnd::LeftSubtree);
+    assert_eq!(s.requests, 26);
+}
+
+#[tokio::test]
+async fn bulkwalk_ends_on_end_of_mib_view_and_prints_it() {
+    let (addr, _) = agent(well_behaved(table(25), false)).await;
+    let opts = WalkOptions {
+        bulk: true,
+        ..WalkOptions::default()
+    };
+    let (r, seen) = run(addr, "1.3", &opts).await;
+    let s = r.unwrap();
+    assert_eq!(s.end, WalkEnd::Exception);
+    assert_eq!(
+        seen.len(),
+        27,
+        "25 rows, 1.3.6.1.2.1.3.0 and the endOfMibView binding"
+    );
+    assert_eq!(s.requests, 4, "26 bindings at 7 per GetBulk");
+}
+
+#[tokio::test]
+async fn v1_walk_ends_on_no_such_name() {
+    let (addr, _) = agent(well_behaved(table(3), true)).await;
+    let opts = WalkOptions {
+        version: Version::V1,
+        get_root_if_empty: false,
+        ..WalkOptions::default()
+    };
+    let (r, seen) = run(addr, "1.3", &opts).await;
+    assert_eq!(r.unwrap().end, WalkEnd::EndOfMib);
+    assert_eq!(seen.len(), 4);
+}
+
+/// An agent that answers GETNEXT of X.5 with X.3: the classic broken table.
+fn going_backwards() -> Arc<Script> {
+    Arc::new(|_, asked| {
+        let last = asked.arcs()[asked.len() - 1];
+        let next = if asked.len() == 10 && last == 5 {
+            oid("1.3.6.1.2.1.2.2.1.3")
+        } else if asked.len() == 10 {
+            oid(&format!("1.3.6.1.2.1.2.2.1.{}", last + 1))
+        } else {
+            oid("1.3.6.1.2.1.2.2.1.1")
+        };
+        Ok(vec![(next, Value::Integer(1))])
+    })
+}
+
+#[tokio::test]
+async fn non_increasing_oid_is_an_error_not_a_loop() {
+    let (addr, count) = agent(going_backwards()).await;
+    let (r, seen) = run(addr, "1.3.6.1.2.1.2", &WalkOptions::default()).await;
+    match r {
+        Err(NetError::NotIncreasing { previous, got }) => {
+            assert_eq!(previous.to_string(), "1.3.6.1.2.1.2.2.1.5");
+            assert_eq!(got.to_string(), "1.3.6.1.2.1.2.2.1.3");
+        }
+        other => panic!("expected NotIncreasing, got {other:?}"),
+    }
+    assert_eq!(
+        seen.len(),
+        6,
+        "five good bindings, then the bad one is printed, as net-snmp does"
+    );
+    assert_eq!(count.load(Ordering::Relaxed), 6);
+}
+
+#[tokio::test]
+async fn with_the_check_off_a_loop_is_still_caught() {
+    let (addr, count) = agent(going_backwards()).await;
+    let opts = WalkOptions {
+        check_increasing: false,
+        ..WalkOptions::default()
+    };
+    let (r, seen) = run(addr, "1.3.6.1.2.1.2", &opts).await;
+    assert!(matches!(r, Err(NetError::Loop { .. })), "{r:?}");
+    assert!(seen.len() < 10);
+    assert!(count.load(Ordering::Relaxed) < 10);
+}
+
+#[tokio::test]
+async fn agent_errors_are_typed() {
+    let (addr, _) = agent(Arc::new(|_, _| Err(ErrorStatus::GenErr))).await;
+    let (r, _) = run(addr, "1.3.6.1.2.1.2", &WalkOptions::default()).await;
+    match r {
+        Err(NetError::Agent { status, index, oid }) => {
+            assert_eq!(status, ErrorStatus::GenErr);
+            assert_eq!(index, 1);
+            assert_eq!(oid.unwrap().to_string(), "1.3.6.1.2.1.2");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn silence_is_a_timeout_after_the_retries() {
+    let (addr, count) = agent(Arc::new(|_, _| Ok(vec![]))).await;
+    // an agent that never answers: a socket nobody reads
+    let dead = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let start = std::time::Instant::now();
+    let (r, _) = run(dead.local_addr().unwrap(), "1.3", &WalkOptions::default()).await;
+    assert!(matches!(r, Err(NetError::Timeout { .. })), "{r:?}");
+    let took = start.elapsed();
+    assert!(
+        took >= Duration::from_millis(400) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+    drop((addr, count));
+}
+
+#[tokio::test]
+async fn empty_subtree_gets_the_root() {
+    let script: Arc<Script> = Arc::new(|ty, asked| {
+        Ok(match ty {
+            PduType::GetRequest => vec![(asked.clone(), Value::Integer(42))],
+            _ => vec![(oid("1.3.6.1.9"), Value::Integer(0))],
+        })
+    });
+    let (addr, _) = agent(script).await;
+    let (r, seen) = run(addr, "1.3.6.1.2.1.1.1.0", &WalkOptions::default()).await;
+    assert_eq!(r.unwrap().varbinds, 1);
+    assert_eq!(seen, vec!["1.3.6.1.2.1.1.1.0".to_string()]);
+}
+
+#[tokio::test]
+async fn thousands_in_flight_on_one_socket() {
+    let (addr, count) = agent(Arc::new(|_, asked| {
+        Ok(vec![(asked.clone(), Value::Integer(1))])
+    }))
+    .await;
+    let c = client().await;
+    let mut tasks = Vec::new();
+    for i in 0..2000u32 {
+        let c = c.clone();
+        tasks.push(tokio::spawn(async move {
+            let o = oid(&format!("1.3.6.1.4.1.{i}"));
+            let spec = RequestSpec::new(addr, Version::V2c, b"public", PduType::GetRequest);
+            let reply = c.request(spec, &[VarBind::null(o.as_oid_ref())]).await?;
+            let pdu = reply.pdu()?;
+            let vb = pdu.varbinds.iter().next().unwrap()?;
+            assert_eq!(vb.name, o);
+            Ok::<_, NetError>(())
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let stats = c.stats().await.unwrap();
+    assert_eq!(stats.responses, 2000);
+    assert!(count.load(Ordering::Relaxed) >= 2000);
+}
