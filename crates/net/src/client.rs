@@ -224,7 +224,7 @@ async fn drive(socket: UdpSocket, mut tracker: RequestTracker, mut rx: mpsc::Rec
     let mut inbuf = vec![0u8; 65536];
     let mut open = true;
     loop {
-        flush(&socket, &mut tracker, &mut out, &mut waiters);
+        flush(&socket, &mut tracker, &mut out, &mut waiters).await;
         if !open && waiters.is_empty() {
             break;
         }
@@ -241,8 +241,9 @@ async fn drive(socket: UdpSocket, mut tracker: RequestTracker, mut rx: mpsc::Rec
                 match r {
                     Ok((n, from)) => {
                         on_datagram(&mut tracker, &mut waiters, from, inbuf.get(..n).unwrap_or(&[]));
-                        // Drain what else is queued without going back to the reactor.
-                        for _ in 0..64 {
+                        // Drain what else is queued without going back to the reactor
+                        // (only worth a syscall while replies are still expected).
+                        while tracker.in_flight() > 0 {
                             match socket.try_recv_from(&mut inbuf) {
                                 Ok((n, from)) => on_datagram(&mut tracker, &mut waiters, from, inbuf.get(..n).unwrap_or(&[])),
                                 Err(_) => break,
@@ -300,19 +301,22 @@ fn start(
     }
 }
 
-fn flush(
+/// Sends every datagram the tracker has ready. Awaits socket writability rather
+/// than dropping on a full buffer: back-pressure instead of a silent retry delay.
+async fn flush(
     socket: &UdpSocket,
     tracker: &mut RequestTracker,
     out: &mut Vec<u8>,
     waiters: &mut HashMap<RequestHandle, oneshot::Sender<Result<Reply, NetError>>>,
 ) {
     while let Some(t) = tracker.poll_transmit(Instant::now(), out) {
-        if let Err(source) = socket.try_send_to(out, t.destination) {
-            if source.kind() == std::io::ErrorKind::WouldBlock {
-                // The kernel buffer is full: the retry timer resends it.
-                tracing::debug!(destination = %t.destination, "UDP send would block; left to retry.");
-                continue;
+        let sent = match socket.try_send_to(out, t.destination) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                socket.send_to(out, t.destination).await
             }
+            other => other,
+        };
+        if let Err(source) = sent {
             tracker.cancel(t.handle);
             if let Some(w) = waiters.remove(&t.handle) {
                 let _ = w.send(Err(NetError::Io { op: "send", source }));

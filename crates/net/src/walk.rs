@@ -94,6 +94,12 @@ where
     F: FnMut(&VarBind<'_>),
 {
     let mut last = root.clone();
+    // Subtree tests by byte prefix (roots of two or more arcs).
+    let root_ber = (root.len() >= 2).then(|| root.to_ber());
+    let in_subtree = |name: &nocwatch_snmp::OidRef<'_>| match &root_ber {
+        Some(prefix) => name.starts_with_ber(prefix),
+        None => name.is_in_subtree(root),
+    };
     let mut seen: HashSet<Oid> = HashSet::new();
     let mut summary = WalkSummary {
         varbinds: 0,
@@ -117,11 +123,12 @@ where
             }
             return Err(agent_error(&pdu));
         }
-        let mut next: Option<Oid> = None;
+        // Track the last OID as a view into the reply; copy it once per reply.
+        let mut next: Option<nocwatch_snmp::OidRef<'_>> = None;
         let mut end = None;
         for vb in pdu.varbinds.iter() {
             let vb = vb?;
-            if !vb.name.is_in_subtree(root) {
+            if !in_subtree(&vb.name) {
                 end = Some(WalkEnd::LeftSubtree);
                 continue;
             }
@@ -131,11 +138,15 @@ where
                 end = Some(WalkEnd::Exception);
                 continue;
             }
-            let previous = next.as_ref().unwrap_or(&last);
-            if vb.name.cmp_oid(previous).is_le() {
+            let increasing = match next {
+                Some(prev) => vb.name > prev,
+                None => vb.name.cmp_oid(&last).is_gt(),
+            };
+            if !increasing {
                 if opts.check_increasing {
+                    let previous = next.map_or_else(|| last.clone(), |p| p.to_oid());
                     return Err(NetError::NotIncreasing {
-                        previous: Box::new(previous.clone()),
+                        previous: Box::new(previous),
                         got: Box::new(vb.name.to_oid()),
                     });
                 }
@@ -147,8 +158,9 @@ where
             } else if !opts.check_increasing {
                 seen.insert(vb.name.to_oid());
             }
-            next = Some(vb.name.to_oid());
+            next = Some(vb.name);
         }
+        let next = next.map(|n| n.to_oid());
         if let Some(e) = end {
             summary.end = e;
             break;

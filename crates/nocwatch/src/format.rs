@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use nocwatch_snmp::{OpaqueNumber, Value, VarBind};
+use nocwatch_snmp::{OpaqueNumber, Value, VarBind, push_i64, push_u64};
 
 /// How to print bindings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +80,8 @@ pub(crate) fn varbind_json(oid: &str, value: &Value<'_>) -> serde_json::Value {
 pub(crate) fn push_value(out: &mut String, value: &Value<'_>) {
     match *value {
         Value::Integer(v) => {
-            let _ = write!(out, "INTEGER: {v}");
+            out.push_str("INTEGER: ");
+            push_i64(out, v);
         }
         Value::OctetString(s) => push_octets(out, s),
         Value::Null => out.push_str("NULL"),
@@ -88,14 +89,22 @@ pub(crate) fn push_value(out: &mut String, value: &Value<'_>) {
             out.push_str("OID: ");
             o.write_dotted(out);
         }
-        Value::IpAddress([a, b, c, d]) => {
-            let _ = write!(out, "IpAddress: {a}.{b}.{c}.{d}");
+        Value::IpAddress(ip) => {
+            out.push_str("IpAddress: ");
+            for (i, b) in ip.into_iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                push_u64(out, u64::from(b));
+            }
         }
         Value::Counter32(v) => {
-            let _ = write!(out, "Counter32: {v}");
+            out.push_str("Counter32: ");
+            push_u64(out, u64::from(v));
         }
         Value::Gauge32(v) => {
-            let _ = write!(out, "Gauge32: {v}");
+            out.push_str("Gauge32: ");
+            push_u64(out, u64::from(v));
         }
         Value::TimeTicks(t) => push_timeticks(out, t),
         Value::Opaque(b) => match value.opaque_number() {
@@ -111,7 +120,8 @@ pub(crate) fn push_value(out: &mut String, value: &Value<'_>) {
             }
         },
         Value::Counter64(v) => {
-            let _ = write!(out, "Counter64: {v}");
+            out.push_str("Counter64: ");
+            push_u64(out, v);
         }
         Value::NoSuchObject => out.push_str("No Such Object available on this agent at this OID"),
         Value::NoSuchInstance => out.push_str("No Such Instance currently exists at this OID"),

@@ -38,16 +38,23 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let result = runtime.block_on(async {
-        match &cli.command {
-            Command::Get(a) => request::get(a, PduType::GetRequest).await,
-            Command::Getnext(a) => request::get(a, PduType::GetNextRequest).await,
-            Command::Walk(a) => walk::walk(a, false).await,
-            Command::Bulkwalk(a) => walk::walk(a, true).await,
-            Command::Set(a) => request::set(a).await,
-            Command::Decode(a) => decode::decode(a),
-            Command::Demo(a) => demo::demo(a).await,
-        }
+    // The command runs as a spawned task, not as the block_on future itself, so that
+    // its wake-ups by the client driver stay inside the scheduler (no eventfd write
+    // per reply).
+    let result = runtime.block_on(async move {
+        let task = tokio::spawn(async move {
+            match &cli.command {
+                Command::Get(a) => request::get(a, PduType::GetRequest).await,
+                Command::Getnext(a) => request::get(a, PduType::GetNextRequest).await,
+                Command::Walk(a) => walk::walk(a, false).await,
+                Command::Bulkwalk(a) => walk::walk(a, true).await,
+                Command::Set(a) => request::set(a).await,
+                Command::Decode(a) => decode::decode(a),
+                Command::Demo(a) => demo::demo(a).await,
+            }
+        });
+        task.await
+            .unwrap_or_else(|e| Err(anyhow::anyhow!("command task failed: {e}")))
     });
     match result {
         Ok(code) => code,

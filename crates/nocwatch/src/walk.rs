@@ -58,7 +58,7 @@ pub(crate) async fn walk(args: &WalkArgs, bulk: bool) -> anyhow::Result<ExitCode
     let get_root = std::mem::replace(&mut opts.get_root_if_empty, false);
     let mode = session.mode;
     let stdout = std::io::stdout();
-    let mut lock = stdout.lock();
+    let mut lock = stdout;
     let mut buf = String::with_capacity(64 * 1024);
     let mut write_error = None;
     let result = net_walk(&session.client, session.target, &root, &opts, |vb| {

@@ -45,7 +45,8 @@ pub enum DecodeError {
         /// Where the length is.
         offset: usize,
     },
-    /// A length field longer than four bytes, or one that is not minimal.
+    /// A length field longer than four bytes (non-minimal lengths are valid BER and
+    /// accepted).
     #[error("invalid length encoding at offset {offset}")]
     BadLength {
         /// Where the length is.

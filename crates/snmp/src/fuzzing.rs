@@ -12,6 +12,7 @@ use crate::message::{CommunityMessage, Message, ScopedPdu, ScopedPduData, V3Mess
 use crate::oid::OidRef;
 use crate::options::DecodeOptions;
 use crate::pdu::{Pdu, Pdus, TrapV1Pdu};
+use crate::usm::UsmSecurityParameters;
 use crate::varbind::{VarBind, VarBinds};
 
 /// decode → encode → decode for a whole message, with both option sets.
@@ -76,6 +77,19 @@ pub fn oid_round_trip(bytes: &[u8]) {
             assert_eq!(parsed, owned);
         }
     }
+}
+
+/// decode → encode → decode for USM security parameters (the content of
+/// `msgSecurityParameters`): the re-encoding decodes to equal fields and is stable.
+pub fn usm_round_trip(bytes: &[u8]) {
+    let Ok(usm) = UsmSecurityParameters::decode(bytes, 0) else {
+        return;
+    };
+    let first = usm.to_vec();
+    let back = UsmSecurityParameters::decode(&first, 0)
+        .unwrap_or_else(|e| panic!("re-encoded USM parameters do not decode: {e}"));
+    assert_eq!(usm, back);
+    assert_eq!(first, back.to_vec(), "encoding is not stable");
 }
 
 /// Re-encodes a message with its bindings decoded and re-encoded one by one.

@@ -37,7 +37,7 @@ pub use error::{DecodeError, Error, OidError};
 pub use message::{
     CommunityMessage, Decoded, Message, MsgFlags, ScopedPdu, ScopedPduData, V3Message, Version,
 };
-pub use oid::{Arcs, MAX_ARCS, Oid, OidRef};
+pub use oid::{Arcs, MAX_ARCS, Oid, OidRef, push_i64, push_u64};
 pub use options::{Anomalies, DecodeOptions};
 pub use pdu::{ErrorStatus, GenericTrap, Pdu, PduType, Pdus, TrapV1Pdu};
 pub use tracker::{

@@ -21,7 +21,10 @@ pub const MAX_ARCS: usize = 128;
 /// An owned, validated OBJECT IDENTIFIER.
 ///
 /// Up to 16 arcs live inline, which covers nearly every OID a poll returns.
-#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// An OID of one arc encodes as `x.0` (as net-snmp sends `.1` for a walk of the whole
+/// tree) and the empty OID as zero bytes: both only round-trip as what they encode.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Oid {
     arcs: SmallVec<[u32; 16]>,
 }
@@ -104,6 +107,16 @@ impl Oid {
     /// Writes the net-snmp numeric form, with a leading dot (`.1.3.6.1`).
     pub fn write_dotted(&self, out: &mut String) {
         write_dotted(self.arcs.iter().copied(), out);
+    }
+}
+
+impl Hash for Oid {
+    /// Hashes like [`OidRef`], so equal OIDs hash equally in either form.
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for arc in &self.arcs {
+            arc.hash(state);
+        }
+        self.arcs.len().hash(state);
     }
 }
 
@@ -194,27 +207,122 @@ fn push_subid(v: u64, out: &mut Vec<u8>) {
 }
 
 fn write_dotted(arcs: impl Iterator<Item = u32>, out: &mut String) {
+    // Digits go to a stack buffer and reach the String in one validated copy per
+    // chunk: per-arc pushes were a third of a walk's user time.
+    let mut buf = [0u8; 256];
+    let mut n = 0;
     for arc in arcs {
-        out.push('.');
-        push_u32(out, arc);
+        if n + 11 > buf.len() {
+            out.push_str(std::str::from_utf8(&buf[..n]).unwrap_or_default());
+            n = 0;
+        }
+        buf[n] = b'.';
+        n += 1;
+        n += write_decimal(arc, &mut buf[n..n + 10]);
     }
+    out.push_str(std::str::from_utf8(&buf[..n]).unwrap_or_default());
 }
 
-/// Appends a decimal u32 without going through `fmt` (walk output is hot).
-pub(crate) fn push_u32(out: &mut String, mut v: u32) {
-    let mut digits = [0u8; 10];
+/// [`write_dotted`] straight from validated BER, without the arc iterator.
+fn write_dotted_ber(ber: &[u8], out: &mut String) {
+    let mut buf = [0u8; 256];
     let mut n = 0;
-    loop {
-        digits[n] = b'0' + (v % 10) as u8;
-        v /= 10;
-        n += 1;
-        if v == 0 || n == digits.len() {
-            break;
+    let mut value: u64 = 0;
+    let mut first = true;
+    for &b in ber {
+        value = (value << 7) | u64::from(b & 0x7f);
+        if b & 0x80 != 0 {
+            continue;
         }
+        if n + 24 > buf.len() {
+            out.push_str(std::str::from_utf8(&buf[..n]).unwrap_or_default());
+            n = 0;
+        }
+        if first {
+            let (x, y) = match value {
+                0..=39 => (0, value),
+                40..=79 => (1, value - 40),
+                _ => (2, value - 80),
+            };
+            buf[n] = b'.';
+            buf[n + 1] = b'0' + x as u8;
+            buf[n + 2] = b'.';
+            n += 3;
+            n += write_decimal(u32::try_from(y).unwrap_or(u32::MAX), &mut buf[n..n + 10]);
+            first = false;
+        } else {
+            buf[n] = b'.';
+            n += 1;
+            n += write_decimal(
+                u32::try_from(value).unwrap_or(u32::MAX),
+                &mut buf[n..n + 10],
+            );
+        }
+        value = 0;
     }
-    for &d in digits[..n].iter().rev() {
-        out.push(char::from(d));
+    out.push_str(std::str::from_utf8(&buf[..n]).unwrap_or_default());
+}
+
+/// "00" to "99", for two digits per division.
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Writes `v` in decimal at the start of `out` (10 bytes suffice); returns the length.
+fn write_decimal(mut v: u32, out: &mut [u8]) -> usize {
+    let mut tmp = [0u8; 10];
+    let mut i = tmp.len();
+    while v >= 100 {
+        let r = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        tmp[i..i + 2].copy_from_slice(&PAIRS[r..r + 2]);
     }
+    if v >= 10 {
+        let r = v as usize * 2;
+        i -= 2;
+        tmp[i..i + 2].copy_from_slice(&PAIRS[r..r + 2]);
+    } else {
+        i -= 1;
+        tmp[i] = b'0' + v as u8;
+    }
+    let len = tmp.len() - i;
+    if let Some(dst) = out.get_mut(..len) {
+        dst.copy_from_slice(&tmp[i..]);
+    }
+    len
+}
+
+/// Appends a decimal u64 without going through `fmt` (walk output is hot).
+pub fn push_u64(out: &mut String, v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut v = v;
+    while v >= 100 {
+        let r = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[r..r + 2]);
+    }
+    if v >= 10 {
+        let r = v as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[r..r + 2]);
+    } else {
+        i -= 1;
+        buf[i] = b'0' + v as u8;
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+}
+
+/// Appends a decimal i64 without going through `fmt`.
+pub fn push_i64(out: &mut String, v: i64) {
+    if v < 0 {
+        out.push('-');
+    }
+    push_u64(out, v.unsigned_abs());
 }
 
 fn fmt_arcs(arcs: impl Iterator<Item = u32>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -229,8 +337,11 @@ fn fmt_arcs(arcs: impl Iterator<Item = u32>, f: &mut fmt::Formatter<'_>) -> fmt:
 
 #[derive(Clone, Copy)]
 enum Repr<'a> {
-    /// Validated BER content octets.
+    /// Validated, minimally encoded BER content octets: sub-identifiers compare by
+    /// (length, bytes), so ordering and prefix tests work on the bytes directly.
     Ber(&'a [u8]),
+    /// Validated BER with redundant leading bytes (accepted leniently): arcs only.
+    Loose(&'a [u8]),
     /// Validated arcs.
     Arcs(&'a [u32]),
 }
@@ -251,51 +362,61 @@ impl<'a> OidRef<'a> {
                 Err(OidError::Empty)
             };
         }
-        let mut arcs = 0usize;
-        let mut value: u64 = 0;
-        let mut at_start = true;
-        let mut subid_len = 0usize;
-        for &b in content {
-            if at_start && b == 0x80 && !lenient {
-                return Err(OidError::NonMinimal);
-            }
-            at_start = false;
-            subid_len += 1;
-            // Five 7-bit groups hold any 32-bit arc; longer encodings are padding
-            // attacks (zeek's subidentifier-too-long trace), refused even leniently.
-            if subid_len > 5 {
-                return Err(OidError::SubidTooLong);
-            }
-            value = (value << 7) | u64::from(b & 0x7f);
-            // The first sub-identifier carries 2.x with x up to u32::MAX.
-            let limit = if arcs == 0 {
-                u64::from(u32::MAX) + 80
-            } else {
-                u64::from(u32::MAX)
-            };
-            if value > limit {
-                return Err(OidError::ArcTooLarge);
-            }
-            if b & 0x80 == 0 {
-                arcs += if arcs == 0 { 2 } else { 1 };
-                if arcs > MAX_ARCS {
-                    return Err(OidError::TooLong);
+        // One pass, a few operations per byte: every binding's name goes through here.
+        let mut subids = 0usize;
+        let mut run = 0usize;
+        let mut minimal = true;
+        for (i, &b) in content.iter().enumerate() {
+            if run == 0 && b == 0x80 {
+                if !lenient {
+                    return Err(OidError::NonMinimal);
                 }
-                value = 0;
-                at_start = true;
-                subid_len = 0;
+                minimal = false;
             }
+            run += 1;
+            if b & 0x80 != 0 {
+                // Five 7-bit groups hold any 32-bit arc; longer encodings are padding
+                // attacks (zeek's subidentifier-too-long trace), refused even leniently.
+                if run >= 5 {
+                    // Only redundant 0x80 padding makes a small arc this long.
+                    return Err(if content[i + 1 - run] == 0x80 {
+                        OidError::SubidTooLong
+                    } else {
+                        OidError::ArcTooLarge
+                    });
+                }
+                continue;
+            }
+            if run == 5 {
+                let value = content[i + 1 - run..=i]
+                    .iter()
+                    .fold(0u64, |acc, &x| (acc << 7) | u64::from(x & 0x7f));
+                // The first sub-identifier carries 2.x with x up to u32::MAX.
+                let limit = u64::from(u32::MAX) + if subids == 0 { 80 } else { 0 };
+                if value > limit {
+                    return Err(OidError::ArcTooLarge);
+                }
+            }
+            subids += 1;
+            run = 0;
         }
-        if !at_start {
+        if run != 0 {
             return Err(OidError::Truncated);
         }
-        Ok(Self(Repr::Ber(content)))
+        if subids + 1 > MAX_ARCS {
+            return Err(OidError::TooLong);
+        }
+        Ok(Self(if minimal {
+            Repr::Ber(content)
+        } else {
+            Repr::Loose(content)
+        }))
     }
 
     /// The arcs, decoded on the fly.
     pub fn arcs(&self) -> Arcs<'a> {
         match self.0 {
-            Repr::Ber(b) => Arcs::Ber {
+            Repr::Ber(b) | Repr::Loose(b) => Arcs::Ber {
                 bytes: b,
                 pos: 0,
                 second: None,
@@ -307,7 +428,7 @@ impl<'a> OidRef<'a> {
     /// Number of arcs.
     pub fn len(&self) -> usize {
         match self.0 {
-            Repr::Ber(b) => {
+            Repr::Ber(b) | Repr::Loose(b) => {
                 let subids = b.iter().filter(|&&x| x & 0x80 == 0).count();
                 if subids == 0 { 0 } else { subids + 1 }
             }
@@ -326,7 +447,7 @@ impl<'a> OidRef<'a> {
             Repr::Arcs(a) => Oid {
                 arcs: SmallVec::from_slice(a),
             },
-            Repr::Ber(_) => Oid {
+            Repr::Ber(_) | Repr::Loose(_) => Oid {
                 arcs: self.arcs().collect(),
             },
         }
@@ -347,6 +468,10 @@ impl<'a> OidRef<'a> {
     pub fn write_ber(&self, out: &mut Vec<u8>) {
         match self.0 {
             Repr::Ber(b) => out.extend_from_slice(b),
+            Repr::Loose(_) => {
+                let arcs: SmallVec<[u32; 16]> = self.arcs().collect();
+                encode_arcs(&arcs, out);
+            }
             Repr::Arcs(a) => encode_arcs(a, out),
         }
     }
@@ -354,21 +479,60 @@ impl<'a> OidRef<'a> {
     /// The BER content when this view borrows it from a packet.
     pub fn ber(&self) -> Option<&'a [u8]> {
         match self.0 {
-            Repr::Ber(b) => Some(b),
+            Repr::Ber(b) | Repr::Loose(b) => Some(b),
             Repr::Arcs(_) => None,
         }
     }
 
     /// Writes the net-snmp numeric form, with a leading dot (`.1.3.6.1`).
     pub fn write_dotted(&self, out: &mut String) {
-        write_dotted(self.arcs(), out);
+        match self.0 {
+            Repr::Ber(b) | Repr::Loose(b) => write_dotted_ber(b, out),
+            Repr::Arcs(a) => write_dotted(a.iter().copied(), out),
+        }
     }
+
+    /// True if this OID starts with the BER content `prefix` of an OID of at least
+    /// two arcs: a byte comparison when both are minimally encoded (walks test every
+    /// binding against their root this way).
+    pub fn starts_with_ber(&self, prefix: &[u8]) -> bool {
+        match self.0 {
+            // Equal bytes mean equal sub-identifier boundaries, so a byte prefix
+            // is an arc prefix.
+            Repr::Ber(b) => b.starts_with(prefix),
+            _ => OidRef::from_ber(prefix, false).is_ok_and(|p| self.is_in_subtree(&p.to_oid())),
+        }
+    }
+}
+
+/// Compares minimal BER encodings sub-identifier by sub-identifier: a longer
+/// minimal sub-identifier is a larger number, equal lengths compare as bytes. The
+/// first sub-identifier (40·x + y) orders like the pair (x, y).
+fn cmp_minimal_ber(a: &[u8], b: &[u8]) -> Ordering {
+    let k = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (Some(&xa), Some(&xb)) = (a.get(k), b.get(k)) else {
+        // One is a byte prefix of the other, hence an arc prefix: shorter first.
+        return a.len().cmp(&b.len());
+    };
+    // The sub-identifier holding byte k starts after the last terminator before k.
+    let start = a[..k]
+        .iter()
+        .rposition(|&x| x & 0x80 == 0)
+        .map_or(0, |p| p + 1);
+    let end = |s: &[u8]| {
+        s[k..]
+            .iter()
+            .position(|&x| x & 0x80 == 0)
+            .map_or(s.len(), |p| k + p + 1)
+    };
+    (end(a) - start).cmp(&(end(b) - start)).then(xa.cmp(&xb))
 }
 
 impl PartialEq for OidRef<'_> {
     fn eq(&self, other: &Self) -> bool {
         match (self.0, other.0) {
             (Repr::Arcs(a), Repr::Arcs(b)) => a == b,
+            (Repr::Ber(a), Repr::Ber(b)) => a == b,
             _ => self.arcs().eq(other.arcs()),
         }
     }
@@ -384,15 +548,22 @@ impl PartialOrd for OidRef<'_> {
 
 impl Ord for OidRef<'_> {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.arcs().cmp(other.arcs())
+        match (self.0, other.0) {
+            (Repr::Ber(a), Repr::Ber(b)) => cmp_minimal_ber(a, b),
+            (Repr::Arcs(a), Repr::Arcs(b)) => a.cmp(b),
+            _ => self.arcs().cmp(other.arcs()),
+        }
     }
 }
 
 impl Hash for OidRef<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
+        let mut n = 0usize;
         for arc in self.arcs() {
             arc.hash(state);
+            n += 1;
         }
+        n.hash(state);
     }
 }
 
@@ -560,6 +731,44 @@ mod tests {
     }
 
     #[test]
+    fn decimal() {
+        for v in [
+            0u64,
+            9,
+            10,
+            99,
+            100,
+            101,
+            12345,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
+            let mut s = String::new();
+            push_u64(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
+        for v in [0i64, -1, -100, i64::MIN, i64::MAX] {
+            let mut s = String::new();
+            push_i64(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
+    }
+
+    #[test]
+    fn owned_and_borrowed_hash_alike() {
+        use std::collections::hash_map::DefaultHasher;
+        let h = |x: &dyn Fn(&mut DefaultHasher)| {
+            let mut s = DefaultHasher::new();
+            x(&mut s);
+            s.finish()
+        };
+        let oid: Oid = "1.3.6.1.2.1".parse().unwrap();
+        let ber = oid.to_ber();
+        let r = OidRef::from_ber(&ber, false).unwrap();
+        assert_eq!(h(&|s| oid.hash(s)), h(&|s| r.hash(s)));
+    }
+
+    #[test]
     fn dotted() {
         let mut s = String::new();
         "1.3.6.1.2.1.1.1.0"
@@ -567,5 +776,56 @@ mod tests {
             .unwrap()
             .write_dotted(&mut s);
         assert_eq!(s, ".1.3.6.1.2.1.1.1.0");
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+
+    /// The byte fast paths agree with arc order on awkward arcs.
+    #[test]
+    fn ber_fast_paths_agree_with_arcs() {
+        let texts = [
+            "0.0",
+            "0.39",
+            "1.0",
+            "1.39",
+            "2.0",
+            "2.39",
+            "2.40",
+            "2.1000",
+            "1.3.6",
+            "1.3.6.1",
+            "1.3.6.1.127",
+            "1.3.6.1.128",
+            "1.3.6.1.16383",
+            "1.3.6.1.16384",
+            "1.3.6.1.4294967295",
+            "1.3.6.1.2.1.2",
+            "1.3.6.1.2.1.2.2.1.1.1",
+            "1.3.6.1.2.1.20",
+        ];
+        let oids: Vec<Oid> = texts.iter().map(|t| t.parse().unwrap()).collect();
+        let bers: Vec<Vec<u8>> = oids.iter().map(Oid::to_ber).collect();
+        for (a, ba) in oids.iter().zip(&bers) {
+            let ra = OidRef::from_ber(ba, false).unwrap();
+            for (b, bb) in oids.iter().zip(&bers) {
+                let rb = OidRef::from_ber(bb, false).unwrap();
+                assert_eq!(ra.cmp(&rb), a.cmp(b), "{a} vs {b}");
+                assert_eq!(ra == rb, a == b);
+                if b.len() >= 2 {
+                    assert_eq!(ra.starts_with_ber(bb), a.is_in_subtree(b), "{a} under {b}");
+                }
+            }
+        }
+        // a loose (non-minimal) encoding still compares by arcs
+        let loose = OidRef::from_ber(&[0x2b, 0x80, 0x06], true).unwrap();
+        let tight = "1.3.6".parse::<Oid>().unwrap().to_ber();
+        assert_eq!(
+            loose.cmp(&OidRef::from_ber(&tight, false).unwrap()),
+            Ordering::Equal
+        );
+        assert!(loose.starts_with_ber(&[0x2b]));
     }
 }

@@ -227,7 +227,16 @@ fn decode_one<'a>(
             reason,
         }
     })?;
+    // Record what leniency let through in the name and the lengths, as values do.
+    if name_tlv.content.is_empty()
+        || name_tlv.content.contains(&0x80) && OidRef::from_ber(name_tlv.content, false).is_err()
+    {
+        anomalies.insert(Anomalies::BAD_OID);
+    }
     let value_tlv = seq.read_tlv()?;
+    if name_tlv.clamped || value_tlv.clamped {
+        anomalies.insert(Anomalies::CLAMPED_LENGTH);
+    }
     let value = Value::decode(value_tlv, opts, v1, anomalies)?;
     if !seq.is_empty() {
         return Err(DecodeError::TrailingBytes {

@@ -1,0 +1,65 @@
+//! nocwatch's SNMP agent simulator.
+//!
+//! nocwatch needs agents it can start anywhere: `nocwatch demo` must show live data
+//! with zero setup, benchmarks need agents that answer faster than the code under
+//! test, and tests need exact, repeatable answers. This crate provides them.
+//!
+//! # Design
+//!
+//! * **Sans-IO core.** [`Agent::respond_at`] takes a request datagram and `now` (time
+//!   since the agent started) and appends the Response to a caller's buffer. It reads
+//!   no clock and owns no socket; [`serve`] and [`AgentServer`] are a thin tokio
+//!   shell around it. Encoding and decoding are `nocwatch-snmp`'s, never our own.
+//! * **Immutable sorted view.** A [`Mib`] is a `Vec` of instances sorted by OID:
+//!   GET/GETNEXT are a binary search, a GETBULK repetition is the next slot. Values
+//!   that change with time are [`Cell`]s evaluated at `now` (sysUpTime, traffic
+//!   counters with deterministic jitter), so the view itself never changes.
+//! * **Real-agent semantics.** v1 and v2c errors and exceptions follow RFC 1157 /
+//!   RFC 3416 with net-snmp's choices where they leave room (see `operation.rs` and
+//!   [`Agent`]); bad communities and malformed packets are dropped silently and
+//!   counted ([`AgentStats`]).
+//! * **Datasets.** [`lab_device`] builds a plausible router (system group, IF-MIB,
+//!   IP-MIB, UCD load averages) where every SNMP type appears.
+//!
+//! Not yet here: SNMPv3 (requests are dropped as unsupported), traps, and the
+//! thousands-of-devices fleet that later work builds on top of shared [`Mib`]s.
+//!
+//! ```
+//! use std::time::Duration;
+//! use nocwatch_sim::lab_device;
+//!
+//! let agent = lab_device("lab-r1", 4);
+//! // snmpget -v2c -c public ... sysDescr.0
+//! let request = [0x30, 0x29, 0x02, 0x01, 0x01, 0x04, 0x06, b'p', b'u', b'b', b'l', b'i', b'c',
+//!     0xa0, 0x1c, 0x02, 0x04, 0x12, 0x34, 0x56, 0x78, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00,
+//!     0x30, 0x0e, 0x30, 0x0c, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x02, 0x01, 0x01, 0x01, 0x00,
+//!     0x05, 0x00];
+//! let mut out = Vec::new();
+//! assert!(agent.respond_at(Duration::from_secs(1), &request, &mut out).replied());
+//! assert_eq!(agent.stats().responses, 1);
+//! ```
+
+#![deny(missing_docs)]
+
+mod agent;
+mod cell;
+mod error;
+mod lab;
+mod mib;
+mod operation;
+mod response;
+mod server;
+mod stats;
+mod value;
+
+#[cfg(test)]
+mod tests;
+
+pub use agent::{Access, Agent, AgentConfig, Community, DropReason, MAX_UDP_PAYLOAD, Outcome};
+pub use cell::{Cell, Counter, CounterWidth};
+pub use error::SimError;
+pub use lab::{LAB_SYS_OBJECT_ID, lab_device, lab_mib};
+pub use mib::{Entry, Mib, MibBuilder};
+pub use server::{AgentServer, serve};
+pub use stats::AgentStats;
+pub use value::OwnedValue;
