@@ -29,8 +29,8 @@ pub(crate) enum Command {
     Set(SetArgs),
     /// Decode SNMP messages from hex or from a pcap/pcapng file.
     Decode(DecodeArgs),
-    /// Demonstrate nocwatch with no external service: start an SNMP agent on
-    /// loopback... (see README) — runs a self-contained lab.
+    /// Show nocwatch working with no external service: simulated devices on loopback,
+    /// polled concurrently over one socket, traffic rates from their counters.
     Demo(DemoArgs),
 }
 
@@ -121,7 +121,16 @@ pub(crate) struct DecodeArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
-    /// Walks to run against the embedded agent.
-    #[arg(long, default_value_t = 1)]
+    /// Simulated devices to start on loopback.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub(crate) devices: u32,
+    /// Interfaces per device.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub(crate) interfaces: u32,
+    /// Rate-polling rounds (one second apart).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=3600))]
     pub(crate) rounds: u32,
+    /// Seconds between polls.
+    #[arg(long, default_value_t = 1.0)]
+    pub(crate) interval: f64,
 }
