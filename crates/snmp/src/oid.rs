@@ -271,26 +271,35 @@ const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 8081828384858687888990919293949596979899";
 
 /// Writes `v` in decimal at the start of `out` (10 bytes suffice); returns the length.
-fn write_decimal(mut v: u32, out: &mut [u8]) -> usize {
-    let mut tmp = [0u8; 10];
-    let mut i = tmp.len();
-    while v >= 100 {
+/// Digits are placed directly (no temporary and no `memcpy` call): most arcs are
+/// one to three digits and this runs for every arc a walk prints.
+fn write_decimal(v: u32, out: &mut [u8]) -> usize {
+    let len = match v {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        1_000..=9_999 => 4,
+        10_000..=99_999 => 5,
+        100_000..=999_999 => 6,
+        1_000_000..=9_999_999 => 7,
+        10_000_000..=99_999_999 => 8,
+        100_000_000..=999_999_999 => 9,
+        _ => 10,
+    };
+    let Some(dst) = out.get_mut(..len) else {
+        return 0;
+    };
+    let mut v = v;
+    let mut i = len;
+    while i >= 2 {
         let r = (v % 100) as usize * 2;
         v /= 100;
+        dst[i - 1] = PAIRS[r + 1];
+        dst[i - 2] = PAIRS[r];
         i -= 2;
-        tmp[i..i + 2].copy_from_slice(&PAIRS[r..r + 2]);
     }
-    if v >= 10 {
-        let r = v as usize * 2;
-        i -= 2;
-        tmp[i..i + 2].copy_from_slice(&PAIRS[r..r + 2]);
-    } else {
-        i -= 1;
-        tmp[i] = b'0' + v as u8;
-    }
-    let len = tmp.len() - i;
-    if let Some(dst) = out.get_mut(..len) {
-        dst.copy_from_slice(&tmp[i..]);
+    if i == 1 {
+        dst[0] = b'0' + (v % 10) as u8;
     }
     len
 }
