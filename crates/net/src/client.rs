@@ -7,6 +7,7 @@
 //! never a silent drop) with their bindings already encoded, and replies come back as
 //! the raw datagram, decoded lazily by the caller.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -97,7 +98,7 @@ impl RequestSpec {
 /// A reply: the datagram as received, decoded on demand.
 #[derive(Debug, Clone)]
 pub struct Reply {
-    datagram: Vec<u8>,
+    pub(crate) datagram: Vec<u8>,
     /// Where it came from.
     pub from: SocketAddr,
     /// Round-trip time of the answered attempt.
@@ -206,9 +207,19 @@ impl Client {
     }
 }
 
+impl crate::transport::Transport for Client {
+    fn request(
+        &self,
+        spec: RequestSpec,
+        varbinds: &[VarBind<'_>],
+    ) -> impl Future<Output = Result<Reply, NetError>> + Send {
+        Self::request(self, spec, varbinds)
+    }
+}
+
 /// Request-ids must not be predictable across runs; mixing the clock and the bound
 /// port is enough (this is no security boundary: v3 authenticates).
-fn seed_from(local: SocketAddr) -> u64 {
+pub(crate) fn seed_from(local: SocketAddr) -> u64 {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);

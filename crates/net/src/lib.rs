@@ -3,17 +3,23 @@
 //! [`Client`] multiplexes any number of requests over one UDP socket: a single driver
 //! task owns the socket and a [`nocwatch_snmp::RequestTracker`], matches replies by
 //! request-id and runs the retry timers; callers just `await`. [`walk()`] implements
-//! `walk` and `bulkwalk` with net-snmp's end-of-walk rules.
+//! `walk` and `bulkwalk` with net-snmp's end-of-walk rules, over either client
+//! ([`Transport`]); [`BlockingClient`] serves one-request-at-a-time tools with two
+//! syscalls per round trip.
 //!
 //! Protocol logic stays in `nocwatch-snmp`; this crate only moves bytes and time.
 
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod blocking;
 mod client;
 mod error;
+mod transport;
 mod walk;
 
+pub use blocking::BlockingClient;
 pub use client::{Client, ClientConfig, Reply, RequestSpec};
 pub use error::NetError;
+pub use transport::Transport;
 pub use walk::{WalkEnd, WalkOptions, WalkSummary, agent_error, walk};

@@ -13,8 +13,9 @@ use std::time::Duration;
 
 use nocwatch_snmp::{ErrorStatus, Oid, PduType, VarBind, Version};
 
-use crate::client::{Client, Reply, RequestSpec};
+use crate::client::{Reply, RequestSpec};
 use crate::error::NetError;
+use crate::transport::Transport;
 
 /// How to walk.
 #[derive(Debug, Clone)]
@@ -83,14 +84,15 @@ pub struct WalkSummary {
 
 /// Walks `root` on `target`, calling `each` for every binding in the subtree in
 /// the agent's order. See the module docs for when it stops.
-pub async fn walk<F>(
-    client: &Client,
+pub async fn walk<T, F>(
+    client: &T,
     target: SocketAddr,
     root: &Oid,
     opts: &WalkOptions,
     mut each: F,
 ) -> Result<WalkSummary, NetError>
 where
+    T: Transport,
     F: FnMut(&VarBind<'_>),
 {
     let mut last = root.clone();
@@ -188,8 +190,8 @@ where
     Ok(summary)
 }
 
-async fn send(
-    client: &Client,
+async fn send<T: Transport>(
+    client: &T,
     target: SocketAddr,
     opts: &WalkOptions,
     pdu_type: PduType,

@@ -306,3 +306,96 @@ async fn thousands_in_flight_on_one_socket() {
     assert_eq!(stats.responses, 2000);
     assert!(count.load(Ordering::Relaxed) >= 2000);
 }
+
+/// The same walks over the blocking client, which the command-line tools use.
+mod blocking {
+    use super::*;
+    use nocwatch_net::BlockingClient;
+
+    fn client() -> BlockingClient {
+        let mut config = ClientConfig::default();
+        config.tracker.timeout = Duration::from_millis(200);
+        config.tracker.retries = 1;
+        BlockingClient::bind(config).unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bulkwalk_and_getnext_walk() {
+        let (addr, _) = agent(well_behaved(table(25), false)).await;
+        let c = client();
+        let mut seen = 0;
+        let opts = WalkOptions {
+            bulk: true,
+            ..WalkOptions::default()
+        };
+        let s = walk(&c, addr, &oid("1.3"), &opts, |_| seen += 1)
+            .await
+            .unwrap();
+        assert_eq!((s.end, seen, s.requests), (WalkEnd::Exception, 27, 4));
+        let mut seen = 0;
+        let s = walk(
+            &c,
+            addr,
+            &oid("1.3.6.1.2.1.2"),
+            &WalkOptions::default(),
+            |_| seen += 1,
+        )
+        .await
+        .unwrap();
+        assert_eq!((s.end, seen), (WalkEnd::LeftSubtree, 25));
+        assert_eq!(c.stats().responses, 4 + 26);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn non_increasing_and_timeout() {
+        let (addr, _) = agent(going_backwards()).await;
+        let c = client();
+        let r = walk(
+            &c,
+            addr,
+            &oid("1.3.6.1.2.1.2"),
+            &WalkOptions::default(),
+            |_| {},
+        )
+        .await;
+        assert!(matches!(r, Err(NetError::NotIncreasing { .. })), "{r:?}");
+        let dead = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let start = std::time::Instant::now();
+        let r = walk(
+            &c,
+            dead.local_addr().unwrap(),
+            &oid("1.3"),
+            &WalkOptions::default(),
+            |_| {},
+        )
+        .await;
+        assert!(matches!(r, Err(NetError::Timeout { .. })), "{r:?}");
+        let took = start.elapsed();
+        assert!(
+            took >= Duration::from_millis(400) && took < Duration::from_secs(2),
+            "{took:?}"
+        );
+        let s = c.stats();
+        assert_eq!((s.timeouts, s.retransmits), (1, 1));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn stray_and_late_datagrams_do_not_confuse_it() {
+        let (addr, _) = agent(well_behaved(table(3), false)).await;
+        let c = client();
+        // a stranger sends garbage to the client's port
+        let stranger = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        stranger
+            .send_to(b"\x30\x03\x02\x01\x01", c.local_addr().unwrap())
+            .unwrap();
+        let mut seen = 0;
+        let s = walk(&c, addr, &oid("1.3"), &WalkOptions::default(), |_| {
+            seen += 1
+        })
+        .await
+        .unwrap();
+        assert_eq!(seen, 5, "3 rows, 1.3.6.1.2.1.3.0 and endOfMibView");
+        assert_eq!(s.end, WalkEnd::Exception);
+        assert_eq!(c.stats().malformed + c.stats().wrong_source, 1);
+    }
+}

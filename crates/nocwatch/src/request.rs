@@ -3,15 +3,18 @@
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
-use nocwatch_net::{Client, ClientConfig, NetError, RequestSpec};
+use nocwatch_net::{BlockingClient, ClientConfig, NetError, RequestSpec};
 use nocwatch_snmp::{ErrorStatus, Oid, PduType, Value, VarBind, Version};
 
 use crate::cli::{RequestArgs, SetArgs, SnmpOpts};
 use crate::format::{self, OutputMode};
 
 /// Settings shared by every command that talks to an agent.
+///
+/// A command has one request in flight at a time, so it uses the blocking client:
+/// two syscalls per round trip (see `nocwatch_net::BlockingClient`).
 pub(crate) struct Session {
-    pub(crate) client: Client,
+    pub(crate) client: BlockingClient,
     pub(crate) target: std::net::SocketAddr,
     pub(crate) version: Version,
     pub(crate) community: Vec<u8>,
@@ -42,7 +45,7 @@ impl Session {
         config.tracker.retries = opts.retries;
         config.tracker.timeout = std::time::Duration::from_secs_f64(opts.timeout);
         config.tracker.check_source = !opts.any_source;
-        let client = Client::bind(config).await?;
+        let client = BlockingClient::bind(config)?;
         Ok(Self {
             client,
             target,
@@ -84,7 +87,10 @@ pub(crate) async fn get(args: &RequestArgs, pdu_type: PduType) -> anyhow::Result
     };
     while !oids.is_empty() {
         let vbs: Vec<VarBind<'_>> = oids.iter().map(|o| VarBind::null(o.as_oid_ref())).collect();
-        let reply = match session.client.request(session.spec(pdu_type), &vbs).await {
+        let reply = match session
+            .client
+            .request_blocking(&session.spec(pdu_type), &vbs)
+        {
             Ok(r) => r,
             Err(NetError::Timeout { target }) => {
                 eprintln!("Timeout: No Response from {target}.");
@@ -262,8 +268,7 @@ pub(crate) async fn set(args: &SetArgs) -> anyhow::Result<ExitCode> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     let reply = match session
         .client
-        .request(session.spec(PduType::SetRequest), &vbs)
-        .await
+        .request_blocking(&session.spec(PduType::SetRequest), &vbs)
     {
         Ok(r) => r,
         Err(NetError::Timeout { target }) => {

@@ -119,8 +119,7 @@ async fn get_root_and_print(session: &Session, root: &Oid) -> anyhow::Result<u64
     let vbs = [nocwatch_snmp::VarBind::null(root.as_oid_ref())];
     let reply = match session
         .client
-        .request(session.spec(nocwatch_snmp::PduType::GetRequest), &vbs)
-        .await
+        .request_blocking(&session.spec(nocwatch_snmp::PduType::GetRequest), &vbs)
     {
         Ok(r) => r,
         Err(NetError::Timeout { target }) => {
