@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
-use nocwatch_net::{BlockingClient, ClientConfig, NetError, RequestSpec};
+use nocwatch_net::{BlockingClient, ClientConfig, NetError, Reply, RequestSpec};
 use nocwatch_snmp::{ErrorStatus, Oid, PduType, Value, VarBind, Version};
 
 use crate::cli::{RequestArgs, SetArgs, SnmpOpts};
@@ -62,6 +62,24 @@ impl Session {
     pub(crate) fn spec(&self, pdu_type: PduType) -> RequestSpec {
         RequestSpec::new(self.target, self.version, &self.community, pdu_type)
     }
+
+    /// Sends one request. On a timeout, prints net-snmp's message (snmpget ends it
+    /// with `period`, the others do not) and returns `None`.
+    pub(crate) fn exchange(
+        &self,
+        pdu_type: PduType,
+        vbs: &[VarBind<'_>],
+        period: &str,
+    ) -> anyhow::Result<Option<Reply>> {
+        match self.client.request_blocking(&self.spec(pdu_type), vbs) {
+            Ok(r) => Ok(Some(r)),
+            Err(NetError::Timeout { target }) => {
+                eprintln!("Timeout: No Response from {target}{period}");
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 pub(crate) fn parse_oids(texts: &[String]) -> anyhow::Result<Vec<Oid>> {
@@ -87,16 +105,8 @@ pub(crate) async fn get(args: &RequestArgs, pdu_type: PduType) -> anyhow::Result
     };
     while !oids.is_empty() {
         let vbs: Vec<VarBind<'_>> = oids.iter().map(|o| VarBind::null(o.as_oid_ref())).collect();
-        let reply = match session
-            .client
-            .request_blocking(&session.spec(pdu_type), &vbs)
-        {
-            Ok(r) => r,
-            Err(NetError::Timeout { target }) => {
-                eprintln!("Timeout: No Response from {target}.");
-                return Ok(ExitCode::from(1));
-            }
-            Err(e) => return Err(e.into()),
+        let Some(reply) = session.exchange(pdu_type, &vbs, ".")? else {
+            return Ok(ExitCode::from(1));
         };
         let pdu = reply.pdu()?;
         if pdu.status() == ErrorStatus::NoError {
@@ -266,16 +276,8 @@ pub(crate) async fn set(args: &SetArgs) -> anyhow::Result<ExitCode> {
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let reply = match session
-        .client
-        .request_blocking(&session.spec(PduType::SetRequest), &vbs)
-    {
-        Ok(r) => r,
-        Err(NetError::Timeout { target }) => {
-            eprintln!("Timeout: No Response from {target}");
-            return Ok(ExitCode::from(1));
-        }
-        Err(e) => return Err(e.into()),
+    let Some(reply) = session.exchange(PduType::SetRequest, &vbs, "")? else {
+        return Ok(ExitCode::from(1));
     };
     let pdu = reply.pdu()?;
     if pdu.status() == ErrorStatus::NoError {

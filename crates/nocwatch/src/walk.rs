@@ -117,16 +117,8 @@ pub(crate) async fn walk(args: &WalkArgs, bulk: bool) -> anyhow::Result<ExitCode
 /// answers with an error, as net-snmp's `snmp_get_and_print`.
 async fn get_root_and_print(session: &Session, root: &Oid) -> anyhow::Result<u64> {
     let vbs = [nocwatch_snmp::VarBind::null(root.as_oid_ref())];
-    let reply = match session
-        .client
-        .request_blocking(&session.spec(nocwatch_snmp::PduType::GetRequest), &vbs)
-    {
-        Ok(r) => r,
-        Err(NetError::Timeout { target }) => {
-            eprintln!("Timeout: No Response from {target}");
-            return Ok(0);
-        }
-        Err(e) => return Err(e.into()),
+    let Some(reply) = session.exchange(nocwatch_snmp::PduType::GetRequest, &vbs, "")? else {
+        return Ok(0);
     };
     let pdu = reply.pdu()?;
     if pdu.status() != nocwatch_snmp::ErrorStatus::NoError {
