@@ -351,11 +351,15 @@ impl<'a> Pdu<'a> {
         mut r: Reader<'a>,
         opts: &DecodeOptions,
         v1: bool,
+        anomalies: &mut Anomalies,
     ) -> Result<Self, DecodeError> {
         let request_id = r.read_i32("request-id")?;
         let error_status = r.read_i32("error-status")?;
         let error_index = r.read_i32("error-index")?;
         let vbl = r.expect(TAG_SEQUENCE, "VarBindList SEQUENCE")?;
+        if vbl.clamped {
+            anomalies.insert(Anomalies::CLAMPED_LENGTH);
+        }
         trailing(&r)?;
         Ok(Self {
             pdu_type,
@@ -437,7 +441,11 @@ pub struct TrapV1Pdu<'a> {
 }
 
 impl<'a> TrapV1Pdu<'a> {
-    fn decode_body(mut r: Reader<'a>, opts: &DecodeOptions) -> Result<Self, DecodeError> {
+    fn decode_body(
+        mut r: Reader<'a>,
+        opts: &DecodeOptions,
+        anomalies: &mut Anomalies,
+    ) -> Result<Self, DecodeError> {
         let ent = r.expect(TAG_OID, "enterprise OBJECT IDENTIFIER")?;
         let enterprise = OidRef::from_ber(ent.content, opts.lenient_oids).map_err(|reason| {
             DecodeError::BadOid {
@@ -447,12 +455,15 @@ impl<'a> TrapV1Pdu<'a> {
         })?;
         let addr = r.expect(TAG_IP_ADDRESS, "agent-addr IpAddress")?;
         let mut ip = [0u8; 4];
-        if addr.content.len() != 4 && !opts.lenient_ip_address {
-            return Err(DecodeError::BadValueLength {
-                offset: addr.offset,
-                ty: "IpAddress",
-                len: addr.content.len(),
-            });
+        if addr.content.len() != 4 {
+            if !opts.lenient_ip_address {
+                return Err(DecodeError::BadValueLength {
+                    offset: addr.offset,
+                    ty: "IpAddress",
+                    len: addr.content.len(),
+                });
+            }
+            anomalies.insert(Anomalies::BAD_IP_ADDRESS);
         }
         for (d, s) in ip.iter_mut().zip(addr.content) {
             *d = *s;
@@ -467,7 +478,13 @@ impl<'a> TrapV1Pdu<'a> {
             32,
             opts.lenient_integers,
         )?;
+        if ts.content.first().is_none_or(|b| b & 0x80 != 0) {
+            anomalies.insert(Anomalies::BAD_INTEGER);
+        }
         let vbl = r.expect(TAG_SEQUENCE, "VarBindList SEQUENCE")?;
+        if vbl.clamped {
+            anomalies.insert(Anomalies::CLAMPED_LENGTH);
+        }
         trailing(&r)?;
         Ok(Self {
             enterprise,
@@ -535,10 +552,13 @@ impl<'a> Pdus<'a> {
         r: &mut Reader<'a>,
         opts: &DecodeOptions,
         v1: bool,
-        _anomalies: &mut Anomalies,
+        anomalies: &mut Anomalies,
     ) -> Result<Self, DecodeError> {
         let offset = r.offset();
         let tlv = r.read_tlv()?;
+        if tlv.clamped {
+            anomalies.insert(Anomalies::CLAMPED_LENGTH);
+        }
         let pdu_type = PduType::from_tag(tlv.tag).ok_or(DecodeError::UnknownPduType {
             offset,
             tag: tlv.tag,
@@ -546,8 +566,8 @@ impl<'a> Pdus<'a> {
         let body =
             Reader::new(tlv.content, tlv.content_offset).with_clamp(opts.clamp_overrunning_lengths);
         Ok(match pdu_type {
-            PduType::TrapV1 => Self::TrapV1(TrapV1Pdu::decode_body(body, opts)?),
-            t => Self::Pdu(Pdu::decode_body(t, body, opts, v1)?),
+            PduType::TrapV1 => Self::TrapV1(TrapV1Pdu::decode_body(body, opts, anomalies)?),
+            t => Self::Pdu(Pdu::decode_body(t, body, opts, v1, anomalies)?),
         })
     }
 

@@ -2324,3 +2324,20 @@ fn zeek_oid_subidentifier_too_long() {
     assert!(it.anomalies().contains(Anomalies::BAD_OID));
     message_round_trip(p);
 }
+
+/// PDU-level anomalies reach `decode_with_anomalies`: a v1 Trap whose agent-addr is
+/// three bytes long.
+#[test]
+fn v1_trap_with_short_agent_addr_is_reported() {
+    let bytes = hex(
+        "30 22 02 01 00 04 06 70 75 62 6c 69 63 a4 15 06 03 2b 06 01 40 03 0a 00 00 \
+         02 01 06 02 01 01 43 01 05 30 00",
+    );
+    let d = Message::decode_with_anomalies(&bytes, &DecodeOptions::lenient()).unwrap();
+    assert!(d.anomalies.contains(Anomalies::BAD_IP_ADDRESS));
+    let Some(Pdus::TrapV1(t)) = d.message.pdu().copied() else {
+        panic!("not a v1 trap")
+    };
+    assert_eq!(t.agent_addr, std::net::Ipv4Addr::new(10, 0, 0, 0));
+    assert!(Message::decode(&bytes, &DecodeOptions::strict()).is_err());
+}
