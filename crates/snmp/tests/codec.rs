@@ -2338,6 +2338,6 @@ fn v1_trap_with_short_agent_addr_is_reported() {
     let Some(Pdus::TrapV1(t)) = d.message.pdu().copied() else {
         panic!("not a v1 trap")
     };
-    assert_eq!(t.agent_addr, std::net::Ipv4Addr::new(10, 0, 0, 0));
+    assert_eq!(t.agent_addr, Ipv4Addr::new(10, 0, 0, 0));
     assert!(Message::decode(&bytes, &DecodeOptions::strict()).is_err());
 }
