@@ -2233,14 +2233,9 @@ fn udp_payloads(pcap: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
+/// The zeek captures in ../shared; prints why on the real stderr when absent.
 fn captures_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/captures/zeek");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: ../shared not present");
-        None
-    }
+    nocwatch_testkit::shared_or_skip("captures/zeek")
 }
 
 #[test]

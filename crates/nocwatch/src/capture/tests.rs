@@ -1099,14 +1099,9 @@ const ZEEK_CAPTURES: [(&str, u64); 12] = [
     ("snmpwalk-short.pcap", 400),
 ];
 
+/// The zeek captures in ../shared; prints why on the real stderr when absent.
 fn zeek_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/captures/zeek");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("skipped: ../shared not present");
-        None
-    }
+    nocwatch_testkit::shared_or_skip("captures/zeek")
 }
 
 fn read_zeek(dir: &Path, name: &str) -> (Vec<Item>, CaptureSummary) {
