@@ -126,7 +126,11 @@ impl Harness {
     fn handle(&mut self, from: SocketAddr, datagram: &[u8]) {
         let before = *self.tracker.stats();
         let in_flight = self.tracker.in_flight();
-        let reply = self.tracker.handle(self.now, from, datagram);
+        // Copy what the checks need: the reply borrows the tracker.
+        let reply = self
+            .tracker
+            .handle(self.now, from, datagram)
+            .map(|r| (r.pdu.pdu_type, r.pdu.request_id, r.handle, r.version));
         let after = *self.tracker.stats();
         assert_eq!(
             outcomes(&after),
@@ -135,17 +139,17 @@ impl Harness {
             outcomes(&after) - outcomes(&before)
         );
         match reply {
-            Some(r) => {
+            Some((pdu_type, request_id, handle, version)) => {
                 assert_eq!(after.responses, before.responses + 1);
                 assert_eq!(self.tracker.in_flight() + 1, in_flight);
-                assert_eq!(r.pdu.pdu_type, PduType::Response);
-                assert_eq!(r.pdu.request_id, r.handle.request_id());
+                assert_eq!(pdu_type, PduType::Response);
+                assert_eq!(request_id, handle.request_id());
                 let sent = self
                     .sent
                     .iter()
-                    .find(|s| s.handle == r.handle)
+                    .find(|s| s.handle == handle)
                     .expect("reply completes a request we started");
-                assert_eq!(sent.version, r.message.version);
+                assert_eq!(sent.version, version);
                 assert_eq!(sent.target, from);
             }
             None => {

@@ -12,7 +12,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use nocwatch_snmp::{Event, Request, RequestTracker, VarBind, VarBinds};
+use nocwatch_snmp::{Request, RequestTracker, VarBind, VarBinds};
 
 use crate::client::{ClientConfig, Reply, RequestSpec, seed_from};
 use crate::error::NetError;
@@ -84,6 +84,7 @@ impl BlockingClient {
             target: spec.target,
             version: spec.version,
             community: &spec.community,
+            user: spec.user.clone(),
             pdu_type: spec.pdu_type,
             varbinds: VarBinds::from_slice(varbinds),
             non_repeaters: spec.non_repeaters,
@@ -99,6 +100,9 @@ impl BlockingClient {
                     st.tracker.cancel(t.handle);
                     return Err(NetError::Io { op: "send", source });
                 }
+            }
+            if let Some(e) = take_event(&mut st.tracker, handle) {
+                return Err(e);
             }
             let Some(deadline) = st.tracker.poll_timeout() else {
                 return Err(NetError::Closed);
@@ -124,18 +128,13 @@ impl BlockingClient {
             match self.socket.recv_from(&mut st.inbuf) {
                 Ok((n, from)) => {
                     let datagram = st.inbuf.get(..n).unwrap_or(&[]);
-                    let matched = st
+                    let reply = st
                         .tracker
                         .handle(Instant::now(), from, datagram)
                         .filter(|resp| resp.handle == handle)
-                        .map(|resp| (resp.rtt, resp.attempts));
-                    if let Some((rtt, attempts)) = matched {
-                        return Ok(Reply {
-                            datagram: datagram.to_vec(),
-                            from,
-                            rtt,
-                            attempts,
-                        });
+                        .map(|resp| Reply::from_response(&resp, datagram, from));
+                    if let Some(reply) = reply {
+                        return Ok(reply);
                     }
                 }
                 Err(e)
@@ -153,13 +152,26 @@ impl BlockingClient {
                 }
             }
             st.tracker.handle_timeout(Instant::now());
-            while let Some(Event::TimedOut { handle: h, target }) = st.tracker.poll_event() {
-                if h == handle {
-                    return Err(NetError::Timeout { target });
-                }
+            if let Some(e) = take_event(&mut st.tracker, handle) {
+                return Err(e);
             }
         }
     }
+}
+
+/// The error ending `handle`, if the tracker has one; other requests' events (there
+/// are none: one request at a time) are dropped.
+fn take_event(
+    tracker: &mut RequestTracker,
+    handle: nocwatch_snmp::RequestHandle,
+) -> Option<NetError> {
+    while let Some(event) = tracker.poll_event() {
+        let (h, error) = crate::error::from_event(event);
+        if h == handle {
+            return Some(error);
+        }
+    }
+    None
 }
 
 impl Transport for BlockingClient {

@@ -11,9 +11,11 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use nocwatch_snmp::{
     DecodeOptions, Message, Pdu, PduType, Pdus, Request, RequestHandle, RequestTracker,
-    TrackerConfig, TrackerStats, VarBind, VarBinds, Version,
+    TrackerConfig, TrackerStats, UsmUser, VarBind, VarBinds, Version,
 };
 use std::collections::HashMap;
 use tokio::net::UdpSocket;
@@ -65,8 +67,10 @@ pub struct RequestSpec {
     pub target: SocketAddr,
     /// V1 or V2c.
     pub version: Version,
-    /// The community.
+    /// The community (v1, v2c).
     pub community: Vec<u8>,
+    /// The USM user (v3).
+    pub user: Option<Arc<UsmUser>>,
     /// Get, GetNext, GetBulk, Set.
     pub pdu_type: PduType,
     /// GetBulk non-repeaters.
@@ -86,6 +90,7 @@ impl RequestSpec {
             target,
             version,
             community: community.to_vec(),
+            user: None,
             pdu_type,
             non_repeaters: 0,
             max_repetitions: 0,
@@ -95,10 +100,13 @@ impl RequestSpec {
     }
 }
 
-/// A reply: the datagram as received, decoded on demand.
+/// A reply, decoded on demand: the datagram as received (v1, v2c), or the Response
+/// PDU re-encoded from the verified and decrypted v3 message.
 #[derive(Debug, Clone)]
 pub struct Reply {
     pub(crate) datagram: Vec<u8>,
+    /// True when `datagram` holds a bare PDU (v3), not a whole message.
+    pub(crate) bare_pdu: bool,
     /// Where it came from.
     pub from: SocketAddr,
     /// Round-trip time of the answered attempt.
@@ -108,8 +116,41 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// The Response PDU, borrowing the datagram.
+    /// Builds the reply for a matched response.
+    pub(crate) fn from_response(
+        resp: &nocwatch_snmp::Response<'_>,
+        datagram: &[u8],
+        from: SocketAddr,
+    ) -> Self {
+        if resp.version == Version::V3 {
+            let mut bytes = Vec::with_capacity(datagram.len());
+            Pdus::Pdu(resp.pdu).encode(&mut nocwatch_snmp::ber::Writer::new(&mut bytes));
+            Self {
+                datagram: bytes,
+                bare_pdu: true,
+                from,
+                rtt: resp.rtt,
+                attempts: resp.attempts,
+            }
+        } else {
+            Self {
+                datagram: datagram.to_vec(),
+                bare_pdu: false,
+                from,
+                rtt: resp.rtt,
+                attempts: resp.attempts,
+            }
+        }
+    }
+
+    /// The Response PDU, borrowing the reply.
     pub fn pdu(&self) -> Result<Pdu<'_>, NetError> {
+        if self.bare_pdu {
+            return match Pdus::decode_bytes(&self.datagram, &DecodeOptions::default())? {
+                Pdus::Pdu(p) => Ok(p),
+                Pdus::TrapV1(_) => Err(NetError::UnexpectedReply),
+            };
+        }
         match Message::decode(&self.datagram, &DecodeOptions::default())? {
             Message::Community(m) => match m.pdu {
                 Pdus::Pdu(p) => Ok(p),
@@ -119,7 +160,7 @@ impl Reply {
         }
     }
 
-    /// The raw datagram.
+    /// The raw bytes (the datagram, or the bare PDU of a v3 reply).
     pub fn datagram(&self) -> &[u8] {
         &self.datagram
     }
@@ -236,6 +277,13 @@ async fn drive(socket: UdpSocket, mut tracker: RequestTracker, mut rx: mpsc::Rec
     let mut open = true;
     loop {
         flush(&socket, &mut tracker, &mut out, &mut waiters).await;
+        // Timeouts and failures, from the timers or from securing a request.
+        while let Some(event) = tracker.poll_event() {
+            let (handle, error) = crate::error::from_event(event);
+            if let Some(w) = waiters.remove(&handle) {
+                let _ = w.send(Err(error));
+            }
+        }
         if !open && waiters.is_empty() {
             break;
         }
@@ -268,11 +316,6 @@ async fn drive(socket: UdpSocket, mut tracker: RequestTracker, mut rx: mpsc::Rec
             }
             () = sleep => {
                 tracker.handle_timeout(Instant::now());
-                while let Some(nocwatch_snmp::Event::TimedOut { handle, target }) = tracker.poll_event() {
-                    if let Some(w) = waiters.remove(&handle) {
-                        let _ = w.send(Err(NetError::Timeout { target }));
-                    }
-                }
             }
             c = rx.recv(), if open => {
                 match c {
@@ -295,6 +338,7 @@ fn start(
         target: s.target,
         version: s.version,
         community: &s.community,
+        user: s.user.clone(),
         pdu_type: s.pdu_type,
         varbinds: VarBinds::encoded(&cmd.varbinds),
         non_repeaters: s.non_repeaters,
@@ -345,13 +389,9 @@ fn on_datagram(
     let Some(resp) = tracker.handle(Instant::now(), from, datagram) else {
         return;
     };
-    let (handle, rtt, attempts) = (resp.handle, resp.rtt, resp.attempts);
+    let handle = resp.handle;
+    let reply = Reply::from_response(&resp, datagram, from);
     if let Some(w) = waiters.remove(&handle) {
-        let _ = w.send(Ok(Reply {
-            datagram: datagram.to_vec(),
-            from,
-            rtt,
-            attempts,
-        }));
+        let _ = w.send(Ok(reply));
     }
 }

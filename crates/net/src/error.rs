@@ -23,6 +23,15 @@ pub enum NetError {
         /// The agent.
         target: SocketAddr,
     },
+    /// The agent answered with a USM Report that ends the request (unknown user, wrong
+    /// digest, decryption error...), or the request could not be secured.
+    #[error("{reason}")]
+    Failed {
+        /// The agent.
+        target: SocketAddr,
+        /// Why.
+        reason: nocwatch_snmp::Failure,
+    },
     /// The protocol core refused the request.
     #[error(transparent)]
     Snmp(#[from] nocwatch_snmp::Error),
@@ -61,4 +70,16 @@ pub enum NetError {
     /// The client's driver task is gone (the client was shut down).
     #[error("client is shut down")]
     Closed,
+}
+
+/// The error for a tracker event, with the request it ends.
+pub(crate) fn from_event(event: nocwatch_snmp::Event) -> (nocwatch_snmp::RequestHandle, NetError) {
+    match event {
+        nocwatch_snmp::Event::TimedOut { handle, target } => (handle, NetError::Timeout { target }),
+        nocwatch_snmp::Event::Failed {
+            handle,
+            target,
+            reason,
+        } => (handle, NetError::Failed { target, reason }),
+    }
 }

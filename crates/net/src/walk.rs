@@ -22,8 +22,10 @@ use crate::transport::Transport;
 pub struct WalkOptions {
     /// V1 or V2c (bulk needs V2c).
     pub version: Version,
-    /// The community.
+    /// The community (v1, v2c).
     pub community: Vec<u8>,
+    /// The USM user (v3).
+    pub user: Option<std::sync::Arc<nocwatch_snmp::UsmUser>>,
     /// Use GetBulk (bulkwalk) instead of GetNext.
     pub bulk: bool,
     /// GetBulk max-repetitions (net-snmp's `-Cr`, default 10).
@@ -46,6 +48,7 @@ impl Default for WalkOptions {
         Self {
             version: Version::V2c,
             community: b"public".to_vec(),
+            user: None,
             bulk: false,
             max_repetitions: 10,
             non_repeaters: 0,
@@ -198,6 +201,7 @@ async fn send<T: Transport>(
     oid: &Oid,
 ) -> Result<Reply, NetError> {
     let mut spec = RequestSpec::new(target, opts.version, &opts.community, pdu_type);
+    spec.user.clone_from(&opts.user);
     spec.timeout = opts.timeout;
     spec.retries = opts.retries;
     if pdu_type == PduType::GetBulkRequest {

@@ -37,14 +37,41 @@ pub(crate) enum Command {
 /// Options every SNMP request command shares (net-snmp's names).
 #[derive(Debug, Args, Clone)]
 pub(crate) struct SnmpOpts {
-    /// SNMP version: 1 or 2c.
+    /// SNMP version: 1, 2c or 3.
     #[arg(
         short = 'v',
         long = "version",
         default_value = "2c",
-        value_name = "1|2c"
+        value_name = "1|2c|3"
     )]
     pub(crate) version: String,
+    /// SNMPv3 security name (user).
+    #[arg(short = 'u', value_name = "USER")]
+    pub(crate) sec_name: Option<String>,
+    /// SNMPv3 security level: noAuthNoPriv, authNoPriv or authPriv.
+    #[arg(short = 'l', value_name = "LEVEL")]
+    pub(crate) sec_level: Option<String>,
+    /// SNMPv3 authentication protocol: MD5, SHA, SHA-224, SHA-256, SHA-384, SHA-512.
+    #[arg(short = 'a', value_name = "PROTOCOL")]
+    pub(crate) auth_protocol: Option<String>,
+    /// SNMPv3 authentication pass phrase.
+    #[arg(short = 'A', value_name = "PASSPHRASE")]
+    pub(crate) auth_password: Option<String>,
+    /// SNMPv3 privacy protocol: DES, AES, AES-192, AES-256, AES-192-C, AES-256-C, 3DES.
+    #[arg(short = 'x', value_name = "PROTOCOL")]
+    pub(crate) priv_protocol: Option<String>,
+    /// SNMPv3 privacy pass phrase.
+    #[arg(short = 'X', value_name = "PASSPHRASE")]
+    pub(crate) priv_password: Option<String>,
+    /// SNMPv3 context name.
+    #[arg(short = 'n', value_name = "CONTEXT")]
+    pub(crate) context: Option<String>,
+    /// SNMPv3 context engine ID, in hex (default: the agent's engine ID).
+    #[arg(short = 'E', value_name = "HEX")]
+    pub(crate) context_engine_id: Option<String>,
+    /// SNMPv3 security (authoritative) engine ID, in hex: skips discovery.
+    #[arg(short = 'e', value_name = "HEX")]
+    pub(crate) security_engine_id: Option<String>,
     /// Community string.
     #[arg(short = 'c', long = "community", default_value = "public")]
     pub(crate) community: String,

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use nocwatch_net::{BlockingClient, ClientConfig, NetError, Reply, RequestSpec};
-use nocwatch_snmp::{ErrorStatus, Oid, PduType, Value, VarBind, Version};
+use nocwatch_snmp::{ErrorStatus, Oid, PduType, SecurityLevel, UsmUser, Value, VarBind, Version};
 
 use crate::cli::{RequestArgs, SetArgs, SnmpOpts};
 use crate::format::{self, OutputMode};
@@ -15,6 +15,7 @@ use crate::format::{self, OutputMode};
 /// two syscalls per round trip (see `nocwatch_net::BlockingClient`).
 pub(crate) struct Session {
     pub(crate) client: BlockingClient,
+    pub(crate) user: Option<std::sync::Arc<UsmUser>>,
     pub(crate) target: std::net::SocketAddr,
     pub(crate) version: Version,
     pub(crate) community: Vec<u8>,
@@ -26,8 +27,13 @@ impl Session {
         let version = match opts.version.as_str() {
             "1" => Version::V1,
             "2c" | "2" => Version::V2c,
-            "3" => bail!("SNMPv3 is not supported yet (-v 3)"),
+            "3" => Version::V3,
             v => bail!("Invalid version specified after -v flag: {v}"),
+        };
+        let user = if version == Version::V3 {
+            Some(std::sync::Arc::new(usm_user(opts)?))
+        } else {
+            None
         };
         for o in &opts.output {
             if o.chars().any(|c| c != 'n') {
@@ -50,6 +56,7 @@ impl Session {
             client,
             target,
             version,
+            user,
             community: opts.community.as_bytes().to_vec(),
             mode: if opts.json {
                 OutputMode::Json
@@ -60,7 +67,9 @@ impl Session {
     }
 
     pub(crate) fn spec(&self, pdu_type: PduType) -> RequestSpec {
-        RequestSpec::new(self.target, self.version, &self.community, pdu_type)
+        let mut spec = RequestSpec::new(self.target, self.version, &self.community, pdu_type);
+        spec.user.clone_from(&self.user);
+        spec
     }
 
     /// Sends one request. On a timeout, prints net-snmp's message (snmpget ends it
@@ -75,6 +84,10 @@ impl Session {
             Ok(r) => Ok(Some(r)),
             Err(NetError::Timeout { target }) => {
                 eprintln!("Timeout: No Response from {target}{period}");
+                Ok(None)
+            }
+            Err(NetError::Failed { reason, .. }) => {
+                eprintln!("nocwatch: {reason}");
                 Ok(None)
             }
             Err(e) => Err(e.into()),
@@ -298,4 +311,55 @@ pub(crate) fn print_agent_error_status(status: ErrorStatus, index: i32, oid: Opt
         msg.push_str("\n\n");
     }
     eprint!("{msg}");
+}
+
+/// The SNMPv3 user from net-snmp's `-u -l -a -A -x -X -n -E -e`.
+fn usm_user(opts: &SnmpOpts) -> anyhow::Result<UsmUser> {
+    let name = opts.sec_name.clone().unwrap_or_default();
+    let level: SecurityLevel = match &opts.sec_level {
+        Some(l) => l.parse()?,
+        None => SecurityLevel::NoAuthNoPriv,
+    };
+    let auth = match &opts.auth_password {
+        Some(pw) => {
+            let p = opts.auth_protocol.as_deref().unwrap_or("MD5");
+            let proto = p.parse().map_err(|_| {
+                anyhow::anyhow!("Invalid authentication protocol specified after -a flag: {p}")
+            })?;
+            Some((proto, pw.as_bytes()))
+        }
+        None => None,
+    };
+    let privacy = match &opts.priv_password {
+        Some(pw) => {
+            let p = opts.priv_protocol.as_deref().unwrap_or("DES");
+            let proto = p.parse().map_err(|_| {
+                anyhow::anyhow!("Invalid privacy protocol specified after -x flag: {p}")
+            })?;
+            Some((proto, pw.as_bytes()))
+        }
+        None => None,
+    };
+    let mut user = UsmUser::new(name.as_bytes(), level, auth, privacy)?;
+    user.context_name = opts.context.clone().unwrap_or_default().into_bytes();
+    user.context_engine_id = opts
+        .context_engine_id
+        .as_deref()
+        .map(engine_id_hex)
+        .transpose()?;
+    user.engine_id = opts
+        .security_engine_id
+        .as_deref()
+        .map(engine_id_hex)
+        .transpose()?;
+    Ok(user)
+}
+
+/// An engine ID as net-snmp takes it: hex, with or without `0x`.
+fn engine_id_hex(text: &str) -> anyhow::Result<Vec<u8>> {
+    let t = text
+        .strip_prefix("0x")
+        .or_else(|| text.strip_prefix("0X"))
+        .unwrap_or(text);
+    parse_hex_digits(t).with_context(|| format!("{text}: Bad engine ID value"))
 }

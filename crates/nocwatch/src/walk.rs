@@ -26,6 +26,7 @@ pub(crate) async fn walk(args: &WalkArgs, bulk: bool) -> anyhow::Result<ExitCode
     let mut opts = WalkOptions {
         version: session.version,
         community: session.community.clone(),
+        user: session.user.clone(),
         bulk,
         ..WalkOptions::default()
     };
@@ -94,6 +95,11 @@ pub(crate) async fn walk(args: &WalkArgs, bulk: bool) -> anyhow::Result<ExitCode
         Err(NetError::Timeout { target }) => {
             lock.flush()?;
             eprintln!("Timeout: No Response from {target}");
+            Ok(ExitCode::from(1))
+        }
+        Err(NetError::Failed { reason, .. }) => {
+            lock.flush()?;
+            eprintln!("nocwatch: {reason}");
             Ok(ExitCode::from(1))
         }
         Err(NetError::NotIncreasing { previous, got }) => {

@@ -267,8 +267,30 @@ fn bad_arguments_are_clear_errors() {
             "GETBULK does not exist in SNMPv1",
         ),
         (
-            &["get", "-v", "3", "127.0.0.1", "1.3.6"][..],
-            "SNMPv3 is not supported yet",
+            &["get", "-v", "3", "-l", "authNoPriv", "127.0.0.1", "1.3.6"][..],
+            "authentication needs a protocol and a password",
+        ),
+        (
+            &["get", "-v", "3", "-l", "bogus", "127.0.0.1", "1.3.6"][..],
+            "Invalid security level",
+        ),
+        (
+            &[
+                "get",
+                "-v",
+                "3",
+                "-l",
+                "authPriv",
+                "-A",
+                "longenough",
+                "-x",
+                "AES-999",
+                "-X",
+                "longenough",
+                "127.0.0.1",
+                "1.3.6",
+            ][..],
+            "Invalid privacy protocol",
         ),
     ] {
         let o = nocwatch(args);

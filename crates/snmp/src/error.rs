@@ -201,6 +201,12 @@ pub enum Error {
     /// The request is not one a manager sends (e.g. a Response or a v1 Trap).
     #[error("cannot send a {0} PDU as a request")]
     NotARequest(&'static str),
+    /// A configuration that cannot work (a v3 level without its password, ...).
+    #[error("{0}")]
+    Config(&'static str),
+    /// USM key derivation, authentication or privacy failed.
+    #[error(transparent)]
+    Crypto(#[from] crate::crypto::CryptoError),
     /// The request does not fit in one datagram.
     #[error("request of {size} bytes exceeds the maximum message size {max}")]
     MessageTooLarge {

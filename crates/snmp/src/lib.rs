@@ -13,18 +13,22 @@
 //! [`DecodeError`] naming the offset, never a panic. Agents' encoding bugs are
 //! tolerated under [`DecodeOptions`] and reported as [`Anomalies`].
 //!
-//! Not here: USM keys and crypto (next: the SNMPv3 work), MIB names (the `mib` crate),
-//! sockets and async (the `net` crate).
+//! SNMPv3: [`crypto`] holds the USM primitives (keys, HMACs, ciphers) and the tracker
+//! runs discovery, time synchronisation and Reports for [`UsmUser`]s.
+//!
+//! Not here: MIB names (the `mib` crate), sockets and async (the `net` crate).
 
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod ber;
+pub mod crypto;
 mod error;
 mod message;
 mod oid;
 mod options;
 mod pdu;
+mod security;
 mod tracker;
 mod usm;
 mod value;
@@ -40,8 +44,12 @@ pub use message::{
 pub use oid::{Arcs, MAX_ARCS, Oid, OidRef, push_i64, push_u64};
 pub use options::{Anomalies, DecodeOptions};
 pub use pdu::{ErrorStatus, GenericTrap, Pdu, PduType, Pdus, TrapV1Pdu};
+pub use security::{
+    EngineInfo, MAX_MESSAGE_SIZE, ReportKind, SecurityLevel, USM_SECURITY_MODEL, UsmUser,
+};
 pub use tracker::{
-    Event, Request, RequestHandle, RequestTracker, Response, TrackerConfig, TrackerStats, Transmit,
+    Event, Failure, Request, RequestHandle, RequestTracker, Response, TrackerConfig, TrackerStats,
+    Transmit,
 };
 pub use usm::UsmSecurityParameters;
 pub use value::{OpaqueNumber, Value};

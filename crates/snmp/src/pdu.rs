@@ -547,6 +547,15 @@ impl<'a> Pdus<'a> {
         }
     }
 
+    /// Decodes a bare PDU (tag included) that fills `bytes`, such as one re-encoded
+    /// from a decrypted SNMPv3 reply.
+    pub fn decode_bytes(bytes: &'a [u8], opts: &DecodeOptions) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes, 0).with_clamp(opts.clamp_overrunning_lengths);
+        let pdu = Self::decode(&mut r, opts, false, &mut Anomalies::default())?;
+        trailing(&r)?;
+        Ok(pdu)
+    }
+
     /// Decodes one PDU (tag included) from `r`.
     pub(crate) fn decode(
         r: &mut Reader<'a>,

@@ -20,10 +20,14 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
+use crate::crypto::KeyCache;
 use crate::error::Error;
 use crate::message::{CommunityMessage, Message, Version};
 use crate::options::DecodeOptions;
 use crate::pdu::{Pdu, PduType, Pdus};
+use crate::security::{EngineInfo, ReportKind, UsmUser};
 use crate::varbind::VarBinds;
 
 /// Tuning for a [`RequestTracker`].
@@ -62,14 +66,16 @@ impl Default for TrackerConfig {
 }
 
 /// A request to start.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Request<'a> {
     /// Where to send it.
     pub target: SocketAddr,
-    /// V1 or V2c.
+    /// V1, V2c or V3.
     pub version: Version,
-    /// The community.
+    /// The community (v1, v2c).
     pub community: &'a [u8],
+    /// The USM user (v3).
+    pub user: Option<Arc<UsmUser>>,
     /// Get, GetNext, GetBulk, Set or Inform.
     pub pdu_type: PduType,
     /// The bindings (NULL values except for Set and Inform).
@@ -97,6 +103,7 @@ impl<'a> Request<'a> {
             target,
             version,
             community,
+            user: None,
             pdu_type,
             varbinds,
             non_repeaters: 0,
@@ -138,8 +145,8 @@ pub struct Transmit {
 pub struct Response<'a> {
     /// The request it answers.
     pub handle: RequestHandle,
-    /// The decoded reply.
-    pub message: CommunityMessage<'a>,
+    /// The reply's version.
+    pub version: Version,
     /// The reply's PDU (always an RFC 3416-shaped Response).
     pub pdu: Pdu<'a>,
     /// Time since the last attempt was handed out.
@@ -149,7 +156,7 @@ pub struct Response<'a> {
 }
 
 /// Something that happened without a reply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// Every attempt went unanswered.
     TimedOut {
@@ -158,6 +165,34 @@ pub enum Event {
         /// Where it was sent.
         target: SocketAddr,
     },
+    /// The request cannot succeed: the agent reported a USM error (unknown user, wrong
+    /// digest...), or the request could not be secured (bad key material).
+    Failed {
+        /// The request.
+        handle: RequestHandle,
+        /// Where it was sent.
+        target: SocketAddr,
+        /// Why.
+        reason: Failure,
+    },
+}
+
+/// Why a request failed without timing out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The agent answered with a Report of this kind.
+    Report(ReportKind),
+    /// The request could not be encoded or secured.
+    Security(Error),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Report(k) => k.fmt(f),
+            Self::Security(e) => e.fmt(f),
+        }
+    }
 }
 
 /// Counters, for the operator and for tests: every datagram that is not a valid reply
@@ -188,6 +223,16 @@ pub struct TrackerStats {
     pub unexpected: u64,
     /// Requests cancelled by the caller.
     pub cancelled: u64,
+    /// SNMPv3 engine discoveries completed.
+    pub discoveries: u64,
+    /// SNMPv3 time-window resynchronisations.
+    pub resyncs: u64,
+    /// SNMPv3 replies whose HMAC did not verify (dropped).
+    pub auth_failures: u64,
+    /// SNMPv3 replies that did not decrypt (dropped).
+    pub decrypt_failures: u64,
+    /// Requests ended by an agent's Report or a security error.
+    pub failures: u64,
 }
 
 #[derive(Debug)]
@@ -201,6 +246,9 @@ struct Pending {
     attempts: u32,
     sent_at: Option<Instant>,
     deadline: Option<Instant>,
+    /// The SNMPv3 recipe: v3 datagrams are encoded when sent (they carry the
+    /// engine's time) and again after discovery or a time resynchronisation.
+    v3: Option<Box<v3::V3State>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,6 +270,15 @@ pub struct RequestTracker {
     recent: HashMap<i32, Outcome>,
     recent_order: VecDeque<i32>,
     stats: TrackerStats,
+    /// Authoritative engines learned by discovery, per target.
+    engines: HashMap<SocketAddr, EngineInfo>,
+    /// Localized USM keys.
+    keys: KeyCache,
+    /// Buffers for v3: the clear scoped PDU being encrypted, and the copy of an
+    /// incoming message being verified and decrypted (replies borrow it).
+    scratch: Vec<u8>,
+    /// The privacy salt counter (RFC 3826's 64-bit salt, DES's low 32 bits).
+    salt: u64,
 }
 
 impl RequestTracker {
@@ -238,7 +295,16 @@ impl RequestTracker {
             recent: HashMap::new(),
             recent_order: VecDeque::new(),
             stats: TrackerStats::default(),
+            engines: HashMap::new(),
+            keys: KeyCache::new(4096),
+            scratch: Vec::new(),
+            salt: seed.rotate_left(17) ^ 0x5a5a_5a5a_a5a5_a5a5,
         }
+    }
+
+    /// What discovery learned of the engine at `target`.
+    pub fn engine(&self, target: SocketAddr) -> Option<&EngineInfo> {
+        self.engines.get(&target)
     }
 
     /// The configuration.
@@ -269,6 +335,9 @@ impl RequestTracker {
         }
         let request_id = self.fresh_id();
         let varbinds = req.varbinds;
+        if req.version == Version::V3 {
+            return self.start_v3(req, request_id);
+        }
         let pdu = if req.pdu_type == PduType::GetBulkRequest {
             Pdu::get_bulk(request_id, req.non_repeaters, req.max_repetitions, varbinds)
         } else {
@@ -301,6 +370,7 @@ impl RequestTracker {
                 attempts: 0,
                 sent_at: None,
                 deadline: None,
+                v3: None,
             },
         );
         self.to_send.push_back((request_id, seq));
@@ -317,6 +387,25 @@ impl RequestTracker {
                 continue;
             };
             if p.seq != seq {
+                continue;
+            }
+            let encoded = if p.datagram.is_empty() && p.v3.is_some() {
+                v3::encode(
+                    p,
+                    id,
+                    now,
+                    &self.engines,
+                    &mut self.keys,
+                    &mut self.scratch,
+                    &mut self.salt,
+                )
+            } else {
+                Ok(())
+            };
+            if let Err(reason) = encoded {
+                let target = p.target;
+                self.pending.remove(&id);
+                self.fail(id, seq, target, reason);
                 continue;
             }
             buf.clear();
@@ -407,18 +496,18 @@ impl RequestTracker {
 
     /// Offers a received datagram. Returns the reply it completes, if any; anything
     /// else is counted in [`TrackerStats`] and dropped.
-    pub fn handle<'a>(
-        &mut self,
+    ///
+    /// A v3 reply is verified and decrypted into a buffer the tracker owns, which is
+    /// why the reply borrows the tracker until it is dropped.
+    pub fn handle<'s>(
+        &'s mut self,
         now: Instant,
         from: SocketAddr,
-        datagram: &'a [u8],
-    ) -> Option<Response<'a>> {
+        datagram: &'s [u8],
+    ) -> Option<Response<'s>> {
         let msg = match Message::decode(datagram, &self.config.decode) {
             Ok(Message::Community(m)) => m,
-            Ok(Message::V3(_)) => {
-                self.stats.unexpected += 1;
-                return None;
-            }
+            Ok(Message::V3(m)) => return self.handle_v3(now, from, datagram, m),
             Err(error) => {
                 tracing::debug!(%from, %error, "Dropped undecodable reply.");
                 self.stats.malformed += 1;
@@ -458,7 +547,7 @@ impl RequestTracker {
                 seq: p.seq,
                 request_id: id,
             },
-            message: msg,
+            version: msg.version,
             pdu,
             rtt: p
                 .sent_at
@@ -473,18 +562,28 @@ impl RequestTracker {
             .is_some_and(|p| p.seq == seq && p.deadline == Some(deadline))
     }
 
+    /// Ends a request that can no longer succeed.
+    fn fail(&mut self, id: i32, seq: u64, target: SocketAddr, reason: Failure) {
+        self.stats.failures += 1;
+        self.remember(id, Outcome::Expired);
+        self.events.push_back(Event::Failed {
+            handle: RequestHandle {
+                seq,
+                request_id: id,
+            },
+            target,
+            reason,
+        });
+    }
+
     fn remember(&mut self, id: i32, outcome: Outcome) {
-        if self.config.recent_capacity == 0 {
-            return;
-        }
-        if self.recent.insert(id, outcome).is_none() {
-            self.recent_order.push_back(id);
-        }
-        while self.recent_order.len() > self.config.recent_capacity {
-            if let Some(old) = self.recent_order.pop_front() {
-                self.recent.remove(&old);
-            }
-        }
+        remember_in(
+            &mut self.recent,
+            &mut self.recent_order,
+            self.config.recent_capacity,
+            id,
+            outcome,
+        );
     }
 
     /// splitmix64, reduced to a positive non-zero i32 not in use or recently used.
@@ -502,6 +601,30 @@ impl RequestTracker {
         }
     }
 }
+
+/// Records how request `id` ended, keeping at most `capacity` ids (a free function
+/// so that code holding a reply borrowed from the tracker's buffer can call it).
+fn remember_in(
+    recent: &mut HashMap<i32, Outcome>,
+    order: &mut VecDeque<i32>,
+    capacity: usize,
+    id: i32,
+    outcome: Outcome,
+) {
+    if capacity == 0 {
+        return;
+    }
+    if recent.insert(id, outcome).is_none() {
+        order.push_back(id);
+    }
+    while order.len() > capacity {
+        if let Some(old) = order.pop_front() {
+            recent.remove(&old);
+        }
+    }
+}
+
+mod v3;
 
 #[cfg(test)]
 mod tests;

@@ -293,7 +293,7 @@ fn per_request_timeout_overrides_and_timer_order() {
         VarBinds::from_slice(&vbs),
     );
     slow.timeout = Some(Duration::from_secs(5));
-    let mut fast = slow;
+    let mut fast = slow.clone();
     fast.target = addr(2);
     fast.timeout = Some(Duration::from_millis(100));
     let hs = sim.tracker.start(&slow).unwrap();
