@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::ber::Writer;
-use crate::crypto::{self, AuthProtocol, Key, PrivProtocol};
+use crate::crypto::{self, AuthProtocol, PrivProtocol};
 use crate::error::{DecodeError, Error};
 use crate::message::{Message, MsgFlags, ScopedPdu, ScopedPduData, V3Message};
 use crate::oid::OidRef;
@@ -166,11 +166,13 @@ impl EngineInfo {
     }
 }
 
-/// Localized keys for one (user, engine).
-#[derive(Debug, Clone)]
+/// Keyed authentication and privacy state for one (user, engine): built once, so
+/// that a message costs an HMAC and a cipher pass, not a key derivation or a key
+/// schedule.
+#[derive(Debug)]
 pub(crate) struct UserKeys {
-    pub(crate) auth: Option<(AuthProtocol, Arc<Key>)>,
-    pub(crate) privacy: Option<(PrivProtocol, Arc<Key>)>,
+    pub(crate) auth: Option<crypto::Authenticator>,
+    pub(crate) privacy: Option<crypto::Privacy>,
 }
 
 /// Derives (through the cache) the keys `user` needs for `engine_id`.
@@ -180,14 +182,17 @@ pub(crate) fn user_keys(
     engine_id: &[u8],
 ) -> Result<UserKeys, Error> {
     let auth = match &user.auth {
-        Some((proto, password)) => Some((*proto, cache.auth_key(*proto, password, engine_id)?)),
+        Some((proto, password)) => {
+            let key = cache.auth_key(*proto, password, engine_id)?;
+            Some(crypto::Authenticator::new(*proto, &key)?)
+        }
         None => None,
     };
     let privacy = match (&user.auth, &user.privacy) {
-        (Some((auth_proto, _)), Some((priv_proto, password))) => Some((
-            *priv_proto,
-            cache.priv_key(*auth_proto, *priv_proto, password, engine_id)?,
-        )),
+        (Some((auth_proto, _)), Some((priv_proto, password))) => {
+            let key = cache.priv_key(*auth_proto, *priv_proto, password, engine_id)?;
+            Some(crypto::Privacy::new(*priv_proto, &key)?)
+        }
         _ => None,
     };
     Ok(UserKeys { auth, privacy })
@@ -241,14 +246,16 @@ pub(crate) fn encode_request(
     .encode(&mut Writer::new(scratch));
     let mut priv_params = [0u8; 8];
     let encrypted = match (&keys.privacy, user.level) {
-        (Some((proto, key)), SecurityLevel::AuthPriv) => {
-            priv_params = crypto::encrypt(*proto, key, boots, time, salt, scratch)?;
+        (Some(privacy), SecurityLevel::AuthPriv) => {
+            priv_params = privacy.encrypt(boots, time, salt, scratch)?;
             true
         }
         _ => false,
     };
     let tag_len = match (&keys.auth, user.level) {
-        (Some((proto, _)), SecurityLevel::AuthNoPriv | SecurityLevel::AuthPriv) => proto.tag_len(),
+        (Some(auth), SecurityLevel::AuthNoPriv | SecurityLevel::AuthPriv) => {
+            auth.protocol().tag_len()
+        }
         _ => 0,
     };
     let zeros = [0u8; 48];
@@ -280,9 +287,9 @@ pub(crate) fn encode_request(
         data,
     }
     .encode(out);
-    if let (Some((proto, key)), true) = (&keys.auth, tag_len > 0) {
+    if let (Some(auth), true) = (&keys.auth, tag_len > 0) {
         let offset = auth_params_offset(out)?;
-        crypto::authenticate_in_place(*proto, key, out, offset)?;
+        auth.authenticate_in_place(out, offset)?;
     }
     Ok(())
 }
@@ -388,12 +395,12 @@ pub(crate) fn open<'a>(
         scratch.extend_from_slice(datagram);
     }
     if authenticated {
-        let Some((proto, key)) = keys.and_then(|k| k.auth.as_ref()) else {
+        let Some(auth) = keys.and_then(|k| k.auth.as_ref()) else {
             return Err(Rejected::BadDigest);
         };
         let offset = usm.auth_params.as_ptr() as usize - datagram.as_ptr() as usize;
-        if usm.auth_params.len() != proto.tag_len()
-            || crypto::verify_in_place(*proto, key, scratch, offset).is_err()
+        if usm.auth_params.len() != auth.protocol().tag_len()
+            || auth.verify_in_place(scratch, offset).is_err()
         {
             return Err(Rejected::BadDigest);
         }
@@ -402,7 +409,7 @@ pub(crate) fn open<'a>(
     let pdus = match &msg.data {
         ScopedPduData::Plaintext(s) => s.pdu,
         ScopedPduData::Encrypted(cipher) => {
-            let Some((proto, key)) = keys.and_then(|k| k.privacy.as_ref()) else {
+            let Some(privacy) = keys.and_then(|k| k.privacy.as_ref()) else {
                 return Err(Rejected::Undecryptable);
             };
             let start = cipher.as_ptr() as usize - datagram.as_ptr() as usize;
@@ -411,7 +418,8 @@ pub(crate) fn open<'a>(
                 .ok_or(Rejected::Malformed)?;
             let boots = u32::try_from(usm.engine_boots).unwrap_or(0);
             let time = u32::try_from(usm.engine_time).unwrap_or(0);
-            crypto::decrypt(*proto, key, boots, time, usm.priv_params, region)
+            privacy
+                .decrypt(boots, time, usm.priv_params, region)
                 .map_err(|_| Rejected::Undecryptable)?;
             let plain: &'a [u8] = match scratch.get(start..start + cipher.len()) {
                 Some(p) => p,

@@ -22,7 +22,6 @@ use std::time::{Duration, Instant};
 
 use std::sync::Arc;
 
-use crate::crypto::KeyCache;
 use crate::error::Error;
 use crate::message::{CommunityMessage, Message, Version};
 use crate::options::DecodeOptions;
@@ -270,15 +269,8 @@ pub struct RequestTracker {
     recent: HashMap<i32, Outcome>,
     recent_order: VecDeque<i32>,
     stats: TrackerStats,
-    /// Authoritative engines learned by discovery, per target.
-    engines: HashMap<SocketAddr, EngineInfo>,
-    /// Localized USM keys.
-    keys: KeyCache,
-    /// Buffers for v3: the clear scoped PDU being encrypted, and the copy of an
-    /// incoming message being verified and decrypted (replies borrow it).
-    scratch: Vec<u8>,
-    /// The privacy salt counter (RFC 3826's 64-bit salt, DES's low 32 bits).
-    salt: u64,
+    /// SNMPv3 state: engines, keys, buffers.
+    usm: v3::UsmState,
 }
 
 impl RequestTracker {
@@ -295,16 +287,13 @@ impl RequestTracker {
             recent: HashMap::new(),
             recent_order: VecDeque::new(),
             stats: TrackerStats::default(),
-            engines: HashMap::new(),
-            keys: KeyCache::new(4096),
-            scratch: Vec::new(),
-            salt: seed.rotate_left(17) ^ 0x5a5a_5a5a_a5a5_a5a5,
+            usm: v3::UsmState::new(seed),
         }
     }
 
     /// What discovery learned of the engine at `target`.
     pub fn engine(&self, target: SocketAddr) -> Option<&EngineInfo> {
-        self.engines.get(&target)
+        self.usm.engines.get(&target)
     }
 
     /// The configuration.
@@ -390,15 +379,7 @@ impl RequestTracker {
                 continue;
             }
             let encoded = if p.datagram.is_empty() && p.v3.is_some() {
-                v3::encode(
-                    p,
-                    id,
-                    now,
-                    &self.engines,
-                    &mut self.keys,
-                    &mut self.scratch,
-                    &mut self.salt,
-                )
+                v3::encode(p, id, now, &mut self.usm)
             } else {
                 Ok(())
             };
@@ -628,3 +609,5 @@ mod v3;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod v3_tests;

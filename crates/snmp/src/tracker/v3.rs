@@ -8,6 +8,7 @@
 //! resends, twice at most. Other Reports end the request with a typed [`Failure`].
 //! Neither discovery nor a resync consumes a retry: they are answers, not losses.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,6 +26,64 @@ use crate::varbind::VarBinds;
 
 /// How many times a request may resynchronise or rediscover before giving up.
 const MAX_RESYNCS: u8 = 2;
+
+/// The tracker's SNMPv3 state.
+#[derive(Debug)]
+pub(super) struct UsmState {
+    /// Authoritative engines learned by discovery, per target.
+    pub(super) engines: HashMap<SocketAddr, EngineInfo>,
+    /// Localized USM keys.
+    keys: KeyCache,
+    /// Keyed HMAC and cipher states per (user, engine ID), built once.
+    sessions: Sessions,
+    /// Buffers: the clear scoped PDU being encrypted, and the copy of an incoming
+    /// message being verified and decrypted (replies borrow it).
+    scratch: Vec<u8>,
+    /// The privacy salt counter (RFC 3826's 64-bit salt, DES's low 32 bits).
+    salt: u64,
+}
+
+impl UsmState {
+    pub(super) fn new(seed: u64) -> Self {
+        Self {
+            engines: HashMap::new(),
+            keys: KeyCache::new(4096),
+            sessions: Sessions::default(),
+            scratch: Vec::new(),
+            salt: seed.rotate_left(17) ^ 0x5a5a_5a5a_a5a5_a5a5,
+        }
+    }
+}
+
+/// Prepared keys per (user, engine ID): the user is identified by its `Arc`'s
+/// address, which is stable while any request holds it. Bounded: cleared when it
+/// reaches [`Sessions::MAX`] (re-deriving is a cache hit in the [`KeyCache`]).
+#[derive(Debug, Default)]
+struct Sessions {
+    map: HashMap<(usize, Vec<u8>), Arc<security::UserKeys>>,
+}
+
+impl Sessions {
+    const MAX: usize = 16_384;
+
+    fn get(
+        &mut self,
+        cache: &mut KeyCache,
+        user: &Arc<UsmUser>,
+        engine_id: &[u8],
+    ) -> Result<Arc<security::UserKeys>, Error> {
+        let key = (Arc::as_ptr(user) as usize, engine_id.to_vec());
+        if let Some(k) = self.map.get(&key) {
+            return Ok(k.clone());
+        }
+        if self.map.len() >= Self::MAX {
+            self.map.clear();
+        }
+        let keys = Arc::new(security::user_keys(cache, user, engine_id)?);
+        self.map.insert(key, keys.clone());
+        Ok(keys)
+    }
+}
 
 /// What a v3 request needs to be encoded again.
 #[derive(Debug)]
@@ -55,8 +114,8 @@ impl RequestTracker {
         }
         // An engine ID given by the caller (-e) stands in for discovery; its time is
         // learned from the first notInTimeWindow Report if the level needs it.
-        if let (Some(id), false) = (&user.engine_id, self.engines.contains_key(&req.target)) {
-            self.engines.insert(
+        if let (Some(id), false) = (&user.engine_id, self.usm.engines.contains_key(&req.target)) {
+            self.usm.engines.insert(
                 req.target,
                 EngineInfo {
                     id: id.clone(),
@@ -66,7 +125,7 @@ impl RequestTracker {
                 },
             );
         }
-        let discovering = !self.engines.contains_key(&req.target);
+        let discovering = !self.usm.engines.contains_key(&req.target);
         let seq = self.next_seq;
         self.next_seq += 1;
         self.pending.insert(
@@ -121,9 +180,11 @@ impl RequestTracker {
         let (seq, target) = (p.seq, p.target);
         let user = p.v3.as_ref().map(|v| v.user.clone())?;
         let keys = match msg.usm() {
-            Ok(usm) if msg.flags.auth() && !usm.engine_id.is_empty() => {
-                security::user_keys(&mut self.keys, &user, usm.engine_id).ok()
-            }
+            Ok(usm) if msg.flags.auth() && !usm.engine_id.is_empty() => self
+                .usm
+                .sessions
+                .get(&mut self.usm.keys, &user, usm.engine_id)
+                .ok(),
             Ok(_) => None,
             Err(_) => {
                 self.stats.malformed += 1;
@@ -133,8 +194,8 @@ impl RequestTracker {
         let opened = match security::open(
             datagram,
             &msg,
-            keys.as_ref(),
-            &mut self.scratch,
+            keys.as_deref(),
+            &mut self.usm.scratch,
             &self.config.decode,
         ) {
             Ok(o) => o,
@@ -187,6 +248,7 @@ impl RequestTracker {
                         if v3.resyncs < MAX_RESYNCS
                             && (opened.authenticated
                                 || self
+                                    .usm
                                     .engines
                                     .get(&target)
                                     .is_none_or(|e| e.boots == 0 && e.time == 0)) =>
@@ -198,7 +260,7 @@ impl RequestTracker {
                     _ => false,
                 };
                 if retry {
-                    self.engines.insert(target, learned);
+                    self.usm.engines.insert(target, learned);
                     p.datagram.clear();
                     p.deadline = None;
                     self.to_send.push_back((id, seq));
@@ -226,12 +288,12 @@ impl RequestTracker {
             PduType::Response => {
                 if opened.authenticated {
                     // RFC 3414 §3.2.7: keep the latest notion of the engine's clock.
-                    let newer = self
-                        .engines
-                        .get(&target)
-                        .is_none_or(|e| (learned.boots, learned.time) > (e.boots, e.time_at(now)));
+                    let newer =
+                        self.usm.engines.get(&target).is_none_or(|e| {
+                            (learned.boots, learned.time) > (e.boots, e.time_at(now))
+                        });
                     if newer && learned.boots > 0 {
-                        self.engines.insert(target, learned);
+                        self.usm.engines.insert(target, learned);
                     }
                 }
                 let p = self.pending.remove(&id)?;
@@ -269,29 +331,29 @@ pub(super) fn encode(
     p: &mut Pending,
     id: i32,
     now: Instant,
-    engines: &std::collections::HashMap<SocketAddr, EngineInfo>,
-    keys: &mut KeyCache,
-    scratch: &mut Vec<u8>,
-    salt: &mut u64,
+    usm: &mut UsmState,
 ) -> Result<(), Failure> {
     let Some(v3) = p.v3.as_ref() else {
         return Ok(());
     };
-    let engine = match engines.get(&p.target) {
+    let engine = match usm.engines.get(&p.target) {
         Some(e) if !v3.discovering => e,
         _ => {
             security::encode_discovery(id, &mut p.datagram);
             return Ok(());
         }
     };
-    let user_keys = security::user_keys(keys, &v3.user, &engine.id).map_err(Failure::Security)?;
+    let user_keys = usm
+        .sessions
+        .get(&mut usm.keys, &v3.user, &engine.id)
+        .map_err(Failure::Security)?;
     let varbinds = VarBinds::encoded(&v3.varbinds);
     let pdu = if v3.pdu_type == PduType::GetBulkRequest {
         Pdu::get_bulk(id, v3.non_repeaters, v3.max_repetitions, varbinds)
     } else {
         Pdu::new(v3.pdu_type, id, varbinds)
     };
-    *salt = salt.wrapping_add(1);
+    usm.salt = usm.salt.wrapping_add(1);
     security::encode_request(
         &v3.user,
         &user_keys,
@@ -299,8 +361,8 @@ pub(super) fn encode(
         now,
         id,
         &pdu,
-        *salt,
-        scratch,
+        usm.salt,
+        &mut usm.scratch,
         &mut p.datagram,
     )
     .map_err(Failure::Security)
