@@ -352,3 +352,48 @@ fn engine_id_given_with_e_skips_discovery() {
         ".1.3.6.1.2.1.1.6.0 = STRING: \"nocwatch-test\"\n"
     );
 }
+
+/// A long-lived client discovers each engine once: after the first GET, a v3 GET is
+/// one datagram out and one in (ezsnmp 2.5 sends four per GET).
+#[test]
+fn a_v3_get_costs_two_packets_after_the_first() {
+    require_snmp!();
+    let agent = Snmpd::start_with(&agent_config()).unwrap();
+    let user = std::sync::Arc::new(
+        nocwatch_snmp::UsmUser::new(
+            b"a3p1",
+            nocwatch_snmp::SecurityLevel::AuthPriv,
+            Some(("SHA-256".parse().unwrap(), AUTH_PASS.as_bytes())),
+            Some(("AES".parse().unwrap(), PRIV_PASS.as_bytes())),
+        )
+        .unwrap(),
+    );
+    let client = nocwatch_net::BlockingClient::bind(nocwatch_net::ClientConfig::default()).unwrap();
+    let oid: nocwatch_snmp::Oid = "1.3.6.1.2.1.1.5.0".parse().unwrap();
+    let gets = 200;
+    for _ in 0..gets {
+        let mut spec = nocwatch_net::RequestSpec::new(
+            agent.addr(),
+            nocwatch_snmp::Version::V3,
+            b"",
+            nocwatch_snmp::PduType::GetRequest,
+        );
+        spec.user = Some(user.clone());
+        let reply = client
+            .request_blocking(&spec, &[nocwatch_snmp::VarBind::null(oid.as_oid_ref())])
+            .unwrap();
+        assert_eq!(
+            reply.pdu().unwrap().status(),
+            nocwatch_snmp::ErrorStatus::NoError
+        );
+    }
+    let s = client.stats();
+    assert_eq!(s.discoveries, 1);
+    assert_eq!(s.responses, gets);
+    assert_eq!(
+        s.transmits,
+        gets + 1,
+        "one discovery probe, then one datagram per GET"
+    );
+    assert_eq!(s.retransmits, 0);
+}

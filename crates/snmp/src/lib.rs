@@ -28,7 +28,7 @@ mod message;
 mod oid;
 mod options;
 mod pdu;
-mod security;
+pub mod security;
 mod tracker;
 mod usm;
 mod value;

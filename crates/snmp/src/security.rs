@@ -170,13 +170,13 @@ impl EngineInfo {
 /// that a message costs an HMAC and a cipher pass, not a key derivation or a key
 /// schedule.
 #[derive(Debug)]
-pub(crate) struct UserKeys {
-    pub(crate) auth: Option<crypto::Authenticator>,
-    pub(crate) privacy: Option<crypto::Privacy>,
+pub struct UserKeys {
+    auth: Option<crypto::Authenticator>,
+    privacy: Option<crypto::Privacy>,
 }
 
 /// Derives (through the cache) the keys `user` needs for `engine_id`.
-pub(crate) fn user_keys(
+pub fn user_keys(
     cache: &mut crypto::KeyCache,
     user: &UsmUser,
     engine_id: &[u8],
@@ -201,7 +201,7 @@ pub(crate) fn user_keys(
 /// Encodes the discovery probe (RFC 3414 §4): noAuthNoPriv, reportable, empty engine
 /// ID and user, a GET with no bindings. The agent answers with a Report carrying its
 /// engine ID, boots and time.
-pub(crate) fn encode_discovery(msg_id: i32, out: &mut Vec<u8>) {
+pub fn encode_discovery(msg_id: i32, out: &mut Vec<u8>) {
     let usm = UsmSecurityParameters::default().to_vec();
     let pdu = Pdu::new(PduType::GetRequest, msg_id, VarBinds::from_slice(&[]));
     let msg = V3Message {
@@ -221,9 +221,11 @@ pub(crate) fn encode_discovery(msg_id: i32, out: &mut Vec<u8>) {
     msg.encode(out);
 }
 
-/// Encodes an authenticated and, at authPriv, encrypted request into `out`.
+/// Encodes `pdu` for `user` as an authenticated and, at authPriv, encrypted v3
+/// message into `out` (for requests; an agent or a notification sender uses it for
+/// any PDU). `scratch` is a reusable buffer; `salt` must differ for every message.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn encode_request(
+pub fn encode_request(
     user: &UsmUser,
     keys: &UserKeys,
     engine: &EngineInfo,
@@ -361,7 +363,7 @@ impl fmt::Display for ReportKind {
 
 /// Why an incoming v3 message was not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Rejected {
+pub enum Rejected {
     /// The HMAC did not verify: counted, dropped (a forgery or a wrong key).
     BadDigest,
     /// Encrypted, but it could not be decrypted or what came out is not a ScopedPDU.
@@ -372,15 +374,18 @@ pub(crate) enum Rejected {
 
 /// An opened incoming v3 message.
 #[derive(Debug)]
-pub(crate) struct Opened<'a> {
-    pub(crate) usm: UsmSecurityParameters<'a>,
-    pub(crate) authenticated: bool,
-    pub(crate) pdu: Pdu<'a>,
+pub struct Opened<'a> {
+    /// Its USM parameters.
+    pub usm: UsmSecurityParameters<'a>,
+    /// True if its HMAC was verified.
+    pub authenticated: bool,
+    /// The PDU, from the datagram or from the decrypted copy.
+    pub pdu: Pdu<'a>,
 }
 
 /// Verifies and decrypts `datagram` (already decoded as `msg`) with `keys`, using
 /// `scratch` for the copy that verification and decryption need.
-pub(crate) fn open<'a>(
+pub fn open<'a>(
     datagram: &'a [u8],
     msg: &V3Message<'a>,
     keys: Option<&UserKeys>,
