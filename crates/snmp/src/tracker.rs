@@ -504,18 +504,7 @@ impl RequestTracker {
             return None;
         }
         let id = pdu.request_id;
-        let Some(p) = self.pending.get(&id) else {
-            match self.recent.get(&id) {
-                Some(Outcome::Answered) => self.stats.duplicates += 1,
-                Some(Outcome::Expired) => self.stats.late += 1,
-                None => self.stats.unknown_id += 1,
-            }
-            return None;
-        };
-        if self.config.check_source && p.target != from {
-            self.stats.wrong_source += 1;
-            return None;
-        }
+        let p = self.matching(id, from, msg.version)?;
         if p.version != msg.version {
             self.stats.unexpected += 1;
             return None;
@@ -535,6 +524,26 @@ impl RequestTracker {
                 .map_or(Duration::ZERO, |t| now.saturating_duration_since(t)),
             attempts: p.attempts,
         })
+    }
+
+    /// The pending request a reply with this id from `from` answers, if any. A reply
+    /// that matches none is counted as a duplicate, late, unknown or from the wrong
+    /// source. v3 replies match v3 requests only (msgID), v1/v2c the others.
+    fn matching(&mut self, id: i32, from: SocketAddr, version: Version) -> Option<&Pending> {
+        let v3 = version == Version::V3;
+        let Some(p) = self.pending.get(&id).filter(|p| p.v3.is_some() == v3) else {
+            match self.recent.get(&id) {
+                Some(Outcome::Answered) => self.stats.duplicates += 1,
+                Some(Outcome::Expired) => self.stats.late += 1,
+                None => self.stats.unknown_id += 1,
+            }
+            return None;
+        };
+        if self.config.check_source && p.target != from {
+            self.stats.wrong_source += 1;
+            return None;
+        }
+        Some(p)
     }
 
     fn timer_is_live(&self, deadline: Instant, id: i32, seq: u64) -> bool {

@@ -165,18 +165,7 @@ impl RequestTracker {
         msg: V3Message<'s>,
     ) -> Option<Response<'s>> {
         let id = msg.msg_id;
-        let Some(p) = self.pending.get(&id).filter(|p| p.v3.is_some()) else {
-            match self.recent.get(&id) {
-                Some(Outcome::Answered) => self.stats.duplicates += 1,
-                Some(Outcome::Expired) => self.stats.late += 1,
-                None => self.stats.unknown_id += 1,
-            }
-            return None;
-        };
-        if self.config.check_source && p.target != from {
-            self.stats.wrong_source += 1;
-            return None;
-        }
+        let p = self.matching(id, from, Version::V3)?;
         let (seq, target) = (p.seq, p.target);
         let user = p.v3.as_ref().map(|v| v.user.clone())?;
         let keys = match msg.usm() {
