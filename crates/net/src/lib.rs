@@ -14,12 +14,14 @@
 
 mod blocking;
 mod client;
+mod engine_store;
 mod error;
 mod transport;
 mod walk;
 
 pub use blocking::BlockingClient;
 pub use client::{Client, ClientConfig, Reply, RequestSpec};
+pub use engine_store::{EngineStore, EngineStoreError};
 pub use error::NetError;
 pub use transport::Transport;
 pub use walk::{WalkEnd, WalkOptions, WalkSummary, agent_error, walk};

@@ -28,6 +28,7 @@ mod message;
 mod oid;
 mod options;
 mod pdu;
+pub mod receiver;
 pub mod security;
 mod tracker;
 mod usm;

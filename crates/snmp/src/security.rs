@@ -134,8 +134,22 @@ impl UsmUser {
         })
     }
 
-    fn flags(&self) -> u8 {
-        MsgFlags::REPORTABLE
+    /// msgFlags for a message carrying `pdu_type`: reportable only for the
+    /// confirmed class (RFC 3412 §6.4: never on Trap, Response or Report).
+    fn flags(&self, pdu_type: PduType) -> u8 {
+        let reportable = if matches!(
+            pdu_type,
+            PduType::GetRequest
+                | PduType::GetNextRequest
+                | PduType::GetBulkRequest
+                | PduType::SetRequest
+                | PduType::InformRequest
+        ) {
+            MsgFlags::REPORTABLE
+        } else {
+            0
+        };
+        reportable
             | match self.level {
                 SecurityLevel::NoAuthNoPriv => 0,
                 SecurityLevel::AuthNoPriv => MsgFlags::AUTH,
@@ -171,8 +185,8 @@ impl EngineInfo {
 /// schedule.
 #[derive(Debug)]
 pub struct UserKeys {
-    auth: Option<crypto::Authenticator>,
-    privacy: Option<crypto::Privacy>,
+    pub(crate) auth: Option<crypto::Authenticator>,
+    pub(crate) privacy: Option<crypto::Privacy>,
 }
 
 /// Derives (through the cache) the keys `user` needs for `engine_id`.
@@ -282,7 +296,7 @@ pub fn encode_request(
     V3Message {
         msg_id,
         max_size: MAX_MESSAGE_SIZE,
-        flags: MsgFlags(user.flags()),
+        flags: MsgFlags(user.flags(pdu.pdu_type)),
         security_model: USM_SECURITY_MODEL,
         security_params: &usm,
         security_params_offset: 0,
@@ -297,7 +311,7 @@ pub fn encode_request(
 }
 
 /// Where the authentication parameters' content starts in an encoded v3 message.
-fn auth_params_offset(message: &[u8]) -> Result<usize, Error> {
+pub(crate) fn auth_params_offset(message: &[u8]) -> Result<usize, Error> {
     let Message::V3(m) = Message::decode(message, &DecodeOptions::strict())? else {
         return Err(Error::Decode(DecodeError::UnsupportedVersion(0)));
     };
@@ -379,6 +393,10 @@ pub struct Opened<'a> {
     pub usm: UsmSecurityParameters<'a>,
     /// True if its HMAC was verified.
     pub authenticated: bool,
+    /// contextEngineID of the scoped PDU (a responder echoes it).
+    pub context_engine_id: &'a [u8],
+    /// contextName of the scoped PDU.
+    pub context_name: &'a [u8],
     /// The PDU, from the datagram or from the decrypted copy.
     pub pdu: Pdu<'a>,
 }
@@ -393,6 +411,10 @@ pub fn open<'a>(
     opts: &DecodeOptions,
 ) -> Result<Opened<'a>, Rejected> {
     let usm = msg.usm().map_err(|_| Rejected::Malformed)?;
+    // The privacy flag must say what the body is.
+    if msg.flags.privacy() != matches!(msg.data, ScopedPduData::Encrypted(_)) {
+        return Err(Rejected::Malformed);
+    }
     let authenticated = msg.flags.auth();
     let needs_copy = authenticated || msg.flags.privacy();
     if needs_copy {
@@ -411,8 +433,8 @@ pub fn open<'a>(
         }
     }
     let scratch: &'a mut Vec<u8> = scratch;
-    let pdus = match &msg.data {
-        ScopedPduData::Plaintext(s) => s.pdu,
+    let scoped = match &msg.data {
+        ScopedPduData::Plaintext(s) => *s,
         ScopedPduData::Encrypted(cipher) => {
             let Some(privacy) = keys.and_then(|k| k.privacy.as_ref()) else {
                 return Err(Rejected::Undecryptable);
@@ -430,17 +452,17 @@ pub fn open<'a>(
                 Some(p) => p,
                 None => return Err(Rejected::Malformed),
             };
-            ScopedPdu::decode(plain, 0, opts)
-                .map_err(|_| Rejected::Undecryptable)?
-                .pdu
+            ScopedPdu::decode(plain, 0, opts).map_err(|_| Rejected::Undecryptable)?
         }
     };
-    let Pdus::Pdu(pdu) = pdus else {
+    let Pdus::Pdu(pdu) = scoped.pdu else {
         return Err(Rejected::Malformed);
     };
     Ok(Opened {
         usm,
         authenticated,
+        context_engine_id: scoped.context_engine_id,
+        context_name: scoped.context_name,
         pdu,
     })
 }

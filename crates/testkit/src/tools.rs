@@ -12,6 +12,7 @@ use std::process::{Command, ExitStatus};
 
 use crate::TestkitError;
 use crate::parse::{NetSnmpLine, parse_net_snmp_output};
+use crate::tempdir::TempDir;
 
 /// Directories searched after `PATH`. Debian installs `snmpd` in `/usr/sbin`,
 /// which is not on a non-root user's `PATH`.
@@ -133,7 +134,16 @@ impl ToolOutput {
 /// be spawned".
 pub fn net_snmp_tool(tool: &str, args: &[&str]) -> Result<ToolOutput, TestkitError> {
     let program = require_program(tool)?;
+    // net-snmp's tools keep state (snmpapp.conf: engine boots, cached engine IDs) in
+    // one host-wide directory; concurrent tests racing on it made snmpinform fail at
+    // random. Each run gets its own.
+    let state = TempDir::new("nocwatch-netsnmp-state")?;
+    // Made beforehand, or the tool announces creating it on stderr.
+    let certs = state.path().join("cert_indexes");
+    std::fs::create_dir(&certs)
+        .map_err(|e| TestkitError::io(format!("creating {}", certs.display()), e))?;
     let output = snmp_command(&program)
+        .env("SNMP_PERSISTENT_DIR", state.path())
         .args(args)
         .output()
         .map_err(|e| TestkitError::io(format!("running {}", program.display()), e))?;
