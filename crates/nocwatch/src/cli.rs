@@ -29,6 +29,8 @@ pub(crate) enum Command {
     Set(SetArgs),
     /// Decode SNMP messages from hex or from a pcap/pcapng file.
     Decode(DecodeArgs),
+    /// Translate between MIB names and OIDs (like snmptranslate).
+    Translate(TranslateArgs),
     /// Show nocwatch working with no external service: simulated devices on loopback,
     /// polled concurrently over one socket, traffic rates from their counters.
     Demo(DemoArgs),
@@ -144,6 +146,30 @@ pub(crate) struct DecodeArgs {
     /// Print JSON (one object per message per line).
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TranslateArgs {
+    /// MIB directories, separated by `:` (default: $MIBDIRS, else
+    /// /usr/share/snmp/mibs). Every module in them is loaded.
+    #[arg(short = 'M', value_name = "DIRS")]
+    pub(crate) mib_dirs: Option<String>,
+    /// Modules to load (net-snmp's `-m`). Every module found in the directories is
+    /// loaded; `ALL` and module lists are accepted for compatibility.
+    #[arg(short = 'm', value_name = "MODULES")]
+    pub(crate) modules: Option<String>,
+    /// Input options (net-snmp's `-I`). Bare names are always looked up in every
+    /// module (net-snmp's `-IR`), so this is accepted for compatibility only.
+    #[arg(short = 'I', value_name = "OPTS")]
+    pub(crate) input: Option<String>,
+    /// Output: `n` numeric OID, `f` full path of labels, `s` the last label with its
+    /// index. Default: `MODULE::name.index`.
+    #[arg(short = 'O', value_name = "OPTS")]
+    pub(crate) output: Option<String>,
+    /// Names (`IF-MIB::ifDescr.3`, `ifDescr`) or OIDs (`.1.3.6.1.2.1.2.2.1.2`); `-`
+    /// reads one per line from standard input.
+    #[arg(required = true)]
+    pub(crate) items: Vec<String>,
 }
 
 #[derive(Debug, Args)]

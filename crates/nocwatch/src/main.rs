@@ -9,6 +9,7 @@ mod decode;
 mod demo;
 mod format;
 mod request;
+mod translate;
 mod walk;
 
 use std::process::ExitCode;
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
                 Command::Bulkwalk(a) => walk::walk(a, true).await,
                 Command::Set(a) => request::set(a).await,
                 Command::Decode(a) => decode::decode(a),
+                Command::Translate(a) => translate::translate(a),
                 Command::Demo(a) => demo::demo(a).await,
             }
         });

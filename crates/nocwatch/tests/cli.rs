@@ -302,3 +302,68 @@ fn bad_arguments_are_clear_errors() {
         );
     }
 }
+
+/// `translate` agrees with net-snmp's snmptranslate on names, OIDs and full paths.
+#[test]
+fn translate_matches_snmptranslate() {
+    let Some(mibs) = nocwatch_testkit::shared_or_skip("mibs") else {
+        return;
+    };
+    if !nocwatch_testkit::skip_unless_snmp() {
+        return;
+    }
+    let dirs = [
+        "ietf",
+        "net-snmp",
+        "vendor/cisco",
+        "vendor/juniper",
+        "vendor/arista",
+        "vendor/foundry",
+    ]
+    .iter()
+    .map(|d| mibs.join(d).display().to_string())
+    .collect::<Vec<_>>()
+    .join(":");
+    let cases: [(&str, &str); 7] = [
+        ("-On", "IF-MIB::ifDescr"),
+        ("-On", "IF-MIB::ifInOctets.3"),
+        ("-On", "IF-MIB::ifHCInOctets.17"),
+        ("-On", "CISCO-SMI::ciscoMgmt"),
+        ("-Of", ".1.3.6.1.2.1.2.2.1.2"),
+        ("-Of", ".1.3.6.1.2.1.31.1.1.1.6"),
+        ("-On", "ENTITY-MIB::entPhysicalDescr"),
+    ];
+    for (opt, item) in cases {
+        let theirs = nocwatch_testkit::net_snmp_tool(
+            "snmptranslate",
+            &["-M", &dirs, "-m", "ALL", opt, item],
+        )
+        .unwrap();
+        let ours = nocwatch(&["translate", "-M", &dirs, "-m", "ALL", opt, item]);
+        assert!(ours.status.success(), "{item}: {}", text(&ours.stderr));
+        assert_eq!(
+            text(&ours.stdout),
+            theirs.stdout,
+            "{opt} {item}: {}",
+            theirs.stderr.lines().last().unwrap_or("")
+        );
+    }
+    // bare names are looked up in every module (net-snmp needs -IR for that)
+    let ours = nocwatch(&["translate", "-M", &dirs, "-On", "ifInOctets.3"]);
+    assert_eq!(text(&ours.stdout), ".1.3.6.1.2.1.2.2.1.10.3\n");
+    // names for OIDs, several per call
+    let ours = nocwatch(&[
+        "translate",
+        "-M",
+        &dirs,
+        ".1.3.6.1.2.1.2.2.1.2.3",
+        ".1.3.6.1.4.1.9.9",
+    ]);
+    assert_eq!(
+        text(&ours.stdout),
+        "IF-MIB::ifDescr.3\nCISCO-SMI::ciscoMgmt\n"
+    );
+    let o = nocwatch(&["translate", "-M", &dirs, "no-such-object.0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("no-such-object.0: Unknown Object Identifier"));
+}
