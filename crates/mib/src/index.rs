@@ -550,7 +550,17 @@ impl Mibs {
         }
 
         let mut mibs = Self::default();
-        for (mi, ((file, m), st)) in mods.iter().zip(&states).enumerate() {
+        // SMIv2 modules first: when a name is defined twice (RFC1213-MIB and
+        // SNMPv2-MIB both define sysDescr), the SMIv2 definition wins, as in net-snmp.
+        let smiv2 = |m: &RawModule| m.imports.iter().any(|(_, from)| from == "SNMPv2-SMI");
+        let order: Vec<usize> = (0..mods.len())
+            .filter(|&i| mods.get(i).is_some_and(|(_, m)| smiv2(m)))
+            .chain((0..mods.len()).filter(|&i| mods.get(i).is_some_and(|(_, m)| !smiv2(m))))
+            .collect();
+        for mi in order {
+            let (Some((file, m)), Some(st)) = (mods.get(mi), states.get(mi)) else {
+                continue;
+            };
             let mut info = ModuleInfo {
                 name: m.name.clone(),
                 file: file.clone(),
@@ -643,7 +653,7 @@ impl Mibs {
         self.objects.push(obj);
     }
 
-    /// Loaded modules, in load order.
+    /// Loaded modules: SMIv2 modules first, each group in load order.
     pub fn modules(&self) -> &[ModuleInfo] {
         &self.modules
     }

@@ -348,6 +348,14 @@ fn translate_matches_snmptranslate() {
             theirs.stderr.lines().last().unwrap_or("")
         );
     }
+    // a name two modules define resolves to the SMIv2 one, as in net-snmp
+    for oid in [".1.3.6.1.2.1.1.1.0", ".1.3.6.1.2.1.2.2.1.10.7"] {
+        let theirs =
+            nocwatch_testkit::net_snmp_tool("snmptranslate", &["-M", &dirs, "-m", "ALL", oid])
+                .unwrap();
+        let ours = nocwatch(&["translate", "-M", &dirs, "-m", "ALL", oid]);
+        assert_eq!(text(&ours.stdout), theirs.stdout, "{oid}");
+    }
     // bare names are looked up in every module (net-snmp needs -IR for that)
     let ours = nocwatch(&["translate", "-M", &dirs, "-On", "ifInOctets.3"]);
     assert_eq!(text(&ours.stdout), ".1.3.6.1.2.1.2.2.1.10.3\n");
