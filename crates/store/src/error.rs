@@ -1,0 +1,24 @@
+//! The store's error type.
+
+/// Why a publish could not be applied. On error nothing is published: the
+/// current snapshot stays in place, unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The requested history capacity exceeds [`crate::MAX_HISTORY_CAPACITY`].
+    #[error("history capacity {requested} exceeds the maximum of {max}")]
+    HistoryCapacityTooLarge {
+        /// The capacity asked for.
+        requested: usize,
+        /// The largest capacity accepted.
+        max: usize,
+    },
+    /// More distinct names of one kind than a 32-bit id can number.
+    #[error("too many distinct {kind} names (id space of u32 exhausted)")]
+    TooManyNames {
+        /// `"resource"` or `"metric"`.
+        kind: &'static str,
+    },
+    /// More series than a 32-bit [`crate::SeriesId`] can number.
+    #[error("too many series (id space of u32 exhausted)")]
+    TooManySeries,
+}

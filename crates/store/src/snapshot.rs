@@ -1,0 +1,503 @@
+//! The immutable snapshot readers see, and the builder writers use to make
+//! the next one.
+
+use std::collections::HashMap;
+use std::mem::size_of;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::batch::Update;
+use crate::error::StoreError;
+use crate::sample::Sample;
+
+/// Interned resource name; stable for the lifetime of a [`crate::Store`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceId(pub u32);
+
+/// Interned metric name; stable for the lifetime of a [`crate::Store`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MetricId(pub u32);
+
+/// Dense index of a series in one [`Snapshot`]; only meaningful within that
+/// snapshot (a [`crate::Store::replace`] that drops series renumbers them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SeriesId(pub u32);
+
+/// One series: its latest sample and a bounded history of the samples before
+/// it, oldest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    resource: ResourceId,
+    metric: MetricId,
+    latest: Sample,
+    /// Previous samples, oldest first, at most the snapshot's history
+    /// capacity. Every update builds a new `Series` (the old one may still be
+    /// read through an older snapshot), so the copy is written in
+    /// chronological order and no wrap-around index is needed: this is a
+    /// ring in behaviour (oldest dropped at capacity), linear in layout.
+    history: Box<[Sample]>,
+}
+
+impl Series {
+    fn first(resource: ResourceId, metric: MetricId, latest: Sample) -> Self {
+        Self {
+            resource,
+            metric,
+            latest,
+            history: Box::default(),
+        }
+    }
+
+    /// This series after observing `sample`: the current latest sample moves
+    /// into the history, dropping the oldest one at `capacity`.
+    fn advanced(&self, sample: Sample, capacity: usize) -> Self {
+        let history = if capacity == 0 {
+            Box::default()
+        } else {
+            let keep = self.history.len().min(capacity - 1);
+            let old = self
+                .history
+                .get(self.history.len() - keep..)
+                .unwrap_or_default();
+            let mut h = Vec::with_capacity(keep + 1);
+            h.extend_from_slice(old);
+            h.push(self.latest);
+            h.into_boxed_slice()
+        };
+        Self {
+            resource: self.resource,
+            metric: self.metric,
+            latest: sample,
+            history,
+        }
+    }
+
+    /// The resource this series belongs to.
+    #[must_use]
+    pub fn resource(&self) -> ResourceId {
+        self.resource
+    }
+
+    /// The metric this series measures.
+    #[must_use]
+    pub fn metric(&self) -> MetricId {
+        self.metric
+    }
+
+    /// The most recent sample.
+    #[must_use]
+    pub fn latest(&self) -> Sample {
+        self.latest
+    }
+
+    /// Samples before the latest one, oldest first (at most the history
+    /// capacity).
+    #[must_use]
+    pub fn history(&self) -> &[Sample] {
+        &self.history
+    }
+
+    /// History followed by the latest sample: everything known, oldest first.
+    pub fn samples(&self) -> impl DoubleEndedIterator<Item = Sample> + '_ {
+        self.history
+            .iter()
+            .copied()
+            .chain(std::iter::once(self.latest))
+    }
+
+    /// Change per second between the previous and the latest sample, or
+    /// `None` without a previous sample or when the two share a timestamp
+    /// (or go back in time).
+    #[must_use]
+    pub fn rate_per_sec(&self) -> Option<f64> {
+        let prev = self.history.last()?;
+        let dt = self.latest.at.checked_sub(prev.at).filter(|&d| d > 0)?;
+        #[allow(clippy::cast_precision_loss)] // nanoseconds → seconds as f64
+        let secs = dt as f64 / 1e9;
+        Some((self.latest.value - prev.value) / secs)
+    }
+}
+
+/// Append-only name ⇄ id table.
+#[derive(Debug, Clone, Default)]
+struct Interner {
+    names: Vec<Arc<str>>,
+    ids: HashMap<Arc<str>, u32>,
+}
+
+impl Interner {
+    fn get(&self, name: &str) -> Option<u32> {
+        self.ids.get(name).copied()
+    }
+
+    fn name(&self, id: u32) -> Option<&str> {
+        self.names.get(usize::try_from(id).ok()?).map(|n| &**n)
+    }
+
+    fn intern(&mut self, name: &Arc<str>, kind: &'static str) -> Result<u32, StoreError> {
+        if let Some(id) = self.get(name) {
+            return Ok(id);
+        }
+        let id = u32::try_from(self.names.len()).map_err(|_| StoreError::TooManyNames { kind })?;
+        self.names.push(Arc::clone(name));
+        self.ids.insert(Arc::clone(name), id);
+        Ok(id)
+    }
+
+    fn approx_bytes(&self) -> usize {
+        let strings: usize = self
+            .names
+            .iter()
+            // Arc<str> heap block: strong + weak counts, then the bytes.
+            .map(|n| n.len() + 2 * size_of::<usize>())
+            .sum();
+        self.names.capacity() * size_of::<Arc<str>>()
+            + strings
+            + hash_table_bytes::<Arc<str>, u32>(self.ids.capacity())
+    }
+}
+
+/// Approximate heap bytes of a `HashMap<K, V>` with `capacity` usable slots
+/// (hashbrown: one control byte per bucket, buckets ≈ capacity × 8/7).
+fn hash_table_bytes<K, V>(capacity: usize) -> usize {
+    let buckets = capacity * 8 / 7;
+    buckets * (size_of::<(K, V)>() + 1)
+}
+
+/// Names and the (resource, metric) → series map. Shared between snapshots
+/// until a publish adds a name or a series, or a replace drops series.
+#[derive(Debug, Clone, Default)]
+struct Index {
+    resources: Interner,
+    metrics: Interner,
+    series: HashMap<(ResourceId, MetricId), SeriesId>,
+    /// Live series per resource id (names outlive their series).
+    resource_live: Vec<u32>,
+    /// Live series per metric id.
+    metric_live: Vec<u32>,
+}
+
+impl Index {
+    fn add_live(&mut self, r: ResourceId, m: MetricId) {
+        bump(&mut self.resource_live, r.0);
+        bump(&mut self.metric_live, m.0);
+    }
+}
+
+fn bump(counts: &mut Vec<u32>, id: u32) {
+    let Ok(i) = usize::try_from(id) else { return };
+    if counts.len() <= i {
+        counts.resize(i + 1, 0);
+    }
+    if let Some(c) = counts.get_mut(i) {
+        *c = c.saturating_add(1);
+    }
+}
+
+fn live_names<'a>(interner: &'a Interner, live: &'a [u32]) -> impl Iterator<Item = &'a str> + 'a {
+    interner
+        .names
+        .iter()
+        .zip(live)
+        .filter(|(_, n)| **n > 0)
+        .map(|(name, _)| &**name)
+}
+
+/// An immutable view of the whole store at one publish. Cheap to hold: it
+/// shares series and names with neighbouring snapshots.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    generation: u64,
+    published_at: SystemTime,
+    history_capacity: usize,
+    index: Arc<Index>,
+    series: Vec<Arc<Series>>,
+}
+
+impl Snapshot {
+    /// The empty generation-0 snapshot.
+    pub(crate) fn empty(history_capacity: usize, now: SystemTime) -> Self {
+        Self {
+            generation: 0,
+            published_at: now,
+            history_capacity,
+            index: Arc::default(),
+            series: Vec::new(),
+        }
+    }
+
+    /// Publish counter: 0 for the empty initial snapshot, +1 per publish.
+    #[must_use]
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// When this snapshot was installed (or the store created, generation 0).
+    #[must_use]
+    pub fn published_at(&self) -> SystemTime {
+        self.published_at
+    }
+
+    /// Time between the publish and `now`: the staleness bound of anything
+    /// read from this snapshot. Zero if `now` is before the publish.
+    #[must_use]
+    pub fn age(&self, now: SystemTime) -> Duration {
+        now.duration_since(self.published_at).unwrap_or_default()
+    }
+
+    /// History capacity (previous samples kept per series).
+    #[must_use]
+    pub fn history_capacity(&self) -> usize {
+        self.history_capacity
+    }
+
+    /// Number of series.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.series.len()
+    }
+
+    /// Whether there is no series.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.series.is_empty()
+    }
+
+    /// The series (`resource`, `metric`) by name: two hash lookups for the
+    /// names, one for the id pair, one index. Takes no lock.
+    #[must_use]
+    pub fn get(&self, resource: &str, metric: &str) -> Option<&Series> {
+        self.get_by_id(self.resource_id(resource)?, self.metric_id(metric)?)
+    }
+
+    /// The latest sample of (`resource`, `metric`).
+    #[must_use]
+    pub fn latest(&self, resource: &str, metric: &str) -> Option<Sample> {
+        self.get(resource, metric).map(Series::latest)
+    }
+
+    /// The series for an id pair.
+    #[must_use]
+    pub fn get_by_id(&self, resource: ResourceId, metric: MetricId) -> Option<&Series> {
+        let id = self.series_id(resource, metric)?;
+        self.series_at(id)
+    }
+
+    /// The dense id of the series for an id pair, valid in this snapshot.
+    #[must_use]
+    pub fn series_id(&self, resource: ResourceId, metric: MetricId) -> Option<SeriesId> {
+        self.index.series.get(&(resource, metric)).copied()
+    }
+
+    /// The series at a dense id of this snapshot.
+    #[must_use]
+    pub fn series_at(&self, id: SeriesId) -> Option<&Series> {
+        self.series.get(usize::try_from(id.0).ok()?).map(|s| &**s)
+    }
+
+    /// All series, in series-id order.
+    pub fn series(&self) -> impl ExactSizeIterator<Item = &Series> + '_ {
+        self.series.iter().map(|s| &**s)
+    }
+
+    /// Id of a resource name, if it was ever interned.
+    #[must_use]
+    pub fn resource_id(&self, name: &str) -> Option<ResourceId> {
+        self.index.resources.get(name).map(ResourceId)
+    }
+
+    /// Id of a metric name, if it was ever interned.
+    #[must_use]
+    pub fn metric_id(&self, name: &str) -> Option<MetricId> {
+        self.index.metrics.get(name).map(MetricId)
+    }
+
+    /// Name of a resource id.
+    #[must_use]
+    pub fn resource_name(&self, id: ResourceId) -> Option<&str> {
+        self.index.resources.name(id.0)
+    }
+
+    /// Name of a metric id.
+    #[must_use]
+    pub fn metric_name(&self, id: MetricId) -> Option<&str> {
+        self.index.metrics.name(id.0)
+    }
+
+    /// Names of the resources with at least one series, in first-seen order.
+    pub fn resources(&self) -> impl Iterator<Item = &str> + '_ {
+        live_names(&self.index.resources, &self.index.resource_live)
+    }
+
+    /// Names of the metrics with at least one series, in first-seen order.
+    pub fn metrics(&self) -> impl Iterator<Item = &str> + '_ {
+        live_names(&self.index.metrics, &self.index.metric_live)
+    }
+
+    /// Approximate heap and inline bytes held by this snapshot, computed from
+    /// type sizes and capacities (allocator overhead not included). Memory
+    /// shared with other snapshots is counted in full.
+    #[must_use]
+    pub fn memory_estimate(&self) -> MemoryEstimate {
+        let arc_header = 2 * size_of::<usize>();
+        let idx = &self.index;
+        MemoryEstimate {
+            series: self.series.len(),
+            history_capacity: self.history_capacity,
+            series_bytes: self.series.capacity() * size_of::<Arc<Series>>()
+                + self.series.len() * (size_of::<Series>() + arc_header),
+            history_bytes: self
+                .series
+                .iter()
+                .map(|s| s.history.len() * size_of::<Sample>())
+                .sum(),
+            name_bytes: idx.resources.approx_bytes() + idx.metrics.approx_bytes(),
+            index_bytes: hash_table_bytes::<(ResourceId, MetricId), SeriesId>(
+                idx.series.capacity(),
+            ) + (idx.resource_live.capacity() + idx.metric_live.capacity())
+                * size_of::<u32>(),
+        }
+    }
+}
+
+/// Result of [`Snapshot::memory_estimate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryEstimate {
+    /// Number of series.
+    pub series: usize,
+    /// History capacity of the snapshot.
+    pub history_capacity: usize,
+    /// Series table and `Series` values (without their history).
+    pub series_bytes: usize,
+    /// History samples currently held.
+    pub history_bytes: usize,
+    /// Interned names and their hash maps.
+    pub name_bytes: usize,
+    /// The (resource, metric) → series map and live counters.
+    pub index_bytes: usize,
+}
+
+impl MemoryEstimate {
+    /// Sum of all parts.
+    #[must_use]
+    pub fn total(&self) -> usize {
+        self.series_bytes + self.history_bytes + self.name_bytes + self.index_bytes
+    }
+
+    /// Bytes per series as held now (0 with no series).
+    #[must_use]
+    pub fn bytes_per_series(&self) -> f64 {
+        per(self.total(), self.series)
+    }
+
+    /// Bytes per series once every history ring is full.
+    #[must_use]
+    pub fn bytes_per_series_full_history(&self) -> f64 {
+        let full = self.series * self.history_capacity * size_of::<Sample>();
+        per(self.total() - self.history_bytes + full, self.series)
+    }
+}
+
+#[allow(clippy::cast_precision_loss)] // byte counts far below 2^52
+fn per(bytes: usize, n: usize) -> f64 {
+    if n == 0 { 0.0 } else { bytes as f64 / n as f64 }
+}
+
+/// Builds the next snapshot from the current one, sharing what it does not
+/// change.
+pub(crate) struct Builder {
+    index: Arc<Index>,
+    series: Vec<Arc<Series>>,
+    history_capacity: usize,
+    /// Per series id, whether this build updated it (only for `replace`).
+    touched: Option<Vec<bool>>,
+}
+
+impl Builder {
+    /// Starts from `base`; `track_touched` records which series the updates
+    /// hit, for [`Builder::retain_touched`].
+    pub(crate) fn new(base: &Snapshot, track_touched: bool) -> Self {
+        Self {
+            index: Arc::clone(&base.index),
+            series: base.series.clone(),
+            history_capacity: base.history_capacity,
+            touched: track_touched.then(|| vec![false; base.series.len()]),
+        }
+    }
+
+    /// Applies one update: interns new names, creates or advances the series.
+    pub(crate) fn apply(&mut self, u: &Update) -> Result<(), StoreError> {
+        let r = match self.index.resources.get(&u.resource) {
+            Some(id) => id,
+            None => Arc::make_mut(&mut self.index)
+                .resources
+                .intern(&u.resource, "resource")?,
+        };
+        let m = match self.index.metrics.get(&u.metric) {
+            Some(id) => id,
+            None => Arc::make_mut(&mut self.index)
+                .metrics
+                .intern(&u.metric, "metric")?,
+        };
+        let (r, m) = (ResourceId(r), MetricId(m));
+        let sample = Sample::new(u.value, u.at);
+        let existing = self
+            .index
+            .series
+            .get(&(r, m))
+            .and_then(|id| usize::try_from(id.0).ok());
+        if let Some(i) = existing
+            && let Some(slot) = self.series.get_mut(i)
+        {
+            *slot = Arc::new(slot.advanced(sample, self.history_capacity));
+            if let Some(t) = self.touched.as_mut().and_then(|t| t.get_mut(i)) {
+                *t = true;
+            }
+            return Ok(());
+        }
+        let id = SeriesId(u32::try_from(self.series.len()).map_err(|_| StoreError::TooManySeries)?);
+        let index = Arc::make_mut(&mut self.index);
+        index.series.insert((r, m), id);
+        index.add_live(r, m);
+        self.series.push(Arc::new(Series::first(r, m, sample)));
+        if let Some(t) = self.touched.as_mut() {
+            t.push(true);
+        }
+        Ok(())
+    }
+
+    /// Drops the series no update touched (the `replace` semantics),
+    /// renumbering the survivors. Names stay interned.
+    pub(crate) fn retain_touched(&mut self) {
+        let Some(touched) = self.touched.take() else {
+            return;
+        };
+        if touched.iter().all(|&t| t) {
+            return;
+        }
+        let old = std::mem::take(&mut self.series);
+        let index = Arc::make_mut(&mut self.index);
+        index.series.clear();
+        index.resource_live.iter_mut().for_each(|c| *c = 0);
+        index.metric_live.iter_mut().for_each(|c| *c = 0);
+        for (s, _) in old.into_iter().zip(touched).filter(|(_, t)| *t) {
+            // Cannot exceed u32: survivors are a subset of numbered series.
+            let id = SeriesId(u32::try_from(self.series.len()).unwrap_or(u32::MAX));
+            index.series.insert((s.resource, s.metric), id);
+            index.add_live(s.resource, s.metric);
+            self.series.push(s);
+        }
+        index.series.shrink_to_fit();
+    }
+
+    /// The finished snapshot.
+    pub(crate) fn finish(self, generation: u64, published_at: SystemTime) -> Snapshot {
+        Snapshot {
+            generation,
+            published_at,
+            history_capacity: self.history_capacity,
+            index: self.index,
+            series: self.series,
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The store: one atomically swapped snapshot pointer and a writer lock.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
+
+use arc_swap::{ArcSwap, Guard};
+
+use crate::batch::Batch;
+use crate::error::StoreError;
+use crate::snapshot::{Builder, Snapshot};
+
+/// History capacity of [`Store::default`]: one minute at one sample a second.
+pub const DEFAULT_HISTORY_CAPACITY: usize = 60;
+
+/// Largest history capacity [`Store::new`] accepts.
+pub const MAX_HISTORY_CAPACITY: usize = 1 << 16;
+
+/// The read-copy-update telemetry store. See the crate docs for the design.
+///
+/// `Store` is `Sync`: share it by reference or in an `Arc` between any number
+/// of reader threads and writer threads.
+#[derive(Debug)]
+pub struct Store {
+    current: ArcSwap<Snapshot>,
+    /// Serializes writers so each builds on the latest snapshot and no publish
+    /// is lost. **Only writers take it; readers never touch it**, so a slow
+    /// writer can delay other writers but never a reader.
+    writer: Mutex<()>,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Self::with_capacity_unchecked(DEFAULT_HISTORY_CAPACITY)
+    }
+}
+
+impl Store {
+    /// An empty store (generation 0) keeping `history_capacity` previous
+    /// samples per series (0 keeps only the latest).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::HistoryCapacityTooLarge`] above [`MAX_HISTORY_CAPACITY`].
+    pub fn new(history_capacity: usize) -> Result<Self, StoreError> {
+        if history_capacity > MAX_HISTORY_CAPACITY {
+            return Err(StoreError::HistoryCapacityTooLarge {
+                requested: history_capacity,
+                max: MAX_HISTORY_CAPACITY,
+            });
+        }
+        Ok(Self::with_capacity_unchecked(history_capacity))
+    }
+
+    fn with_capacity_unchecked(history_capacity: usize) -> Self {
+        Self {
+            current: ArcSwap::from_pointee(Snapshot::empty(history_capacity, SystemTime::now())),
+            writer: Mutex::new(()),
+        }
+    }
+
+    /// The current snapshot, lock-free and wait-free for practical purposes.
+    /// The guard is meant to be short-lived (one request); use
+    /// [`Store::snapshot`] to keep a snapshot for longer.
+    #[must_use]
+    pub fn load(&self) -> Guard<Arc<Snapshot>> {
+        self.current.load()
+    }
+
+    /// The current snapshot as an owned `Arc`, to keep as long as needed; it
+    /// never changes, whatever writers do meanwhile.
+    #[must_use]
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.current.load_full()
+    }
+
+    /// Applies `batch` on top of the current snapshot, in order: each update
+    /// moves its series' latest sample into the history and sets the new one;
+    /// unknown names are interned and unknown series created. Series the
+    /// batch does not mention are kept as they are. Installs the result as
+    /// the next generation and returns that generation.
+    ///
+    /// An empty batch still publishes (a new generation and publish time),
+    /// which a producer can use as a heartbeat.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::TooManyNames`] / [`StoreError::TooManySeries`] when an id
+    /// space is exhausted; nothing is published then.
+    pub fn publish(&self, batch: Batch) -> Result<u64, StoreError> {
+        self.write(&batch, false)
+    }
+
+    /// Replaces the whole content with `matrix`, a complete set of current
+    /// values (what the CSV source produces every poll): series in `matrix`
+    /// are updated as by [`Store::publish`], keeping their history; series
+    /// not in `matrix` are dropped. Resource and metric ids stay stable;
+    /// series ids of the survivors may change. Returns the new generation.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::publish`]; nothing is published on error.
+    pub fn replace(&self, matrix: Batch) -> Result<u64, StoreError> {
+        self.write(&matrix, true)
+    }
+
+    fn write(&self, batch: &Batch, replace: bool) -> Result<u64, StoreError> {
+        // A poisoned lock only means another writer panicked mid-build; the
+        // published state is untouched (builds happen off to the side).
+        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let base = self.current.load_full();
+        let mut builder = Builder::new(&base, replace);
+        for update in batch {
+            builder.apply(update)?;
+        }
+        builder.retain_touched();
+        let generation = base.generation().saturating_add(1);
+        let next = builder.finish(generation, SystemTime::now());
+        // Drop our reference to the old snapshot outside the swap; the last
+        // reader holding it frees it.
+        drop(base);
+        self.current.store(Arc::new(next));
+        Ok(generation)
+    }
+}
