@@ -345,6 +345,17 @@ impl RequestTracker {
                 max: self.config.max_message_size,
             });
         }
+        Ok(self.enqueue(req, request_id, datagram, None))
+    }
+
+    /// Records a new pending request and queues its first transmission.
+    fn enqueue(
+        &mut self,
+        req: &Request<'_>,
+        request_id: i32,
+        datagram: Vec<u8>,
+        v3: Option<Box<v3::V3State>>,
+    ) -> RequestHandle {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.pending.insert(
@@ -359,12 +370,12 @@ impl RequestTracker {
                 attempts: 0,
                 sent_at: None,
                 deadline: None,
-                v3: None,
+                v3,
             },
         );
         self.to_send.push_back((request_id, seq));
         self.stats.requests += 1;
-        Ok(RequestHandle { seq, request_id })
+        RequestHandle { seq, request_id }
     }
 
     /// Writes the next datagram to send into `buf` (cleared first). Call it until it

@@ -112,48 +112,19 @@ impl RequestTracker {
         for vb in req.varbinds.iter() {
             vb?.encode(&mut crate::ber::Writer::new(&mut varbinds));
         }
-        // An engine ID given by the caller (-e) stands in for discovery; its time is
-        // learned from the first notInTimeWindow Report if the level needs it.
-        if let (Some(id), false) = (&user.engine_id, self.usm.engines.contains_key(&req.target)) {
-            self.usm.engines.insert(
-                req.target,
-                EngineInfo {
-                    id: id.clone(),
-                    boots: 0,
-                    time: 0,
-                    learned_at: Instant::now(),
-                },
-            );
-        }
-        let discovering = !self.usm.engines.contains_key(&req.target);
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.pending.insert(
-            request_id,
-            Pending {
-                seq,
-                target: req.target,
-                version: Version::V3,
-                datagram: Vec::new(),
-                timeout: req.timeout.unwrap_or(self.config.timeout),
-                attempts_left: req.retries.unwrap_or(self.config.retries),
-                attempts: 0,
-                sent_at: None,
-                deadline: None,
-                v3: Some(Box::new(V3State {
-                    user,
-                    pdu_type: req.pdu_type,
-                    non_repeaters: req.non_repeaters,
-                    max_repetitions: req.max_repetitions,
-                    varbinds,
-                    discovering,
-                    resyncs: 0,
-                })),
-            },
-        );
-        self.to_send.push_back((request_id, seq));
-        self.stats.requests += 1;
-        Ok(RequestHandle { seq, request_id })
+        // An engine ID given by the caller (-e) stands in for discovery; it is
+        // recorded when the request is first encoded (that is when `now` is known).
+        let discovering = user.engine_id.is_none() && !self.usm.engines.contains_key(&req.target);
+        let v3 = V3State {
+            user,
+            pdu_type: req.pdu_type,
+            non_repeaters: req.non_repeaters,
+            max_repetitions: req.max_repetitions,
+            varbinds,
+            discovering,
+            resyncs: 0,
+        };
+        Ok(self.enqueue(req, request_id, Vec::new(), Some(Box::new(v3))))
     }
 
     /// Handles a decoded v3 datagram.
@@ -325,6 +296,16 @@ pub(super) fn encode(
     let Some(v3) = p.v3.as_ref() else {
         return Ok(());
     };
+    if let Some(id) = &v3.user.engine_id {
+        // -e: the engine ID is known; its clock is learned from the first
+        // notInTimeWindow Report if the level needs it.
+        usm.engines.entry(p.target).or_insert_with(|| EngineInfo {
+            id: id.clone(),
+            boots: 0,
+            time: 0,
+            learned_at: now,
+        });
+    }
     let engine = match usm.engines.get(&p.target) {
         Some(e) if !v3.discovering => e,
         _ => {
