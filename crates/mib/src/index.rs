@@ -400,6 +400,59 @@ impl<'m> Tables<'m> {
     }
 }
 
+/// The order net-snmp's `-m ALL` reads modules in, which decides which module names
+/// an OID that several modules define (the first one read keeps it).
+///
+/// net-snmp lists the modules it finds in `-M` order, files sorted by name, each new
+/// one put at the head of its list, then reads the list from the head: the last one
+/// found is read first. Reading a module reads the modules it imports from first, in
+/// the order of its IMPORTS, each at most once (a cycle stops at a module already
+/// started). Iterative, so a long import chain cannot exhaust the stack.
+fn netsnmp_order(tables: &Tables<'_>) -> Vec<usize> {
+    let n = tables.mods.len();
+    let mut started = vec![false; n];
+    let mut order = Vec::with_capacity(n);
+    let imports_of = |mi: usize| -> Vec<usize> {
+        let mut seen = Vec::new();
+        if let Some((_, m)) = tables.mods.get(mi) {
+            for (_, from) in &m.imports {
+                if let Some(&fm) = tables.by_name.get(from.as_str())
+                    && !seen.contains(&fm)
+                {
+                    seen.push(fm);
+                }
+            }
+        }
+        seen
+    };
+    for root in (0..n).rev() {
+        if started.get(root).copied().unwrap_or(true) {
+            continue;
+        }
+        // (module, its imports, how many of them are handled)
+        let mut stack = vec![(root, imports_of(root), 0usize)];
+        if let Some(s) = started.get_mut(root) {
+            *s = true;
+        }
+        while let Some((mi, imports, next)) = stack.last_mut() {
+            if let Some(&dep) = imports.get(*next) {
+                *next += 1;
+                if let Some(s) = started.get_mut(dep)
+                    && !*s
+                {
+                    *s = true;
+                    let deps = imports_of(dep);
+                    stack.push((dep, deps, 0));
+                }
+            } else {
+                order.push(*mi);
+                stack.pop();
+            }
+        }
+    }
+    order
+}
+
 impl Mibs {
     /// Reads every file in `dirs` (any extension; binary and unreadable files
     /// are skipped) and builds the index. Never fails as a whole: problems are
@@ -550,14 +603,9 @@ impl Mibs {
         }
 
         let mut mibs = Self::default();
-        // SMIv2 modules first: when a name is defined twice (RFC1213-MIB and
-        // SNMPv2-MIB both define sysDescr), the SMIv2 definition wins, as in net-snmp.
-        let smiv2 = |m: &RawModule| m.imports.iter().any(|(_, from)| from == "SNMPv2-SMI");
-        let order: Vec<usize> = (0..mods.len())
-            .filter(|&i| mods.get(i).is_some_and(|(_, m)| smiv2(m)))
-            .chain((0..mods.len()).filter(|&i| mods.get(i).is_some_and(|(_, m)| !smiv2(m))))
-            .collect();
-        for mi in order {
+        // When two modules define the same OID (RFC1213-MIB and IP-MIB both define
+        // ipForwarding), the one net-snmp reads first names it.
+        for mi in netsnmp_order(&tables) {
             let (Some((file, m)), Some(st)) = (mods.get(mi), states.get(mi)) else {
                 continue;
             };

@@ -401,8 +401,26 @@ fn import_wins_over_other_modules() {
     let b = "B-MIB DEFINITIONS ::= BEGIN\nIMPORTS root FROM C-MIB;\n n OBJECT IDENTIFIER ::= { root 2 }\nEND";
     let (mibs, _) = load(&[("a", a), ("b", b), ("c", c)]);
     assert_eq!(oid(&mibs, "B-MIB::n"), Some(vec![1, 3, 6, 1, 4, 1, 3, 2]));
-    // Bare names resolve to the first module loaded.
-    assert_eq!(oid(&mibs, "root"), Some(vec![1, 3, 6, 1, 4, 1, 1]));
+    // Bare names resolve to the module net-snmp reads first: the last one found.
+    assert_eq!(oid(&mibs, "root"), Some(vec![1, 3, 6, 1, 4, 1, 3]));
+}
+
+#[test]
+fn an_oid_two_modules_define_is_named_by_the_one_netsnmp_reads_first() {
+    // Found in the order a, b, c, d; read from the last found: D-MIB, which imports
+    // from B-MIB, so B-MIB is read before it, then D-MIB, then C-MIB and A-MIB.
+    let a = "A-MIB DEFINITIONS ::= BEGIN\n x OBJECT IDENTIFIER ::= { enterprises 1 }\n y OBJECT IDENTIFIER ::= { enterprises 2 }\nEND";
+    let b = "B-MIB DEFINITIONS ::= BEGIN\n x OBJECT IDENTIFIER ::= { enterprises 1 }\nEND";
+    let c = "C-MIB DEFINITIONS ::= BEGIN\n y OBJECT IDENTIFIER ::= { enterprises 2 }\nEND";
+    let d =
+        "D-MIB DEFINITIONS ::= BEGIN\nIMPORTS x FROM B-MIB;\n z OBJECT IDENTIFIER ::= { x 9 }\nEND";
+    let (mibs, diags) = load(&[("a", a), ("b", b), ("c", c), ("d", d)]);
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(mibs.format_oid(&[1, 3, 6, 1, 4, 1, 1]), "B-MIB::x");
+    assert_eq!(mibs.format_oid(&[1, 3, 6, 1, 4, 1, 2, 5]), "C-MIB::y.5");
+    assert_eq!(mibs.format_oid(&[1, 3, 6, 1, 4, 1, 1, 9]), "D-MIB::z");
+    // each module still resolves its own names
+    assert_eq!(oid(&mibs, "A-MIB::x"), Some(vec![1, 3, 6, 1, 4, 1, 1]));
 }
 
 #[test]

@@ -156,12 +156,14 @@ fn differential_against_snmptranslate() {
     assert!(sample.len() >= 150);
     assert!(mismatches.len() * 50 <= sample.len(), "too many mismatches");
 
-    // Reverse direction: numeric OID with an instance suffix `.7` to labels.
+    // Reverse direction: numeric OID with an instance suffix `.1` to labels
+    // (`.1`, because net-snmp rejects an index outside its object's range, and 1 is
+    // inside every range in these MIBs).
     // net-snmp decodes the instance per the INDEX clause (we do not yet), so
     // only the named part is compared, plus our instance remainder.
     let probes: Vec<String> = sample
         .iter()
-        .map(|o| format!(".{}.7", join(&o.oid)))
+        .map(|o| format!(".{}.1", join(&o.oid)))
         .collect();
     let mut args = vec!["-M", mpath.as_str(), "-m", "ALL", "-Of"];
     args.extend(probes.iter().map(String::as_str));
@@ -179,7 +181,7 @@ fn differential_against_snmptranslate() {
     let mut rev_match = 0;
     let mut rev_mismatch = Vec::new();
     for (probe, line) in probes.iter().zip(&lines) {
-        // `.7` may itself be a named child; take whatever node we find deepest.
+        // `.1` may itself be a named child; take whatever node we find deepest.
         let oid = mibs.resolve(probe).unwrap_or_default();
         let found = mibs
             .lookup_oid(&oid)

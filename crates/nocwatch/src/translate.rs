@@ -57,6 +57,11 @@ pub(crate) fn translate(args: &TranslateArgs) -> anyhow::Result<ExitCode> {
                 // snmptranslate's wording
                 eprintln!("{item}: Unknown Object Identifier");
                 status = ExitCode::from(2);
+                // snmptranslate stops at the first unknown item; we go on, and keep
+                // the answers aligned with the questions with an empty line.
+                if items.len() > 1 {
+                    out.push('\n');
+                }
             }
         }
     }
