@@ -126,6 +126,11 @@ pub struct MibObject {
     pub display_hint: Option<String>,
     /// OBJECTS / VARIABLES of a notification or group.
     pub objects: Vec<String>,
+    /// UNITS, printed after values as net-snmp does (`1024 Bytes`).
+    pub units: Option<String>,
+    /// The one fixed SIZE of an OCTET STRING (from the object or its TC), which
+    /// makes it an index without a length prefix (MacAddress: 6).
+    pub fixed_size: Option<u32>,
 }
 
 impl MibObject {
@@ -145,6 +150,8 @@ impl MibObject {
             tc_name: None,
             display_hint: None,
             objects: Vec::new(),
+            units: None,
+            fixed_size: None,
         }
     }
 }
@@ -362,9 +369,14 @@ impl<'m> Tables<'m> {
     fn type_info(&self, m: usize, syntax: &RawSyntax, obj: &mut MibObject) {
         let mut module = m;
         let mut syn = syntax;
+        let mut sized = false;
         for _ in 0..16 {
             if obj.enums.is_empty() {
                 obj.enums = syn.enums.iter().map(|(l, v)| (*v, l.clone())).collect();
+            }
+            if !sized && let Some(size) = syn.size {
+                sized = true;
+                obj.fixed_size = size;
             }
             let base = match &syn.ty {
                 RawType::Integer => Some(BaseType::Integer),
@@ -635,6 +647,7 @@ impl Mibs {
                     .collect();
                 obj.augments.clone_from(&d.augments);
                 obj.objects.clone_from(&d.objects);
+                obj.units.clone_from(&d.units);
                 if let Some(syn) = &d.syntax {
                     if let RawType::Named(n) = &syn.ty {
                         obj.type_name = Some(n.clone());
@@ -737,25 +750,11 @@ impl Mibs {
         })
     }
 
-    /// `IF-MIB::ifDescr.3` style text for an OID, or the numeric form when no
+    /// `IF-MIB::ifDescr.3` style text for an OID (net-snmp's default output, the
+    /// table index decoded from the INDEX clause), or the numeric form when no
     /// prefix is named.
     pub fn format_oid(&self, oid: &[u32]) -> String {
-        let mut out = match self.lookup_oid(oid) {
-            Some((obj, rest)) => {
-                let mut s = format!("{}::{}", obj.module, obj.name);
-                for a in rest {
-                    s.push('.');
-                    s.push_str(&a.to_string());
-                }
-                return s;
-            }
-            None => String::new(),
-        };
-        for a in oid {
-            out.push('.');
-            out.push_str(&a.to_string());
-        }
-        out
+        self.format_oid_as(oid, crate::OidStyle::Module)
     }
 
     /// Parses `IF-MIB::ifDescr.3`, `ifDescr.3`, `ifDescr`, or numeric
@@ -787,7 +786,26 @@ impl Mibs {
         }
         .ok_or_else(|| MibError::UnknownName(text.to_owned()))?;
         let mut oid = obj.oid.clone();
-        oid.extend(parse_arcs(suffix)?);
+        // the index as net-snmp prints it: numbers, "string" (length first),
+        // 'implied string' (no length)
+        let mut s = suffix;
+        while !s.is_empty() {
+            if let Some(q) = s.chars().next().filter(|c| *c == '"' || *c == '\'') {
+                let body = s.get(1..).ok_or_else(bad)?;
+                let end = body.find(q).ok_or_else(bad)?;
+                let bytes = body.get(..end).ok_or_else(bad)?.as_bytes();
+                if q == '"' {
+                    oid.push(u32::try_from(bytes.len()).map_err(|_| bad())?);
+                }
+                oid.extend(bytes.iter().map(|&b| u32::from(b)));
+                s = body.get(end + 1..).ok_or_else(bad)?;
+                s = s.strip_prefix('.').unwrap_or(s);
+            } else {
+                let (arc, more) = s.split_once('.').unwrap_or((s, ""));
+                oid.push(arc.parse::<u32>().map_err(|_| bad())?);
+                s = more;
+            }
+        }
         Ok(oid)
     }
 }

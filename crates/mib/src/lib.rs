@@ -43,12 +43,14 @@
 mod index;
 mod lexer;
 mod parser;
+mod render;
 
 use std::fmt;
 use std::path::PathBuf;
 
 pub use index::{Access, BaseType, IndexPart, MibObject, Mibs, ModuleInfo};
 pub use parser::NodeKind;
+pub use render::{OidStyle, format_integer_hint, format_octets_hint};
 
 /// Everything that can go wrong while loading MIBs or resolving names.
 #[derive(Debug, thiserror::Error)]

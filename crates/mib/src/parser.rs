@@ -32,6 +32,9 @@ pub(crate) enum RawType {
 pub(crate) struct RawSyntax {
     pub(crate) ty: RawType,
     pub(crate) enums: Vec<(String, i64)>,
+    /// The SIZE constraint: `None` without one, `Some(Some(n))` for exactly one
+    /// fixed size `(SIZE (n))`, `Some(None)` for ranges or alternatives.
+    pub(crate) size: Option<Option<u32>>,
 }
 
 /// Which macro (or plain OBJECT IDENTIFIER) defined a value.
@@ -91,6 +94,7 @@ pub(crate) struct RawDef {
     pub(crate) index: Vec<(String, bool)>,
     pub(crate) augments: Option<String>,
     pub(crate) objects: Vec<String>,
+    pub(crate) units: Option<String>,
 }
 
 /// A type assignment (`Foo ::= ...`), textual convention or not.
@@ -487,6 +491,9 @@ impl<'a> Parser<'a> {
                             def.access = Some(self.ident("an access value")?.to_owned());
                         }
                         "STATUS" => def.status = Some(self.ident("a status value")?.to_owned()),
+                        "UNITS" if kind == NodeKind::ObjectType && self.is_kind(Kind::Str) => {
+                            def.units = self.bump().map(|t| t.text.to_owned());
+                        }
                         "INDEX" if kind == NodeKind::ObjectType => {
                             self.expect_kind(Kind::LBrace, "`{` after INDEX")?;
                             loop {
@@ -706,10 +713,26 @@ impl<'a> Parser<'a> {
         if self.is_kind(Kind::LBrace) && !matches!(ty, RawType::Sequence | RawType::Choice) {
             enums = self.named_numbers()?;
         }
+        let mut size = None;
         while self.is_kind(Kind::LParen) {
+            let start = self.pos;
             self.skip_balanced()?;
+            let group = self.toks.get(start..self.pos).unwrap_or(&[]);
+            if group
+                .get(1)
+                .is_some_and(|t| t.kind == Kind::Ident && t.text == "SIZE")
+            {
+                // `( SIZE ( n ) )`: exactly six tokens for one fixed size
+                size = Some(match group {
+                    [_, _, _, n, _, _] => match n.kind {
+                        Kind::Num(v) => u32::try_from(v).ok(),
+                        _ => None,
+                    },
+                    _ => None,
+                });
+            }
         }
-        Ok(RawSyntax { ty, enums })
+        Ok(RawSyntax { ty, enums, size })
     }
 
     /// `{ up(1), down(2) }`, tolerating missing commas.
@@ -756,6 +779,7 @@ impl RawDef {
             index: Vec::new(),
             augments: None,
             objects: Vec::new(),
+            units: None,
         }
     }
 }

@@ -512,3 +512,180 @@ fn index_is_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Mibs>();
 }
+
+const TABLE_MIB: &str = r#"
+TBL-MIB DEFINITIONS ::= BEGIN
+IMPORTS enterprises, OBJECT-TYPE, Integer32, IpAddress FROM SNMPv2-SMI
+        TEXTUAL-CONVENTION FROM SNMPv2-TC;
+Mac ::= TEXTUAL-CONVENTION
+    DISPLAY-HINT "1x:"
+    STATUS current
+    DESCRIPTION "mac"
+    SYNTAX OCTET STRING (SIZE (6))
+InetAddressType ::= TEXTUAL-CONVENTION
+    STATUS current
+    DESCRIPTION "t"
+    SYNTAX INTEGER { unknown(0), ipv4(1), ipv6(2) }
+InetAddress ::= TEXTUAL-CONVENTION
+    STATUS current
+    DESCRIPTION "a"
+    SYNTAX OCTET STRING (SIZE (0..255))
+tbl OBJECT IDENTIFIER ::= { enterprises 99 }
+tTable OBJECT-TYPE
+    SYNTAX SEQUENCE OF TEntry
+    MAX-ACCESS not-accessible
+    STATUS current
+    DESCRIPTION "t"
+    ::= { tbl 1 }
+tEntry OBJECT-TYPE
+    SYNTAX TEntry
+    MAX-ACCESS not-accessible
+    STATUS current
+    DESCRIPTION "e"
+    INDEX { tKind, tName, tMac, tAddr, IMPLIED tTag }
+    ::= { tTable 1 }
+TEntry ::= SEQUENCE { tKind INTEGER, tName OCTET STRING, tMac Mac, tAddr IpAddress, tTag OCTET STRING, tValue Integer32 }
+tKind OBJECT-TYPE
+    SYNTAX INTEGER { red(1), blue(2) }
+    MAX-ACCESS not-accessible
+    STATUS current
+    DESCRIPTION "k"
+    ::= { tEntry 1 }
+tName OBJECT-TYPE
+    SYNTAX OCTET STRING (SIZE (0..32))
+    MAX-ACCESS not-accessible
+    STATUS current
+    DESCRIPTION "n"
+    ::= { tEntry 2 }
+tMac OBJECT-TYPE
+    SYNTAX Mac
+    MAX-ACCESS not-accessible
+    STATUS current
+    DESCRIPTION "m"
+    ::= { tEntry 3 }
+tAddr OBJECT-TYPE
+    SYNTAX IpAddress
+    MAX-ACCESS not-accessible
+    STATUS current
+    DESCRIPTION "a"
+    ::= { tEntry 4 }
+tTag OBJECT-TYPE
+    SYNTAX OCTET STRING
+    MAX-ACCESS not-accessible
+    STATUS current
+    DESCRIPTION "t"
+    ::= { tEntry 5 }
+tValue OBJECT-TYPE
+    SYNTAX Integer32
+    UNITS "seconds"
+    MAX-ACCESS read-only
+    STATUS current
+    DESCRIPTION "v"
+    ::= { tEntry 6 }
+xTable OBJECT-TYPE
+    SYNTAX SEQUENCE OF XEntry
+    MAX-ACCESS not-accessible
+    STATUS current
+    DESCRIPTION "x"
+    ::= { tbl 2 }
+xEntry OBJECT-TYPE
+    SYNTAX XEntry
+    MAX-ACCESS not-accessible
+    STATUS current
+    DESCRIPTION "x"
+    AUGMENTS { tEntry }
+    ::= { xTable 1 }
+XEntry ::= SEQUENCE { xExtra Integer32 }
+xExtra OBJECT-TYPE
+    SYNTAX Integer32
+    MAX-ACCESS read-only
+    STATUS current
+    DESCRIPTION "x"
+    ::= { xEntry 1 }
+aTable OBJECT-TYPE
+    SYNTAX SEQUENCE OF AEntry
+    MAX-ACCESS not-accessible
+    STATUS current
+    DESCRIPTION "a"
+    ::= { tbl 3 }
+aEntry OBJECT-TYPE
+    SYNTAX AEntry
+    MAX-ACCESS not-accessible
+    STATUS current
+    DESCRIPTION "a"
+    INDEX { aType, aAddr }
+    ::= { aTable 1 }
+AEntry ::= SEQUENCE { aType InetAddressType, aAddr InetAddress, aValue Integer32 }
+aType OBJECT-TYPE
+    SYNTAX InetAddressType
+    MAX-ACCESS not-accessible
+    STATUS current
+    DESCRIPTION "a"
+    ::= { aEntry 1 }
+aAddr OBJECT-TYPE
+    SYNTAX InetAddress
+    MAX-ACCESS not-accessible
+    STATUS current
+    DESCRIPTION "a"
+    ::= { aEntry 2 }
+aValue OBJECT-TYPE
+    SYNTAX Integer32
+    MAX-ACCESS read-only
+    STATUS current
+    DESCRIPTION "a"
+    ::= { aEntry 3 }
+END
+"#;
+
+#[test]
+fn table_index_is_decoded_as_net_snmp_prints_it() {
+    let (mibs, diags) = load(&[("tbl", TABLE_MIB)]);
+    assert!(diags.is_empty(), "{diags:?}");
+    let value = mibs.lookup("tValue").unwrap();
+    assert_eq!(value.units.as_deref(), Some("seconds"));
+    assert_eq!(mibs.lookup("tMac").unwrap().fixed_size, Some(6));
+    assert_eq!(mibs.lookup("tName").unwrap().fixed_size, None);
+    let mut oid = value.oid.clone();
+    // red, "ab" (length 2), a MAC (6 arcs, no length), 10.0.0.1, IMPLIED "x\0"
+    oid.extend([1, 2, 97, 98, 2, 252, 0, 0, 0, 5, 10, 0, 0, 1, 120, 0]);
+    assert_eq!(
+        mibs.format_oid(&oid),
+        "TBL-MIB::tValue.red.\"ab\".\"...\0\0.\".10.0.0.1.'x.'".replace('\0', ".")
+    );
+    // the index as input resolves back to the same OID
+    assert_eq!(
+        mibs.resolve("TBL-MIB::tValue.1.\"ab\".2.252.0.0.0.5.10.0.0.1.'x'")
+            .unwrap()
+            .len(),
+        oid.len() - 1
+    );
+    // an enumeration value the MIB does not list stays a number; a string longer
+    // than what is left is printed in numbers from there
+    let mut odd = value.oid.clone();
+    odd.extend([7, 9, 97]);
+    assert_eq!(mibs.format_oid(&odd), "TBL-MIB::tValue.7.9.97");
+    // AUGMENTS: the augmented table's INDEX
+    let mut x = mibs.lookup("xExtra").unwrap().oid.clone();
+    x.extend([2, 0]);
+    assert_eq!(mibs.format_oid(&x), "TBL-MIB::xExtra.blue.\"\"");
+    // InetAddress after InetAddressType: an address, not a string
+    let a = mibs.lookup("aValue").unwrap().oid.clone();
+    let with = |idx: &[u32]| {
+        let mut o = a.clone();
+        o.extend_from_slice(idx);
+        mibs.format_oid(&o)
+    };
+    assert_eq!(
+        with(&[1, 4, 192, 0, 2, 1]),
+        "TBL-MIB::aValue.ipv4.\"192.0.2.1\""
+    );
+    assert_eq!(
+        with(&[2, 16, 254, 128, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
+        "TBL-MIB::aValue.ipv6.\"fe:80:00:00:00:00:00:00:00:00:00:00:00:00:00:01\""
+    );
+    assert_eq!(with(&[1, 3, 65, 66, 1]), "TBL-MIB::aValue.ipv4.\"AB.\"");
+    assert_eq!(
+        mibs.format_oid_as(&value.oid, crate::OidStyle::Full),
+        ".iso.org.dod.internet.private.enterprises.tbl.tTable.tEntry.tValue"
+    );
+}

@@ -83,10 +83,18 @@ pub(crate) struct SnmpOpts {
     /// Timeout per attempt, in seconds (fractions allowed).
     #[arg(short = 't', long = "timeout", default_value_t = 1.0)]
     pub(crate) timeout: f64,
-    /// Output options; `n` prints OIDs numerically (the only form until MIBs are
-    /// loaded, so `-On` is accepted and implied).
+    /// Output options: `n` numeric OIDs, `f` full OID paths, `s` last label only,
+    /// `q` quick (`name value`), `v` values only. OIDs are numeric without MIBs.
     #[arg(short = 'O', value_name = "OPTS", action = clap::ArgAction::Append)]
     pub(crate) output: Vec<String>,
+    /// MIB modules to load (net-snmp's `-m`; default $MIBS). Giving it, `-M` or a
+    /// non-empty $MIBS loads every module in the MIB directories and prints names.
+    #[arg(short = 'm', value_name = "MODULES")]
+    pub(crate) mib_modules: Option<String>,
+    /// MIB directories separated by `:` (net-snmp's `-M`; default $MIBDIRS, else
+    /// /usr/share/snmp/mibs; `+DIR` adds to the default).
+    #[arg(short = 'M', value_name = "DIRS")]
+    pub(crate) mib_dirs: Option<String>,
     /// Print one JSON object per binding per line instead of net-snmp's text.
     #[arg(long)]
     pub(crate) json: bool,

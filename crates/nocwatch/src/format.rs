@@ -132,7 +132,7 @@ pub(crate) fn push_value(out: &mut String, value: &Value<'_>) {
 }
 
 /// C's `isprint || isspace` in the C locale: net-snmp's test for "this is text".
-fn is_text(s: &[u8]) -> bool {
+pub(crate) fn is_text(s: &[u8]) -> bool {
     s.iter()
         .all(|&b| (0x20..=0x7e).contains(&b) || (0x09..=0x0d).contains(&b))
 }
@@ -157,7 +157,7 @@ fn push_octets(out: &mut String, s: &[u8]) {
 
 /// `XX XX ...` with a trailing space after every byte and a newline after every 16
 /// bytes when more follow, as net-snmp's sprint_realloc_hexstring.
-fn push_hex_lines(out: &mut String, s: &[u8]) {
+pub(crate) fn push_hex_lines(out: &mut String, s: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
     for (i, chunk) in s.chunks(16).enumerate() {
         if i > 0 {

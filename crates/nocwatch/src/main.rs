@@ -8,6 +8,7 @@ mod cli;
 mod decode;
 mod demo;
 mod format;
+mod mibout;
 mod request;
 mod translate;
 mod walk;

@@ -20,6 +20,9 @@ pub(crate) struct Session {
     pub(crate) version: Version,
     pub(crate) community: Vec<u8>,
     pub(crate) mode: OutputMode,
+    /// MIB-aware text (names, enumerations, hints); `None` prints net-snmp's `-On`
+    /// text without MIBs, the fast path.
+    pub(crate) mib: Option<crate::mibout::MibText>,
 }
 
 impl Session {
@@ -35,11 +38,23 @@ impl Session {
         } else {
             None
         };
-        for o in &opts.output {
-            if o.chars().any(|c| c != 'n') {
-                bail!("-O{o}: only -On is supported until MIBs are loaded");
-            }
-        }
+        let text_opts = crate::mibout::TextOpts::parse(&opts.output)?;
+        let mibs = crate::mibout::load(opts.mib_modules.as_deref(), opts.mib_dirs.as_deref());
+        let mib = match mibs {
+            Some(m) => Some(crate::mibout::MibText::new(
+                std::sync::Arc::new(m),
+                text_opts,
+            )),
+            // without MIBs, OIDs are numeric whatever -O says; -Oq / -Ov still apply
+            None if text_opts.quick || text_opts.value_only => Some(crate::mibout::MibText::new(
+                std::sync::Arc::default(),
+                crate::mibout::TextOpts {
+                    oid: nocwatch_mib::OidStyle::Numeric,
+                    ..text_opts
+                },
+            )),
+            None => None,
+        };
         if !(opts.timeout.is_finite() && opts.timeout > 0.0) {
             bail!(
                 "-t {}: timeout must be a positive number of seconds",
@@ -63,7 +78,16 @@ impl Session {
             } else {
                 OutputMode::Text
             },
+            mib,
         })
+    }
+
+    /// Appends one binding in this session's output format.
+    pub(crate) fn push(&self, out: &mut String, vb: &VarBind<'_>) {
+        match (&self.mib, self.mode) {
+            (Some(m), OutputMode::Text) => m.push_varbind(out, vb),
+            _ => format::push(out, vb, self.mode),
+        }
     }
 
     pub(crate) fn spec(&self, pdu_type: PduType) -> RequestSpec {
@@ -95,12 +119,26 @@ impl Session {
     }
 }
 
-pub(crate) fn parse_oids(texts: &[String]) -> anyhow::Result<Vec<Oid>> {
+/// OIDs from the command line: dotted decimal, or names (`IF-MIB::ifDescr.1`,
+/// `sysDescr.0`, `vacmGroupName.1."comm1"`) when MIBs are loaded.
+pub(crate) fn parse_oids(session: &Session, texts: &[String]) -> anyhow::Result<Vec<Oid>> {
     texts
         .iter()
         .map(|t| {
-            t.parse::<Oid>()
-                .with_context(|| format!("{t}: Unknown Object Identifier"))
+            let unknown = || format!("{t}: Unknown Object Identifier");
+            match session
+                .mib
+                .as_ref()
+                .filter(|m| !m.mibs.objects().is_empty())
+            {
+                Some(m) => {
+                    let arcs = m.mibs.resolve(t).ok().with_context(unknown)?;
+                    Oid::from_arcs(&arcs)
+                        .map_err(anyhow::Error::msg)
+                        .with_context(unknown)
+                }
+                None => t.parse::<Oid>().with_context(unknown),
+            }
         })
         .collect()
 }
@@ -109,7 +147,7 @@ pub(crate) fn parse_oids(texts: &[String]) -> anyhow::Result<Vec<Oid>> {
 /// for the rest, as net-snmp does unless `-Cf`.
 pub(crate) async fn get(args: &RequestArgs, pdu_type: PduType) -> anyhow::Result<ExitCode> {
     let session = Session::open(&args.snmp, &args.agent).await?;
-    let mut oids = parse_oids(&args.oids)?;
+    let mut oids = parse_oids(&session, &args.oids)?;
     let mut status = ExitCode::SUCCESS;
     let period = if pdu_type == PduType::GetRequest {
         ""
@@ -123,7 +161,7 @@ pub(crate) async fn get(args: &RequestArgs, pdu_type: PduType) -> anyhow::Result
         };
         let pdu = reply.pdu()?;
         if pdu.status() == ErrorStatus::NoError {
-            print_varbinds(&pdu.varbinds, session.mode)?;
+            print_varbinds(&pdu.varbinds, &session)?;
             break;
         }
         print_agent_error(&pdu, period);
@@ -140,11 +178,11 @@ pub(crate) async fn get(args: &RequestArgs, pdu_type: PduType) -> anyhow::Result
 
 pub(crate) fn print_varbinds(
     vbs: &nocwatch_snmp::VarBinds<'_>,
-    mode: OutputMode,
+    session: &Session,
 ) -> anyhow::Result<()> {
     let mut out = String::new();
     for vb in vbs.iter() {
-        format::push(&mut out, &vb?, mode);
+        session.push(&mut out, &vb?);
     }
     print!("{out}");
     Ok(())
@@ -294,7 +332,7 @@ pub(crate) async fn set(args: &SetArgs) -> anyhow::Result<ExitCode> {
     };
     let pdu = reply.pdu()?;
     if pdu.status() == ErrorStatus::NoError {
-        print_varbinds(&pdu.varbinds, session.mode)?;
+        print_varbinds(&pdu.varbinds, &session)?;
         Ok(ExitCode::SUCCESS)
     } else {
         print_agent_error(&pdu, ".");

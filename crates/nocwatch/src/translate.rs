@@ -7,7 +7,7 @@ use std::io::{BufRead as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use nocwatch_mib::Mibs;
+use nocwatch_mib::{Mibs, OidStyle};
 
 use crate::cli::TranslateArgs;
 
@@ -70,27 +70,14 @@ pub(crate) fn translate(args: &TranslateArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn render(mibs: &Mibs, oid: &[u32], mode: &str) -> String {
-    let numeric = || oid.iter().map(|a| format!(".{a}")).collect::<String>();
-    if mode.contains('n') {
-        return numeric();
-    }
-    if mode.contains('f') {
-        // every prefix's label, numbers where a prefix has none
-        let mut s = String::new();
-        for n in 1..=oid.len() {
-            s.push('.');
-            match mibs.object_at(&oid[..n]) {
-                Some(obj) => s.push_str(&obj.name),
-                None => s.push_str(&oid[n - 1].to_string()),
-            }
-        }
-        return s;
-    }
-    let full = mibs.format_oid(oid);
-    if mode.contains('s') {
-        return full
-            .split_once("::")
-            .map_or(full.clone(), |(_, rest)| rest.to_string());
-    }
-    full
+    let style = if mode.contains('n') {
+        OidStyle::Numeric
+    } else if mode.contains('f') {
+        OidStyle::Full
+    } else if mode.contains('s') {
+        OidStyle::Suffix
+    } else {
+        OidStyle::Module
+    };
+    mibs.format_oid_as(oid, style)
 }

@@ -17,7 +17,7 @@ const MIB2: &[u32] = &[1, 3, 6, 1, 2, 1];
 pub(crate) async fn walk(args: &WalkArgs, bulk: bool) -> anyhow::Result<ExitCode> {
     let session = Session::open(&args.snmp, &args.agent).await?;
     let root = match &args.oid {
-        Some(t) => parse_oids(std::slice::from_ref(t))?.remove(0),
+        Some(t) => parse_oids(&session, std::slice::from_ref(t))?.remove(0),
         None => Oid::from_arcs(MIB2).map_err(anyhow::Error::msg)?,
     };
     if bulk && session.version == Version::V1 {
@@ -63,7 +63,7 @@ pub(crate) async fn walk(args: &WalkArgs, bulk: bool) -> anyhow::Result<ExitCode
     let mut buf = String::with_capacity(64 * 1024);
     let mut write_error = None;
     let result = net_walk(&session.client, session.target, &root, &opts, |vb| {
-        format::push(&mut buf, vb, mode);
+        session.push(&mut buf, vb);
         if buf.len() >= 48 * 1024 {
             if let Err(e) = lock.write_all(buf.as_bytes()) {
                 write_error.get_or_insert(e);
@@ -133,7 +133,7 @@ async fn get_root_and_print(session: &Session, root: &Oid) -> anyhow::Result<u64
     let mut out = String::new();
     let mut n = 0;
     for vb in pdu.varbinds.iter() {
-        format::push(&mut out, &vb?, session.mode);
+        session.push(&mut out, &vb?);
         n += 1;
     }
     print!("{out}");
