@@ -154,6 +154,15 @@ pub(crate) struct DecodeArgs {
     /// Print JSON (one object per message per line).
     #[arg(long)]
     pub(crate) json: bool,
+    /// MIB modules (net-snmp's `-m`): with `-M` or $MIBS, bindings print with names.
+    #[arg(short = 'm', value_name = "MODULES")]
+    pub(crate) mib_modules: Option<String>,
+    /// MIB directories separated by `:` (net-snmp's `-M`).
+    #[arg(short = 'M', value_name = "DIRS")]
+    pub(crate) mib_dirs: Option<String>,
+    /// Output options for bindings with MIBs: `n`, `f`, `s`, `q`, `v` as net-snmp.
+    #[arg(short = 'O', value_name = "OPTS", action = clap::ArgAction::Append)]
+    pub(crate) output: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -19,6 +19,10 @@ pub(crate) fn decode(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
     } else {
         DecodeOptions::lenient()
     };
+    let text_opts = crate::mibout::TextOpts::parse(&args.output)?;
+    let mib = crate::mibout::load(args.mib_modules.as_deref(), args.mib_dirs.as_deref())
+        .map(|m| crate::mibout::MibText::new(std::sync::Arc::new(m), text_opts));
+    let mib = mib.as_ref();
     let mut failures = 0u64;
     let mut out = String::new();
     if let Some(hex) = &args.hex {
@@ -30,7 +34,7 @@ pub(crate) fn decode(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
             hex.clone()
         };
         let bytes = capture::parse_hex(&text).context("invalid hex")?;
-        if !render_message(&mut out, &bytes, &opts, None, args.json) {
+        if !render_message(&mut out, &bytes, &opts, None, args.json, mib) {
             failures += 1;
         }
         print!("{out}");
@@ -39,7 +43,7 @@ pub(crate) fn decode(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
         let summary = capture::read_capture(&bytes, |item| {
             match item {
                 Ok(d) => {
-                    if !render_message(&mut out, d.payload, &opts, Some(&d), args.json) {
+                    if !render_message(&mut out, d.payload, &opts, Some(&d), args.json, mib) {
                         failures += 1;
                     }
                 }
@@ -85,6 +89,7 @@ fn render_message(
     opts: &DecodeOptions,
     frame: Option<&Datagram<'_>>,
     json_out: bool,
+    mib: Option<&crate::mibout::MibText>,
 ) -> bool {
     let decoded = Message::decode_with_anomalies(bytes, opts);
     let mut vb_anomalies = Anomalies::default();
@@ -92,7 +97,7 @@ fn render_message(
         let mut lines = Vec::new();
         let varbinds = d.message.pdu().map(Pdus::varbinds);
         if let Some(vbs) = varbinds {
-            collect(vbs, &mut lines, &mut vb_anomalies, json_out)?;
+            collect(vbs, &mut lines, &mut vb_anomalies, json_out, mib)?;
         }
         Ok((d, lines))
     });
@@ -149,15 +154,16 @@ fn collect(
     lines: &mut Vec<String>,
     anomalies: &mut Anomalies,
     json_out: bool,
+    mib: Option<&crate::mibout::MibText>,
 ) -> Result<(), nocwatch_snmp::DecodeError> {
     let mut it = vbs.iter();
     for vb in it.by_ref() {
         let vb = vb?;
         let mut s = String::new();
-        if json_out {
-            format::push_varbind_json(&mut s, &vb);
-        } else {
-            format::push_varbind(&mut s, &vb);
+        match (json_out, mib) {
+            (true, _) => format::push_varbind_json(&mut s, &vb),
+            (false, Some(m)) => m.push_varbind(&mut s, &vb),
+            (false, None) => format::push_varbind(&mut s, &vb),
         }
         lines.push(s);
     }

@@ -375,3 +375,40 @@ fn translate_matches_snmptranslate() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("no-such-object.0: Unknown Object Identifier"));
 }
+
+/// `decode -M -m` prints bindings with names, OID values included, as net-snmp
+/// names them.
+#[test]
+fn decode_prints_names_with_mibs() {
+    let Some(mibs) = nocwatch_testkit::shared_or_skip("mibs") else {
+        return;
+    };
+    let Some(captures) = nocwatch_testkit::shared_or_skip("captures/zeek") else {
+        return;
+    };
+    if !nocwatch_testkit::skip_unless_snmp() {
+        return;
+    }
+    let dirs = format!(
+        "{}:{}",
+        mibs.join("ietf").display(),
+        mibs.join("net-snmp").display()
+    );
+    let pcap = captures.join("snmpv1_get.pcap");
+    let o = nocwatch(&["decode", "-M", &dirs, "-m", "ALL", pcap.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    let value = ".1.3.6.1.4.1.2001.1.1.1.297.93.1.27.2.2.1";
+    let theirs =
+        nocwatch_testkit::net_snmp_tool("snmptranslate", &["-M", &dirs, "-m", "ALL", value])
+            .unwrap();
+    let want = format!(
+        "  SNMPv2-MIB::sysObjectID.0 = OID: {}",
+        theirs.stdout.trim()
+    );
+    assert!(out.contains(&want), "{want}\n{out}");
+    assert!(out.contains("  SNMPv2-MIB::sysName.0 = NULL"), "{out}");
+    // -On keeps numbers for names but still loads the MIBs for values
+    let o = nocwatch(&["decode", "-M", &dirs, "-On", pcap.to_str().unwrap()]);
+    assert!(text(&o.stdout).contains(&format!("  .1.3.6.1.2.1.1.2.0 = OID: {value}")));
+}
