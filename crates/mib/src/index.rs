@@ -128,6 +128,8 @@ pub struct MibObject {
     pub objects: Vec<String>,
     /// UNITS, printed after values as net-snmp does (`1024 Bytes`).
     pub units: Option<String>,
+    /// DESCRIPTION, when loaded with [`LoadOptions::descriptions`].
+    pub description: Option<String>,
     /// The one fixed SIZE of an OCTET STRING (from the object or its TC), which
     /// makes it an index without a length prefix (MacAddress: 6).
     pub fixed_size: Option<u32>,
@@ -151,9 +153,18 @@ impl MibObject {
             display_hint: None,
             objects: Vec::new(),
             units: None,
+            description: None,
             fixed_size: None,
         }
     }
+}
+
+/// What to keep while loading.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Keep DESCRIPTION texts (for `translate -Td`); off by default because they
+    /// are most of a MIB's text and nothing else needs them.
+    pub descriptions: bool,
 }
 
 /// A loaded module.
@@ -470,6 +481,14 @@ impl Mibs {
     /// are skipped) and builds the index. Never fails as a whole: problems are
     /// returned as diagnostics with file and line.
     pub fn load_dirs<P: AsRef<Path>>(dirs: &[P]) -> (Self, Vec<Diagnostic>) {
+        Self::load_dirs_with(dirs, LoadOptions::default())
+    }
+
+    /// [`load_dirs`](Self::load_dirs) with options.
+    pub fn load_dirs_with<P: AsRef<Path>>(
+        dirs: &[P],
+        options: LoadOptions,
+    ) -> (Self, Vec<Diagnostic>) {
         let mut diags = Vec::new();
         let mut sources = Vec::new();
         for dir in dirs {
@@ -516,7 +535,7 @@ impl Mibs {
                 }
             }
         }
-        let (mibs, more) = Self::from_sources(sources);
+        let (mibs, more) = Self::from_sources_with(sources, options);
         diags.extend(more);
         (mibs, diags)
     }
@@ -528,11 +547,21 @@ impl Mibs {
         P: Into<PathBuf>,
         S: AsRef<str>,
     {
+        Self::from_sources_with(sources, LoadOptions::default())
+    }
+
+    /// [`from_sources`](Self::from_sources) with options.
+    pub fn from_sources_with<I, P, S>(sources: I, options: LoadOptions) -> (Self, Vec<Diagnostic>)
+    where
+        I: IntoIterator<Item = (P, S)>,
+        P: Into<PathBuf>,
+        S: AsRef<str>,
+    {
         let mut diags = Vec::new();
         let mut mods: Vec<(PathBuf, RawModule)> = Vec::new();
         for (file, text) in sources {
             let file: PathBuf = file.into();
-            let (parsed, problems) = parse(text.as_ref());
+            let (parsed, problems) = parse(text.as_ref(), options.descriptions);
             for p in problems {
                 diags.push(Diagnostic {
                     file: file.clone(),
@@ -648,6 +677,7 @@ impl Mibs {
                 obj.augments.clone_from(&d.augments);
                 obj.objects.clone_from(&d.objects);
                 obj.units.clone_from(&d.units);
+                obj.description.clone_from(&d.description);
                 if let Some(syn) = &d.syntax {
                     if let RawType::Named(n) = &syn.ty {
                         obj.type_name = Some(n.clone());

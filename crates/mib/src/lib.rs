@@ -48,7 +48,7 @@ mod render;
 use std::fmt;
 use std::path::PathBuf;
 
-pub use index::{Access, BaseType, IndexPart, MibObject, Mibs, ModuleInfo};
+pub use index::{Access, BaseType, IndexPart, LoadOptions, MibObject, Mibs, ModuleInfo};
 pub use parser::NodeKind;
 pub use render::{OidStyle, format_integer_hint, format_octets_hint};
 

@@ -95,6 +95,7 @@ pub(crate) struct RawDef {
     pub(crate) augments: Option<String>,
     pub(crate) objects: Vec<String>,
     pub(crate) units: Option<String>,
+    pub(crate) description: Option<String>,
 }
 
 /// A type assignment (`Foo ::= ...`), textual convention or not.
@@ -124,8 +125,9 @@ pub(crate) struct Problem {
     pub(crate) message: String,
 }
 
-/// Parses every module in `src`.
-pub(crate) fn parse(src: &str) -> (Vec<RawModule>, Vec<Problem>) {
+/// Parses every module in `src`; DESCRIPTION texts are kept only when asked for
+/// (they are most of a MIB's text and only `translate -Td` shows them).
+pub(crate) fn parse(src: &str, descriptions: bool) -> (Vec<RawModule>, Vec<Problem>) {
     let (tokens, lex_problems) = lex(src);
     let mut p = Parser {
         toks: tokens,
@@ -139,6 +141,7 @@ pub(crate) fn parse(src: &str) -> (Vec<RawModule>, Vec<Problem>) {
             })
             .collect(),
         module: None,
+        descriptions,
     };
     let mut modules = Vec::new();
     while p.pos < p.toks.len() {
@@ -162,6 +165,7 @@ struct Parser<'a> {
     pos: usize,
     problems: Vec<Problem>,
     module: Option<String>,
+    descriptions: bool,
 }
 
 const MAX_NUMBER: u64 = u32::MAX as u64;
@@ -491,6 +495,9 @@ impl<'a> Parser<'a> {
                             def.access = Some(self.ident("an access value")?.to_owned());
                         }
                         "STATUS" => def.status = Some(self.ident("a status value")?.to_owned()),
+                        "DESCRIPTION" if self.descriptions && self.is_kind(Kind::Str) => {
+                            def.description = self.bump().map(|t| t.text.to_owned());
+                        }
                         "UNITS" if kind == NodeKind::ObjectType && self.is_kind(Kind::Str) => {
                             def.units = self.bump().map(|t| t.text.to_owned());
                         }
@@ -780,6 +787,7 @@ impl RawDef {
             augments: None,
             objects: Vec::new(),
             units: None,
+            description: None,
         }
     }
 }

@@ -287,3 +287,33 @@ fn full_path(mibs: &Mibs, oid: &[u32]) -> String {
     }
     out
 }
+
+#[test]
+fn trap_oid_to_notification_and_its_objects() {
+    let Some((mibs, _, _)) = load() else {
+        return;
+    };
+    // linkDown (SNMPv2 trap OID) and an SMIv1 TRAP-TYPE's v2 form (enterprise.0.n)
+    let (n, objects) = mibs.notification(&[1, 3, 6, 1, 6, 3, 1, 1, 5, 3]).unwrap();
+    assert_eq!((n.module.as_str(), n.name.as_str()), ("IF-MIB", "linkDown"));
+    let names: Vec<String> = objects
+        .iter()
+        .map(|o| format!("{}::{}", o.module, o.name))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "IF-MIB::ifIndex",
+            "IF-MIB::ifAdminStatus",
+            "IF-MIB::ifOperStatus"
+        ]
+    );
+    assert!(mibs.notification(&[1, 3, 6, 1, 2, 1, 2, 2, 1, 8]).is_none());
+    let traps = mibs
+        .objects()
+        .iter()
+        .filter(|o| mibs.notification(&o.oid).is_some())
+        .count();
+    // 196 NOTIFICATION-TYPE / TRAP-TYPE names in ../shared/mibs, two on one OID
+    assert!(traps >= 190, "{traps} notifications");
+}

@@ -183,6 +183,10 @@ pub(crate) struct TranslateArgs {
     /// index. Default: `MODULE::name.index`.
     #[arg(short = 'O', value_name = "OPTS")]
     pub(crate) output: Option<String>,
+    /// Translation options: `d` prints the definition of each item (net-snmp's
+    /// `-Td` basics: clauses, FROM, TEXTUAL CONVENTION, DESCRIPTION, OID path).
+    #[arg(short = 'T', value_name = "OPTS")]
+    pub(crate) translate_opts: Option<String>,
     /// Names (`IF-MIB::ifDescr.3`, `ifDescr`) or OIDs (`.1.3.6.1.2.1.2.2.1.2`); `-`
     /// reads one per line from standard input.
     #[arg(required = true)]

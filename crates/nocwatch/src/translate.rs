@@ -7,7 +7,9 @@ use std::io::{BufRead as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use nocwatch_mib::{Mibs, OidStyle};
+use std::fmt::Write as _;
+
+use nocwatch_mib::{BaseType, LoadOptions, Mibs, NodeKind, OidStyle};
 
 use crate::cli::TranslateArgs;
 
@@ -21,7 +23,23 @@ pub(crate) fn translate(args: &TranslateArgs) -> anyhow::Result<ExitCode> {
         .filter(|d| !d.is_empty())
         .map(PathBuf::from)
         .collect();
-    let (mibs, diagnostics) = Mibs::load_dirs(&dirs);
+    let describe = args
+        .translate_opts
+        .as_deref()
+        .is_some_and(|t| t.contains('d'));
+    if let Some(t) = args
+        .translate_opts
+        .as_deref()
+        .filter(|t| t.chars().any(|c| c != 'd'))
+    {
+        anyhow::bail!("-T{t}: only -Td is supported");
+    }
+    let (mibs, diagnostics) = Mibs::load_dirs_with(
+        &dirs,
+        LoadOptions {
+            descriptions: describe,
+        },
+    );
     if !diagnostics.is_empty() {
         tracing::warn!(
             problems = diagnostics.len(),
@@ -52,6 +70,9 @@ pub(crate) fn translate(args: &TranslateArgs) -> anyhow::Result<ExitCode> {
             Ok(oid) => {
                 out.push_str(&render(&mibs, &oid, mode));
                 out.push('\n');
+                if describe {
+                    describe_oid(&mut out, &mibs, &oid);
+                }
             }
             Err(_) => {
                 // snmptranslate's wording
@@ -80,4 +101,128 @@ fn render(mibs: &Mibs, oid: &[u32], mode: &str) -> String {
         OidStyle::Module
     };
     mibs.format_oid_as(oid, style)
+}
+
+/// net-snmp's `-Td`: the definition of the node an OID falls under, as far as the
+/// index keeps it (ranges and sizes of SYNTAX are not kept, so SYNTAX shows the
+/// base type and enumerations only).
+fn describe_oid(out: &mut String, mibs: &Mibs, oid: &[u32]) {
+    let Some((obj, _)) = mibs.lookup_oid(oid) else {
+        return;
+    };
+    let kind = match obj.kind {
+        NodeKind::NotificationType => "NOTIFICATION-TYPE",
+        NodeKind::TrapType => "TRAP-TYPE",
+        NodeKind::ObjectGroup => "OBJECT-GROUP",
+        NodeKind::NotificationGroup => "NOTIFICATION-GROUP",
+        NodeKind::ModuleCompliance => "MODULE-COMPLIANCE",
+        NodeKind::AgentCapabilities => "AGENT-CAPABILITIES",
+        NodeKind::ModuleIdentity => "MODULE-IDENTITY",
+        NodeKind::ObjectIdentity => "OBJECT-IDENTITY",
+        _ => "OBJECT-TYPE",
+    };
+    let _ = writeln!(out, "{} {kind}", obj.name);
+    // every module that defines this OID, the one that names it first
+    let mut from = vec![obj.module.as_str()];
+    for o in mibs.objects() {
+        if o.oid == obj.oid && !from.contains(&o.module.as_str()) {
+            from.push(&o.module);
+        }
+    }
+    let _ = writeln!(out, "  -- FROM\t{}", from.join(", "));
+    if let Some(tc) = &obj.tc_name {
+        let _ = writeln!(out, "  -- TEXTUAL CONVENTION {tc}");
+    }
+    if let Some(base) = obj
+        .base_type
+        .filter(|b| !matches!(b, BaseType::Sequence | BaseType::SequenceOf))
+    {
+        let name = match base {
+            BaseType::Integer if obj.type_name.as_deref() == Some("Integer32") => "Integer32",
+            BaseType::Integer => "INTEGER",
+            BaseType::OctetString => "OCTET STRING",
+            BaseType::ObjectIdentifier => "OBJECT IDENTIFIER",
+            BaseType::Bits => "BITS",
+            BaseType::IpAddress if obj.type_name.as_deref() == Some("NetworkAddress") => {
+                "NetworkAddress"
+            }
+            BaseType::IpAddress => "IpAddress",
+            BaseType::Counter32 => "Counter32",
+            BaseType::Gauge32 => "Gauge32",
+            BaseType::Unsigned32 => "Unsigned32",
+            BaseType::TimeTicks => "TimeTicks",
+            BaseType::Opaque => "Opaque",
+            BaseType::Counter64 => "Counter64",
+            BaseType::Sequence | BaseType::SequenceOf => "",
+        };
+        let _ = write!(out, "  SYNTAX\t{name}");
+        if !obj.enums.is_empty() {
+            let list: Vec<String> = obj.enums.iter().map(|(v, l)| format!("{l}({v})")).collect();
+            let _ = write!(out, " {{{}}} ", list.join(", "));
+        }
+        out.push('\n');
+    }
+    if let Some(h) = &obj.display_hint {
+        let _ = writeln!(out, "  DISPLAY-HINT\t\"{h}\"");
+    }
+    if let Some(u) = &obj.units {
+        let _ = writeln!(out, "  UNITS\t\t\"{u}\"");
+    }
+    if let Some(access) = obj.access {
+        let a = match access {
+            nocwatch_mib::Access::NotAccessible => "not-accessible",
+            nocwatch_mib::Access::AccessibleForNotify => "accessible-for-notify",
+            nocwatch_mib::Access::ReadOnly => "read-only",
+            nocwatch_mib::Access::ReadWrite => "read-write",
+            nocwatch_mib::Access::ReadCreate => "read-create",
+            nocwatch_mib::Access::WriteOnly => "write-only",
+            nocwatch_mib::Access::Unknown => "unknown",
+        };
+        let _ = writeln!(out, "  MAX-ACCESS\t{a}");
+    }
+    if let Some(s) = &obj.status
+        && obj.kind != NodeKind::NotificationType
+    {
+        let _ = writeln!(out, "  STATUS\t{s}");
+    }
+    if !obj.index.is_empty() {
+        let parts: Vec<String> = obj
+            .index
+            .iter()
+            .map(|p| {
+                if p.implied {
+                    format!("IMPLIED {}", p.name)
+                } else {
+                    p.name.clone()
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "  INDEX\t\t{{ {} }}", parts.join(", "));
+    }
+    if let Some(a) = &obj.augments {
+        let _ = writeln!(out, "  AUGMENTS\t{{ {a} }}");
+    }
+    if !obj.objects.is_empty() {
+        let _ = writeln!(out, "  OBJECTS\t{{ {} }}", obj.objects.join(", "));
+    }
+    if let Some(d) = &obj.description {
+        let _ = writeln!(out, "  DESCRIPTION\t\"{d}\"");
+    }
+    // ::= { iso(1) org(3) ... parent(n) last }
+    out.push_str("::= {");
+    if let Some((last, prefix)) = oid.split_last() {
+        for n in 1..=prefix.len() {
+            let arc = prefix.get(n - 1).copied().unwrap_or(0);
+            match prefix.get(..n).and_then(|p| mibs.object_at(p)) {
+                Some(o) => {
+                    let _ = write!(out, " {}({arc})", o.name);
+                }
+                None => {
+                    let _ = write!(out, " {arc}");
+                }
+            }
+        }
+        let _ = write!(out, " {last}");
+    }
+    out.push_str(" }\n");
 }

@@ -291,3 +291,47 @@ fn every_object_and_notification_translates_like_snmptranslate() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(rate >= 99.5, "agreement {rate:.3}% < 99.5%");
 }
+
+/// `-Td` prints what snmptranslate prints for definitions whose SYNTAX has no range
+/// or size (ours does not keep ranges), multi-module FROM lines included.
+#[test]
+fn describe_matches_snmptranslate() {
+    let Some(root) = nocwatch_testkit::shared_or_skip("mibs") else {
+        return;
+    };
+    if !nocwatch_testkit::skip_unless_snmp() {
+        return;
+    }
+    let dirs = mib_dirs(&root)
+        .iter()
+        .map(|d| d.display().to_string())
+        .collect::<Vec<_>>()
+        .join(":");
+    for item in [
+        "IF-MIB::ifOperStatus",
+        "IF-MIB::ifOperStatus.3",
+        "IF-MIB::linkDown",
+        "IF-MIB::ifEntry",
+        "IF-MIB::ifXEntry",
+        "IF-MIB::ifPhysAddress",
+        "SNMPv2-MIB::system",
+        "RFC1213-MIB::ipForwarding",
+        "SNMP-TARGET-MIB::snmpTargetAddrEntry",
+        ".1.3.6.1.6.3.1.1.5.4",
+    ] {
+        let theirs = nocwatch_testkit::net_snmp_tool(
+            "snmptranslate",
+            &["-M", &dirs, "-m", "ALL", "-Td", item],
+        )
+        .unwrap();
+        let ours = Command::new(env!("CARGO_BIN_EXE_nocwatch"))
+            .args(["translate", "-M", &dirs, "-m", "ALL", "-Td", item])
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&ours.stdout),
+            theirs.stdout,
+            "{item}"
+        );
+    }
+}
