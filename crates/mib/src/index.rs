@@ -744,7 +744,49 @@ impl Mibs {
         self.objects.push(obj);
     }
 
-    /// Loaded modules: SMIv2 modules first, each group in load order.
+    /// Heap bytes the index holds (strings, vectors, hash tables by capacity; the
+    /// allocator's own overhead not included): what `Mibs` costs in memory.
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let st = |s: &String| s.capacity();
+        let ost = |s: &Option<String>| s.as_ref().map_or(0, String::capacity);
+        let mut n = self.objects.capacity() * size_of::<MibObject>();
+        for o in &self.objects {
+            n += st(&o.module) + st(&o.name) + o.oid.capacity() * size_of::<u32>();
+            n += ost(&o.type_name) + ost(&o.status) + ost(&o.augments) + ost(&o.tc_name);
+            n += ost(&o.display_hint) + ost(&o.units) + ost(&o.description);
+            n += o.enums.capacity() * size_of::<(i64, String)>();
+            n += o.enums.iter().map(|(_, l)| l.capacity()).sum::<usize>();
+            n += o.index.capacity() * size_of::<IndexPart>();
+            n += o.index.iter().map(|p| p.name.capacity()).sum::<usize>();
+            n += o.objects.capacity() * size_of::<String>();
+            n += o.objects.iter().map(String::capacity).sum::<usize>();
+        }
+        n += self.modules.capacity() * size_of::<ModuleInfo>();
+        for m in &self.modules {
+            n += st(&m.name) + m.file.capacity();
+            n += m.imports.capacity() * size_of::<(String, String)>();
+            n += m
+                .imports
+                .iter()
+                .map(|(a, b)| a.capacity() + b.capacity())
+                .sum::<usize>();
+        }
+        // hashbrown: one control byte per bucket plus the entries
+        for map in [&self.by_qualified, &self.by_name] {
+            n += map.capacity() * (size_of::<(String, usize)>() + 1);
+            n += map.keys().map(String::capacity).sum::<usize>();
+        }
+        n += self.by_oid.capacity() * (size_of::<(Vec<u32>, usize)>() + 1);
+        n += self
+            .by_oid
+            .keys()
+            .map(|k| k.capacity() * size_of::<u32>())
+            .sum::<usize>();
+        n
+    }
+
+    /// Loaded modules, in the order net-snmp reads them (see `netsnmp_order`).
     pub fn modules(&self) -> &[ModuleInfo] {
         &self.modules
     }
