@@ -149,13 +149,21 @@ impl HttpCsvSource {
                 let prev = self
                     .stats
                     .record_success(report.phases, report.rows, SystemTime::now());
-                if prev != SourceState::Ok {
-                    tracing::info!(
+                match prev {
+                    SourceState::Ok => {}
+                    // Warn level like the failure it ends, so both show with
+                    // the default `warn` filter.
+                    SourceState::Failing(kind) => tracing::warn!(
+                        message = "Source recovered; publishing again.",
+                        url = %self.config.url,
+                        rows = report.rows,
+                        after = %kind,
+                    ),
+                    SourceState::Starting => tracing::info!(
                         message = "Source publishing.",
                         url = %self.config.url,
                         rows = report.rows,
-                        previous = ?prev,
-                    );
+                    ),
                 }
             }
             Err(error) => {
