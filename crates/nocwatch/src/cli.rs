@@ -34,6 +34,11 @@ pub(crate) enum Command {
     /// Show nocwatch working with no external service: simulated devices on loopback,
     /// polled concurrently over one socket, traffic rates from their counters.
     Demo(DemoArgs),
+    /// Simulators for labs, tests and benchmarks (`nocwatch sim telemetry`, ...).
+    Sim(crate::sim::SimArgs),
+    /// Run the service: with no --config, an embedded lab on loopback (fabric
+    /// producer, CSV source, store, query API on 127.0.0.1:8080).
+    Run(crate::run::RunArgs),
 }
 
 /// Options every SNMP request command shares (net-snmp's names).

@@ -7,9 +7,12 @@ mod capture;
 mod cli;
 mod decode;
 mod demo;
+mod duration;
 mod format;
 mod mibout;
 mod request;
+mod run;
+mod sim;
 mod translate;
 mod walk;
 
@@ -54,6 +57,8 @@ fn main() -> ExitCode {
                 Command::Decode(a) => decode::decode(a),
                 Command::Translate(a) => translate::translate(a),
                 Command::Demo(a) => demo::demo(a).await,
+                Command::Sim(a) => sim::sim(a).await,
+                Command::Run(a) => run::run(a).await,
             }
         });
         task.await

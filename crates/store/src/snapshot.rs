@@ -324,6 +324,27 @@ impl Snapshot {
         self.index.metrics.name(id.0)
     }
 
+    /// Whether `name` has at least one series in this snapshot (a name that
+    /// was interned once but lost its series in a replace does not count).
+    #[must_use]
+    pub fn has_resource(&self, name: &str) -> bool {
+        self.index
+            .resources
+            .get(name)
+            .and_then(|id| self.index.resource_live.get(usize::try_from(id).ok()?))
+            .is_some_and(|n| *n > 0)
+    }
+
+    /// Whether metric `name` has at least one series in this snapshot.
+    #[must_use]
+    pub fn has_metric(&self, name: &str) -> bool {
+        self.index
+            .metrics
+            .get(name)
+            .and_then(|id| self.index.metric_live.get(usize::try_from(id).ok()?))
+            .is_some_and(|n| *n > 0)
+    }
+
     /// Names of the resources with at least one series, in first-seen order.
     pub fn resources(&self) -> impl Iterator<Item = &str> + '_ {
         live_names(&self.index.resources, &self.index.resource_live)

@@ -388,3 +388,27 @@ fn memory_per_series_100k() {
     assert!((960.0..1_200.0).contains(&full), "{full}");
     assert_eq!(est.history_bytes, 100_000 * 16);
 }
+
+#[test]
+fn has_resource_and_metric_follow_live_series() {
+    let store = Store::new(2).unwrap();
+    store
+        .replace(batch(&[
+            ("SW-01", "Bytes_In", 1.0, 1),
+            ("SW-02", "CPU", 2.0, 1),
+        ]))
+        .unwrap();
+    let snap = store.snapshot();
+    assert!(snap.has_resource("SW-01") && snap.has_resource("SW-02"));
+    assert!(snap.has_metric("Bytes_In") && snap.has_metric("CPU"));
+    assert!(!snap.has_resource("SW-03") && !snap.has_metric("Temp"));
+    // A replace without SW-02 drops its series; its name stays interned but
+    // no longer counts as present.
+    store
+        .replace(batch(&[("SW-01", "Bytes_In", 3.0, 2)]))
+        .unwrap();
+    let snap = store.snapshot();
+    assert!(snap.resource_id("SW-02").is_some());
+    assert!(!snap.has_resource("SW-02") && !snap.has_metric("CPU"));
+    assert!(snap.has_resource("SW-01"));
+}

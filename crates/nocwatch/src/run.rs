@@ -1,0 +1,280 @@
+//! `nocwatch run`: the service. With `--config FILE` it runs what the file
+//! says; without, an embedded lab on loopback (a simulated fabric producer,
+//! the `http_csv` source polling it, the store and the API) so a new user
+//! sees live data at once.
+//!
+//! Lifecycle: listeners are bound and signal handlers installed before the
+//! "where to look" banner is printed, so anything that reads the banner can
+//! use the addresses and signal the process at once. SIGTERM or SIGINT
+//! stops the source, lets the servers finish the requests in flight (at most
+//! [`DRAIN`]), and exits 0.
+
+mod config;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use nocwatch_api::{ApiConfig, ApiState};
+use nocwatch_store::Store;
+use nocwatch_telemetry::stats::IngestStats;
+use nocwatch_telemetry::{HttpCsvConfig, HttpCsvSource, Producer, ProducerConfig};
+use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
+
+use crate::duration::parse_duration;
+pub(crate) use config::Config;
+use config::HttpCsvSection;
+
+/// Longest wait for servers to drain after a shutdown signal.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// `nocwatch run` options; each flag overrides the matching config field.
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// Service configuration (TOML, see docs/CONFIG.md). Without it, the
+    /// embedded lab runs on loopback.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// API listen address [config: api.listen; default 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) api: Option<SocketAddr>,
+    /// Embedded producer listen address [config: producer.listen; default
+    /// 127.0.0.1:9001].
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) producer: Option<SocketAddr>,
+    /// Switches of the embedded producer [producer.switches; default 50].
+    #[arg(long)]
+    pub(crate) switches: Option<usize>,
+    /// Embedded producer snapshot period [producer.tick; default 5s].
+    #[arg(long, value_parser = parse_duration)]
+    pub(crate) tick: Option<Duration>,
+    /// Source poll interval [http_csv.interval; default 10s].
+    #[arg(long, value_parser = parse_duration)]
+    pub(crate) poll_interval: Option<Duration>,
+    /// History samples kept per series [store.history; default 60].
+    #[arg(long)]
+    pub(crate) history: Option<usize>,
+    /// Runtime worker threads [runtime.worker_threads; default 2].
+    #[arg(long)]
+    pub(crate) workers: Option<usize>,
+}
+
+impl RunArgs {
+    fn config(&self) -> anyhow::Result<Config> {
+        let mut c = match &self.config {
+            Some(path) => Config::load(path).map_err(anyhow::Error::msg)?,
+            None => Config::lab(),
+        };
+        if let Some(a) = self.api {
+            c.api.listen = a;
+        }
+        if self.producer.is_some() || self.switches.is_some() || self.tick.is_some() {
+            let p = c.producer.get_or_insert_with(Default::default);
+            if let Some(a) = self.producer {
+                p.listen = a;
+            }
+            if let Some(n) = self.switches {
+                p.switches = n;
+            }
+            if let Some(t) = self.tick {
+                p.tick = t;
+            }
+        }
+        if let Some(i) = self.poll_interval {
+            match &mut c.http_csv {
+                Some(s) => s.interval = i,
+                None => {
+                    // Lab: the URL is filled in once the producer is bound.
+                    let mut s = HttpCsvSection::polling(String::new());
+                    s.interval = i;
+                    c.http_csv = Some(s);
+                }
+            }
+        }
+        if let Some(h) = self.history {
+            c.store.history = h;
+        }
+        if let Some(w) = self.workers {
+            c.runtime.worker_threads = w;
+        }
+        c.validate().map_err(anyhow::Error::msg)?;
+        Ok(c)
+    }
+}
+
+/// Runs the service on its own multi-threaded runtime (the CLI's runtime is
+/// single-threaded) until a shutdown signal.
+pub(crate) async fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let config = args.config()?;
+    let workers = config.runtime.worker_threads;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("nocwatch-run".into())
+        .spawn(move || {
+            let result = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(workers)
+                .thread_name("nocwatch-worker")
+                .enable_all()
+                .build()
+                .context("cannot start the service runtime")
+                .and_then(|rt| rt.block_on(service(config)));
+            let _ = tx.send(result);
+        })
+        .context("cannot start the service thread")?;
+    rx.await.context("service thread died")??;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A future that completes when shutdown is requested.
+fn stopped(rx: &watch::Receiver<bool>) -> impl Future<Output = ()> + Send + 'static {
+    let mut rx = rx.clone();
+    async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    }
+}
+
+async fn service(config: Config) -> anyhow::Result<()> {
+    // Signals first: from the banner on, SIGTERM means a clean stop.
+    let mut sigterm = signal(SignalKind::terminate()).context("cannot install SIGTERM handler")?;
+    let mut sigint = signal(SignalKind::interrupt()).context("cannot install SIGINT handler")?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut tasks = Vec::new();
+    let mut banner = Vec::new();
+
+    let store = Arc::new(Store::new(config.store.history)?);
+    let stats = Arc::new(IngestStats::default());
+
+    let mut producer_url = None;
+    if let Some(p) = &config.producer {
+        let producer = Producer::new(&ProducerConfig {
+            switches: p.switches,
+            tick: p.tick,
+            seed: p.seed,
+            mode: p.mode.parse()?,
+            slow_delay: p.slow_delay,
+        })?;
+        let listener = TcpListener::bind(p.listen)
+            .await
+            .with_context(|| format!("producer: cannot listen on {}", p.listen))?;
+        let addr = listener.local_addr()?;
+        let url = format!("http://{addr}/counters");
+        banner.push(format!(
+            "  producer  {url}  ({} switches, new snapshot every {:?})",
+            p.switches, p.tick
+        ));
+        banner.push(format!(
+            "            break it:  curl -X POST 'http://{addr}/mode?mode=ERROR_500'   (CORRUPT, TRUNCATED, SLOW, EMPTY, WRONG_SCHEMA, OK)"
+        ));
+        producer_url = Some(url);
+        let stop = stopped(&stop_rx);
+        tasks.push(tokio::spawn(async move {
+            producer.serve(listener, stop).await.context("producer")
+        }));
+        // Hook for issue 4: when `nocwatch sim agents` lands, start the
+        // simulated SNMP devices here (crates/sim) and add a poller source
+        // writing into the same store.
+    }
+
+    let source_section = match (config.http_csv.clone(), producer_url) {
+        (Some(s), Some(url)) if s.url.is_empty() => HttpCsvSection { url, ..s },
+        (Some(s), _) => s,
+        (None, Some(url)) => HttpCsvSection::polling(url),
+        (None, None) => anyhow::bail!("no source configured"),
+    };
+    let source = HttpCsvSource::new(
+        HttpCsvConfig {
+            url: source_section.url.clone(),
+            interval: source_section.interval,
+            timeout: source_section.timeout,
+            max_body_bytes: source_section.max_body_bytes,
+        },
+        Arc::clone(&store),
+        Arc::clone(&stats),
+    )?;
+    banner.push(format!(
+        "  source    {} polls {} every {:?} (timeout {:?})",
+        source_section.name, source_section.url, source_section.interval, source_section.timeout
+    ));
+
+    let listener = TcpListener::bind(config.api.listen)
+        .await
+        .with_context(|| format!("API: cannot listen on {}", config.api.listen))?;
+    let api = listener.local_addr()?;
+    let state = ApiState::new(
+        Arc::clone(&store),
+        Arc::clone(&stats),
+        ApiConfig {
+            source: source_section.name.clone(),
+            stale_after: config.api.stale_after,
+        },
+    );
+    let mut api_task = tokio::spawn({
+        let stop = stopped(&stop_rx);
+        async move {
+            nocwatch_api::serve(listener, state, stop)
+                .await
+                .context("API")
+        }
+    });
+    let source_task = tokio::spawn(source.run(stopped(&stop_rx)));
+
+    println!(
+        "nocwatch {} (Ctrl-C to stop)",
+        if config.producer.is_some() {
+            "lab running"
+        } else {
+            "running"
+        }
+    );
+    println!(
+        "  API       http://{api}/telemetry/GetMetric?switch_id=SW-05&metric_name=Latency_Avg_uSec"
+    );
+    println!(
+        "            http://{api}/telemetry/ListMetrics   http://{api}/health   http://{api}/metrics   http://{api}/openapi.json"
+    );
+    for line in &banner {
+        println!("{line}");
+    }
+
+    let reason = tokio::select! {
+        _ = sigterm.recv() => "SIGTERM".to_owned(),
+        _ = sigint.recv() => "SIGINT".to_owned(),
+        r = &mut api_task => format!("API stopped: {}", match r {
+            Ok(Ok(())) => "no error".to_owned(),
+            Ok(Err(e)) => format!("{e:#}"),
+            Err(e) => e.to_string(),
+        }),
+    };
+    tracing::info!(message = "Shutting down.", %reason);
+    eprintln!("nocwatch: {reason}, shutting down");
+    let _ = stop_tx.send(true);
+    let drain = async {
+        let _ = source_task.await;
+        // When the API task ended the select above it was already awaited.
+        if !api_task.is_finished()
+            && let Ok(Err(e)) = (&mut api_task).await
+        {
+            tracing::warn!(message = "API error at shutdown.", error = %e);
+        }
+        for t in tasks {
+            if let Ok(Err(e)) = t.await {
+                tracing::warn!(message = "Producer error at shutdown.", error = %e);
+            }
+        }
+    };
+    if tokio::time::timeout(DRAIN, drain).await.is_err() {
+        tracing::warn!(
+            message = "Requests still in flight after the drain period; exiting anyway."
+        );
+    }
+    if reason.starts_with("API stopped") {
+        anyhow::bail!("{reason}");
+    }
+    Ok(())
+}

@@ -1,0 +1,201 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+//! `nocwatch run` and `nocwatch sim telemetry` as a user runs them: start on
+//! random loopback ports, query the endpoints, SIGTERM, exit 0.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn nocwatch() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_nocwatch"))
+}
+
+/// A plain HTTP/1.1 request with `Connection: close`; returns status and body.
+fn http(method: &str, url: &str) -> (u16, String) {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut s = TcpStream::connect(host).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let status = raw.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = raw
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// Reads stdout lines until one contains `needle`; returns the URL starting
+/// at `http://` on that line.
+fn url_on_line(lines: &mut impl Iterator<Item = String>, needle: &str) -> String {
+    for line in lines.by_ref() {
+        if line.contains(needle) {
+            let start = line.find("http://").unwrap();
+            return line[start..].split_whitespace().next().unwrap().to_owned();
+        }
+    }
+    panic!("no line with {needle:?} on stdout");
+}
+
+fn sigterm(child: &Child) {
+    let ok = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
+fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("did not exit within {limit:?} of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn run_lab_answers_then_stops_cleanly_on_sigterm() {
+    let mut child = nocwatch()
+        .args([
+            "run",
+            "--api",
+            "127.0.0.1:0",
+            "--producer",
+            "127.0.0.1:0",
+            "--tick",
+            "200ms",
+            "--poll-interval",
+            "200ms",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+    let get_metric = url_on_line(&mut lines, "GetMetric");
+    let api = get_metric.split("/telemetry").next().unwrap().to_owned();
+    let producer = url_on_line(&mut lines, "/counters");
+    assert!(get_metric.ends_with("switch_id=SW-05&metric_name=Latency_Avg_uSec"));
+
+    // The first poll happens at start; wait for it.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (status, body) = loop {
+        let (status, body) = http("GET", &get_metric);
+        if status == 200 || Instant::now() > deadline {
+            break (status, body);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["switch_id"], "SW-05");
+    assert!(v["value"].as_f64().unwrap() > 0.0);
+    assert!(v["data_age_ms"].is_u64());
+
+    let (status, body) = http("GET", &format!("{api}/telemetry/ListMetrics"));
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["count"], 50);
+    let (status, body) = http("GET", &producer);
+    assert_eq!(status, 200);
+    assert!(body.starts_with("Switch_ID,Bytes_In,"));
+    let (status, body) = http("GET", &format!("{api}/metrics"));
+    assert_eq!(status, 200);
+    assert!(body.contains("nocwatch_ingest_phase_seconds_bucket"));
+
+    // Break the producer at run time: the API keeps the last good data.
+    let base = producer.trim_end_matches("/counters");
+    assert_eq!(http("POST", &format!("{base}/mode?mode=ERROR_500")).0, 200);
+    std::thread::sleep(Duration::from_millis(600));
+    let (status, body) = http("GET", &format!("{api}/health"));
+    assert_eq!(status, 200);
+    let h: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(h["source"]["state"], "failing", "{h}");
+    assert!(h["source"]["failures"]["status"].as_u64().unwrap() >= 1);
+    assert_eq!(http("GET", &get_metric).0, 200);
+
+    sigterm(&child);
+    let status = wait_exit(&mut child, Duration::from_secs(15));
+    assert!(status.success(), "exit status {status:?}");
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(err.contains("SIGTERM, shutting down"), "{err}");
+}
+
+#[test]
+fn sim_telemetry_serves_modes_and_stops_on_sigterm() {
+    let mut child = nocwatch()
+        .args([
+            "sim",
+            "telemetry",
+            "--listen",
+            "127.0.0.1:0",
+            "--switches",
+            "120",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+    let url = url_on_line(&mut lines, "/counters");
+    let url = url.trim_end_matches(',').to_owned();
+    let (status, body) = http("GET", &url);
+    assert_eq!(status, 200);
+    assert_eq!(body.lines().count(), 121);
+    assert!(body.lines().any(|l| l.starts_with("SW-120,")));
+    assert_eq!(http("GET", &format!("{url}?mode=ERROR_500")).0, 500);
+    let (status, body) = http("GET", &format!("{url}?mode=EMPTY"));
+    assert_eq!((status, body.as_str()), (200, ""));
+    let (_, body) = http("GET", &format!("{url}?mode=WRONG_SCHEMA"));
+    assert!(body.starts_with("Switch_ID,") && body.contains("Latency_Avg_mSec"));
+    assert_eq!(http("GET", &format!("{url}?mode=BOGUS")).0, 400);
+    sigterm(&child);
+    assert!(wait_exit(&mut child, Duration::from_secs(15)).success());
+}
+
+#[test]
+fn run_rejects_a_config_with_an_unknown_field() {
+    let dir = std::env::temp_dir().join(format!("nocwatch-run-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    std::fs::write(
+        &path,
+        "[http_csv]\nurl = \"http://127.0.0.1:9/counters\"\npoll_every = \"5s\"\n",
+    )
+    .unwrap();
+    let out = nocwatch()
+        .args(["run", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown field `poll_every`"), "{err}");
+}

@@ -1,0 +1,287 @@
+//! The `http_csv` source: polls the producer's CSV matrix and publishes it
+//! into the store.
+//!
+//! One cycle is: **fetch** (GET with a timeout covering headers and body,
+//! body size bounded), **parse** (validate the whole body and build the
+//! store batch) and **swap** (build the next snapshot copy-on-write and
+//! install it with one atomic pointer store, [`Store::replace`]). Parse and
+//! swap run on the blocking pool, so a 100,000-switch matrix never occupies
+//! an async worker that serves queries, and no lock readers could wait on is
+//! held at any point: readers keep loading the previous snapshot until the
+//! swap.
+//!
+//! On any failure nothing is published: the last good snapshot stays served
+//! and its age keeps growing ([`nocwatch_store::Snapshot::age`]); the failure
+//! is counted by [`crate::FailureKind`] in [`IngestStats`] and logged once
+//! per state change (first failure, change of kind, recovery), never once
+//! per cycle.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Empty, Limited};
+use hyper::Uri;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use nocwatch_store::{Batch, Store};
+
+use crate::error::TelemetryError;
+use crate::schema::METRICS;
+use crate::stats::{IngestStats, PhaseTimes, SourceState};
+
+/// Settings of one `http_csv` source.
+#[derive(Debug, Clone)]
+pub struct HttpCsvConfig {
+    /// `http://host:port/path` of the producer's matrix.
+    pub url: String,
+    /// Time between the starts of two cycles. Default 10 s.
+    pub interval: Duration,
+    /// Limit for the whole fetch, headers and body. Default 5 s.
+    pub timeout: Duration,
+    /// Largest accepted body. Default 256 MiB (100,000 switches are ~11 MB).
+    pub max_body_bytes: usize,
+}
+
+impl HttpCsvConfig {
+    /// Defaults for `url`.
+    #[must_use]
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            interval: Duration::from_secs(10),
+            timeout: Duration::from_secs(5),
+            max_body_bytes: 256 << 20,
+        }
+    }
+}
+
+/// What one successful cycle did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CycleReport {
+    /// Rows (switches) published.
+    pub rows: usize,
+    /// Store generation installed.
+    pub generation: u64,
+    /// Phase durations.
+    pub phases: PhaseTimes,
+}
+
+/// The poller. Holds a keep-alive HTTP client, the target store and the
+/// statistics it updates.
+#[derive(Debug, Clone)]
+pub struct HttpCsvSource {
+    config: HttpCsvConfig,
+    uri: Uri,
+    client: Client<HttpConnector, Empty<Bytes>>,
+    store: Arc<Store>,
+    stats: Arc<IngestStats>,
+    metric_names: Arc<[Arc<str>]>,
+}
+
+impl HttpCsvSource {
+    /// A source publishing into `store` and counting into `stats`.
+    ///
+    /// # Errors
+    ///
+    /// [`TelemetryError::BadUrl`] unless `config.url` is an `http://` URL
+    /// with a host (TLS is not supported: producers sit on the management
+    /// network or loopback).
+    pub fn new(
+        config: HttpCsvConfig,
+        store: Arc<Store>,
+        stats: Arc<IngestStats>,
+    ) -> Result<Self, TelemetryError> {
+        let bad = |reason: &str| TelemetryError::BadUrl {
+            url: config.url.clone(),
+            reason: reason.to_owned(),
+        };
+        let uri: Uri = config
+            .url
+            .parse()
+            .map_err(|e: hyper::http::uri::InvalidUri| bad(&e.to_string()))?;
+        if uri.scheme_str() != Some("http") {
+            return Err(bad("only http:// is supported"));
+        }
+        if uri.host().is_none() {
+            return Err(bad("no host"));
+        }
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_connect_timeout(Some(config.timeout));
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build(connector);
+        Ok(Self {
+            config,
+            uri,
+            client,
+            store,
+            stats,
+            metric_names: METRICS.iter().map(|m| Arc::from(m.name)).collect(),
+        })
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &HttpCsvConfig {
+        &self.config
+    }
+
+    /// The statistics this source updates.
+    #[must_use]
+    pub fn stats(&self) -> &Arc<IngestStats> {
+        &self.stats
+    }
+
+    /// Runs one cycle and records its outcome in the statistics (and the log,
+    /// on a state change).
+    ///
+    /// # Errors
+    ///
+    /// Why the cycle failed; the store is unchanged then.
+    pub async fn poll_once(&self) -> Result<CycleReport, TelemetryError> {
+        let result = self.cycle().await;
+        match &result {
+            Ok(report) => {
+                let prev = self
+                    .stats
+                    .record_success(report.phases, report.rows, SystemTime::now());
+                match prev {
+                    SourceState::Ok => {}
+                    // Warn level like the failure it ends, so both show with
+                    // the default `warn` filter.
+                    SourceState::Failing(kind) => tracing::warn!(
+                        message = "Source recovered; publishing again.",
+                        url = %self.config.url,
+                        rows = report.rows,
+                        after = %kind,
+                    ),
+                    SourceState::Starting => tracing::info!(
+                        message = "Source publishing.",
+                        url = %self.config.url,
+                        rows = report.rows,
+                    ),
+                }
+            }
+            Err(error) => {
+                let kind = error.kind();
+                let prev = self.stats.record_failure(kind);
+                if prev != SourceState::Failing(kind) {
+                    tracing::warn!(
+                        message = "Source failing; serving the last good snapshot.",
+                        url = %self.config.url,
+                        kind = %kind,
+                        %error,
+                    );
+                } else {
+                    tracing::debug!(message = "Source still failing.", kind = %kind, %error);
+                }
+            }
+        }
+        result
+    }
+
+    async fn fetch(&self) -> Result<Bytes, TelemetryError> {
+        let response = self.client.get(self.uri.clone()).await.map_err(|e| {
+            if e.is_connect() {
+                TelemetryError::Connect(error_chain(&e))
+            } else {
+                TelemetryError::Http(error_chain(&e))
+            }
+        })?;
+        if response.status() != hyper::StatusCode::OK {
+            return Err(TelemetryError::Status(response.status().as_u16()));
+        }
+        let limit = self.config.max_body_bytes;
+        let body = Limited::new(response.into_body(), limit);
+        match body.collect().await {
+            Ok(c) => Ok(c.to_bytes()),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                Err(TelemetryError::TooLarge { limit })
+            }
+            Err(e) => Err(TelemetryError::Body(error_chain(&*e))),
+        }
+    }
+
+    async fn cycle(&self) -> Result<CycleReport, TelemetryError> {
+        let t0 = Instant::now();
+        let body = tokio::time::timeout(self.config.timeout, self.fetch())
+            .await
+            .map_err(|_| TelemetryError::Timeout(self.config.timeout))??;
+        let fetch = t0.elapsed();
+        let store = Arc::clone(&self.store);
+        let names = Arc::clone(&self.metric_names);
+        let (rows, generation, parse, swap) = tokio::task::spawn_blocking(move || {
+            let t1 = Instant::now();
+            let batch = parse_batch(&body, &names)?;
+            let rows = batch.len() / METRICS.len();
+            let t2 = Instant::now();
+            let generation = store.replace(batch)?;
+            Ok::<_, TelemetryError>((rows, generation, t2 - t1, t2.elapsed()))
+        })
+        .await
+        .map_err(|e| TelemetryError::Task(e.to_string()))??;
+        Ok(CycleReport {
+            rows,
+            generation,
+            phases: PhaseTimes { fetch, parse, swap },
+        })
+    }
+
+    /// Polls every [`HttpCsvConfig::interval`] (first cycle at once) until
+    /// `shutdown` completes. A cycle slower than the interval delays the next
+    /// one rather than overlapping it.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        let mut interval =
+            tokio::time::interval(self.config.interval.max(Duration::from_millis(10)));
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                _ = interval.tick() => {
+                    tokio::select! {
+                        () = &mut shutdown => break,
+                        _ = self.poll_once() => {}
+                    }
+                }
+            }
+        }
+        tracing::debug!(message = "Source stopped.", url = %self.config.url);
+    }
+}
+
+/// Parses `body` and turns it into the batch [`Store::replace`] takes: one
+/// update per (switch, metric), all stamped with the same time.
+///
+/// # Errors
+///
+/// [`TelemetryError::Csv`] for an invalid body.
+pub fn parse_batch(body: &[u8], metric_names: &[Arc<str>]) -> Result<Batch, TelemetryError> {
+    let table = crate::csv::parse(body)?;
+    let at = nocwatch_store::unix_nanos(SystemTime::now());
+    let mut batch = Batch::with_capacity(table.len() * METRICS.len());
+    for (id, values) in table.rows() {
+        let resource: Arc<str> = Arc::from(id);
+        for (name, v) in metric_names.iter().zip(values) {
+            batch.push(Arc::clone(&resource), Arc::clone(name), *v, at);
+        }
+    }
+    Ok(batch)
+}
+
+/// An error and its sources on one line (hyper's top-level messages alone
+/// say little).
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(inner) = cur {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        cur = inner.source();
+    }
+    s
+}
