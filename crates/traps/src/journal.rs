@@ -398,6 +398,7 @@ impl Journal {
         let mut max_seq = 0u64;
         let mut events: Vec<Event> = Vec::new();
         let mut segments = VecDeque::new();
+        let mut stale = Vec::new();
         for path in names {
             let bytes = std::fs::read(&path).map_err(io_err(&path))?;
             let header_ok = bytes.len() >= HEADER_LEN
@@ -440,6 +441,11 @@ impl Journal {
                 f.sync_all().map_err(io_err(&path))?;
             }
             max_seq = max_seq.max(last_seq);
+            if last_seq == 0 {
+                // Only commit records: superseded by the new segment's own.
+                stale.push(path);
+                continue;
+            }
             segments.push_back(Segment {
                 path,
                 last_seq,
@@ -479,6 +485,10 @@ impl Journal {
         // The commit point heads the new segment, so deleting old ones never loses it.
         j.sync()?;
         j.reclaim()?;
+        let active = j.active_path();
+        for path in stale.into_iter().filter(|p| *p != active) {
+            std::fs::remove_file(&path).map_err(io_err(&path))?;
+        }
         Ok((j, Recovery { events, committed }))
     }
 
