@@ -34,6 +34,10 @@ pub(crate) enum Command {
     /// Show nocwatch working with no external service: simulated devices on loopback,
     /// polled concurrently over one socket, traffic rates from their counters.
     Demo(DemoArgs),
+    /// Receive (`listen`) or send (`send`) traps and informs.
+    Trap(crate::trap::TrapArgs),
+    /// Simulators: `storm` sends a trap storm from many loopback sources.
+    Sim(crate::sim::SimArgs),
 }
 
 /// Options every SNMP request command shares (net-snmp's names).

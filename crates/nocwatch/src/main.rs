@@ -9,7 +9,9 @@ mod decode;
 mod demo;
 mod format;
 mod request;
+mod sim;
 mod translate;
+mod trap;
 mod walk;
 
 use std::process::ExitCode;
@@ -53,6 +55,8 @@ fn main() -> ExitCode {
                 Command::Decode(a) => decode::decode(a),
                 Command::Translate(a) => translate::translate(a),
                 Command::Demo(a) => demo::demo(a).await,
+                Command::Trap(a) => trap::run(a).await,
+                Command::Sim(a) => sim::run(a).await,
             }
         });
         task.await
