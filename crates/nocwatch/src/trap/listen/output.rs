@@ -219,16 +219,12 @@ impl Event {
         obj
     }
 
-    /// snmptrapd's default text (with `-n -On`): a header line, then the bindings
-    /// separated by tabs.
+    /// snmptrapd's default text with `-n -On`: a header line, then the bindings
+    /// separated by tabs (v1: a second header line, and the bindings line starts
+    /// with a tab).
     pub(crate) fn push_text(&self, out: &mut String) {
-        let _ = write!(
-            out,
-            "{} {} [{}]:",
-            local_time(self.at),
-            self.peer.ip(),
-            self.transport()
-        );
+        let when = local_time(self.at);
+        let transport = self.transport();
         if let Some(h) = &self.v1 {
             let generic = usize::try_from(h.generic)
                 .ok()
@@ -238,16 +234,23 @@ impl Event {
             let mut up = String::new();
             format::push_value(&mut up, &Value::TimeTicks(h.uptime));
             let up = up.strip_prefix("Timeticks: ").unwrap_or(&up);
+            let (_, up) = up.split_once(") ").unwrap_or(("", up));
             let _ = write!(
                 out,
-                " {}\n\t{generic} Trap ({}) Uptime: {up}\n",
-                h.enterprise, h.specific
+                "{when} {a} [{a}] (via {transport}) TRAP, SNMP v1, community {}\n\t{} {generic} Trap ({}) Uptime: {up}\n\t",
+                self.security_name,
+                h.enterprise,
+                h.specific,
+                a = h.agent_addr,
             );
             // The v1 form shows only the PDU's own bindings.
-            let own = &self.bindings[2..self.bindings.len().saturating_sub(3)];
+            let own = self
+                .bindings
+                .get(2..self.bindings.len().saturating_sub(3))
+                .unwrap_or(&[]);
             push_joined(out, own);
         } else {
-            out.push('\n');
+            let _ = writeln!(out, "{when} {transport} [{transport}]:");
             push_joined(out, &self.bindings);
         }
         out.push('\n');
