@@ -215,7 +215,8 @@ struct Lane {
     sent: u64,
     errors: u64,
     next_socket: usize,
-    next_template: u32,
+    /// Per source: the next template, so each source's traps differ from each other.
+    next_template: Vec<u32>,
     templates: Vec<Template>,
     slots: Vec<Vec<u8>>,
     headers: MultiHeaders<SockaddrStorage>,
@@ -240,9 +241,12 @@ impl Lane {
         let stamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(0));
+        let Some(next) = self.next_template.get_mut(self.next_socket) else {
+            return;
+        };
         for slot in self.slots.iter_mut().take(n) {
-            let t = &self.templates[(self.next_template as usize) % self.templates.len()];
-            self.next_template = self.next_template.wrapping_add(1);
+            let t = &self.templates[(*next as usize) % self.templates.len()];
+            *next = next.wrapping_add(1);
             slot.clear();
             slot.extend_from_slice(&t.bytes);
             *rid = if *rid >= 0x7fff_fff0 {
@@ -331,6 +335,9 @@ pub(crate) async fn storm(args: &StormArgs) -> anyhow::Result<ExitCode> {
             let templates = (0..TEMPLATES_PER_SOURCE)
                 .map(|k| template(args.mix, k + seed, community, args.stamp))
                 .collect::<anyhow::Result<Vec<_>>>()?;
+            let next_template = (0..sockets.len())
+                .map(|i| u32::try_from(i).unwrap_or(0))
+                .collect();
             Ok(Lane {
                 sockets,
                 rate,
@@ -338,7 +345,7 @@ pub(crate) async fn storm(args: &StormArgs) -> anyhow::Result<ExitCode> {
                 sent: 0,
                 errors: 0,
                 next_socket: 0,
-                next_template: 0,
+                next_template,
                 templates,
                 slots: vec![Vec::with_capacity(512); batch],
                 headers: MultiHeaders::preallocate(batch, None),
