@@ -16,6 +16,7 @@ mod blocking;
 mod client;
 mod engine_store;
 mod error;
+pub mod listener;
 mod transport;
 mod walk;
 
@@ -23,5 +24,6 @@ pub use blocking::BlockingClient;
 pub use client::{Client, ClientConfig, Reply, RequestSpec};
 pub use engine_store::{EngineStore, EngineStoreError};
 pub use error::NetError;
+pub use listener::{Datagram, ListenSocket, Listener, ListenerConfig, RecvBuffers, SocketStats};
 pub use transport::Transport;
 pub use walk::{WalkEnd, WalkOptions, WalkSummary, agent_error, walk};

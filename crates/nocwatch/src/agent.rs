@@ -9,6 +9,11 @@ const DEFAULT_PORT: u16 = 161;
 /// Resolves an agent specification to one socket address (the first the resolver
 /// gives, IPv4 preferred unless `udp6:` is asked for).
 pub(crate) async fn resolve(spec: &str) -> anyhow::Result<SocketAddr> {
+    resolve_with_port(spec, DEFAULT_PORT).await
+}
+
+/// [`resolve`] with another default port (162 for notification receivers).
+pub(crate) async fn resolve_with_port(spec: &str, default_port: u16) -> anyhow::Result<SocketAddr> {
     let (v6_only, rest) = if let Some(r) = spec.strip_prefix("udp6:") {
         (true, r)
     } else if let Some(r) = spec.strip_prefix("udp:") {
@@ -16,7 +21,7 @@ pub(crate) async fn resolve(spec: &str) -> anyhow::Result<SocketAddr> {
     } else {
         (false, spec)
     };
-    let (host, port) = split_host_port(rest)?;
+    let (host, port) = split_host_port(rest, default_port)?;
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(SocketAddr::new(ip, port));
     }
@@ -33,7 +38,7 @@ pub(crate) async fn resolve(spec: &str) -> anyhow::Result<SocketAddr> {
         .ok_or_else(|| anyhow::anyhow!("{spec}: Unknown host"))
 }
 
-fn split_host_port(s: &str) -> anyhow::Result<(&str, u16)> {
+fn split_host_port(s: &str, default_port: u16) -> anyhow::Result<(&str, u16)> {
     let parse_port = |p: &str| {
         p.parse::<u16>()
             .map_err(|_| anyhow::anyhow!("{s}: invalid port {p:?}"))
@@ -44,17 +49,17 @@ fn split_host_port(s: &str) -> anyhow::Result<(&str, u16)> {
             .ok_or_else(|| anyhow::anyhow!("{s}: missing ']'"))?;
         return match after.strip_prefix(':') {
             Some(p) => Ok((host, parse_port(p)?)),
-            None if after.is_empty() => Ok((host, DEFAULT_PORT)),
+            None if after.is_empty() => Ok((host, default_port)),
             None => Err(anyhow::anyhow!("{s}: unexpected text after ']'")),
         };
     }
     // A bare IPv6 address has several colons and no port.
     if s.matches(':').count() > 1 {
-        return Ok((s, DEFAULT_PORT));
+        return Ok((s, default_port));
     }
     match s.rsplit_once(':') {
         Some((h, p)) => Ok((h, parse_port(p)?)),
-        None => Ok((s, DEFAULT_PORT)),
+        None => Ok((s, default_port)),
     }
 }
 

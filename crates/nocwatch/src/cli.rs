@@ -39,6 +39,8 @@ pub(crate) enum Command {
     /// Run the service: with no --config, an embedded lab on loopback (fabric
     /// producer, CSV source, store, query API on 127.0.0.1:8080).
     Run(crate::run::RunArgs),
+    /// Receive (`listen`) or send (`send`) traps and informs.
+    Trap(crate::trap::TrapArgs),
 }
 
 /// Options every SNMP request command shares (net-snmp's names).

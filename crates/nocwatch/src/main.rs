@@ -14,6 +14,7 @@ mod request;
 mod run;
 mod sim;
 mod translate;
+mod trap;
 mod walk;
 
 use std::process::ExitCode;
@@ -57,8 +58,9 @@ fn main() -> ExitCode {
                 Command::Decode(a) => decode::decode(a),
                 Command::Translate(a) => translate::translate(a),
                 Command::Demo(a) => demo::demo(a).await,
-                Command::Sim(a) => sim::sim(a).await,
+                Command::Sim(a) => sim::run(a).await,
                 Command::Run(a) => run::run(a).await,
+                Command::Trap(a) => trap::run(a).await,
             }
         });
         task.await

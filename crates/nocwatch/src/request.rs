@@ -210,7 +210,7 @@ pub(crate) fn print_agent_error(pdu: &nocwatch_snmp::Pdu<'_>, period: &str) {
 }
 
 /// A `set` value, owned until the request is built.
-enum SetValue {
+pub(crate) enum SetValue {
     Integer(i64),
     Gauge(u32),
     Counter(u32),
@@ -223,7 +223,7 @@ enum SetValue {
 }
 
 impl SetValue {
-    fn parse(ty: &str, text: &str) -> anyhow::Result<Self> {
+    pub(crate) fn parse(ty: &str, text: &str) -> anyhow::Result<Self> {
         let num = |t: &str| -> anyhow::Result<i64> {
             t.parse::<i64>()
                 .with_context(|| format!("{t}: Bad value notation"))
@@ -268,7 +268,7 @@ impl SetValue {
         })
     }
 
-    fn as_value(&self) -> anyhow::Result<Value<'_>> {
+    pub(crate) fn as_value(&self) -> anyhow::Result<Value<'_>> {
         Ok(match self {
             Self::Integer(v) => Value::Integer(*v),
             Self::Gauge(v) => Value::Gauge32(*v),
@@ -352,7 +352,7 @@ pub(crate) fn print_agent_error_status(status: ErrorStatus, index: i32, oid: Opt
 }
 
 /// The SNMPv3 user from net-snmp's `-u -l -a -A -x -X -n -E -e`.
-fn usm_user(opts: &SnmpOpts) -> anyhow::Result<UsmUser> {
+pub(crate) fn usm_user(opts: &SnmpOpts) -> anyhow::Result<UsmUser> {
     let name = opts.sec_name.clone().unwrap_or_default();
     let level: SecurityLevel = match &opts.sec_level {
         Some(l) => l.parse()?,
@@ -394,7 +394,7 @@ fn usm_user(opts: &SnmpOpts) -> anyhow::Result<UsmUser> {
 }
 
 /// An engine ID as net-snmp takes it: hex, with or without `0x`.
-fn engine_id_hex(text: &str) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn engine_id_hex(text: &str) -> anyhow::Result<Vec<u8>> {
     let t = text
         .strip_prefix("0x")
         .or_else(|| text.strip_prefix("0X"))

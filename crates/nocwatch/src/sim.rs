@@ -1,6 +1,7 @@
-//! `nocwatch sim ...`: simulators for labs, tests and benchmarks. Each
-//! subcommand lives in its own file under `sim/`.
+//! `nocwatch sim ...`: simulators for labs, tests and benchmarks. Each subcommand
+//! lives in its own file under `sim/`.
 
+mod storm;
 mod telemetry;
 
 use std::process::ExitCode;
@@ -20,10 +21,15 @@ pub(crate) enum SimCommand {
     /// Simulated switch fabric serving a CSV counter matrix at GET /counters,
     /// with failure modes.
     Telemetry(telemetry::TelemetryArgs),
+    /// Send a trap storm: pre-encoded SNMPv2c traps from many loopback source
+    /// addresses, batched with sendmmsg, paced to a rate.
+    Storm(storm::StormArgs),
 }
 
-pub(crate) async fn sim(args: &SimArgs) -> anyhow::Result<ExitCode> {
+/// Runs a `sim` subcommand.
+pub(crate) async fn run(args: &SimArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         SimCommand::Telemetry(a) => telemetry::telemetry(a).await,
+        SimCommand::Storm(a) => storm::storm(a).await,
     }
 }
