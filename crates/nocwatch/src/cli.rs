@@ -34,6 +34,8 @@ pub(crate) enum Command {
     /// Show nocwatch working with no external service: simulated devices on loopback,
     /// polled concurrently over one socket, traffic rates from their counters.
     Demo(DemoArgs),
+    /// Simulators: `nocwatch sim agents` serves thousands of simulated SNMP devices.
+    Sim(crate::sim::SimArgs),
 }
 
 /// Options every SNMP request command shares (net-snmp's names).

@@ -9,6 +9,7 @@ mod decode;
 mod demo;
 mod format;
 mod request;
+mod sim;
 mod translate;
 mod walk;
 
@@ -53,6 +54,7 @@ fn main() -> ExitCode {
                 Command::Decode(a) => decode::decode(a),
                 Command::Translate(a) => translate::translate(a),
                 Command::Demo(a) => demo::demo(a).await,
+                Command::Sim(a) => sim::run(a).await,
             }
         });
         task.await
