@@ -9,8 +9,9 @@
 //!
 //! The view holds what a NOC poller collects, with the real OIDs (checked against
 //! the MIBs in `../shared/mibs`): SNMPv2-MIB system and snmp groups, IF-MIB ifTable
-//! and ifXTable (Counter32s that wrap, Counter64s that agree with them modulo 2³²),
-//! EtherLike-MIB dot3StatsTable, IP-MIB ipAddrTable, HOST-RESOURCES-MIB (system,
+//! ifXTable and ifStackTable (Counter32s that wrap, Counter64s that agree with them
+//! modulo 2³²), EtherLike-MIB dot3StatsTable, IP-MIB (ip counters, ipAddrTable,
+//! ipNetToMediaTable), TCP-MIB and UDP-MIB scalars, HOST-RESOURCES-MIB (system,
 //! storage, processors with a moving hrProcessorLoad), ENTITY-MIB physical entities
 //! with ENTITY-SENSOR-MIB temperatures, LLDP-MIB local data and remote neighbours,
 //! and the vendor's own CPU/memory table: CISCO-PROCESS-MIB cpmCPUTotalTable and
@@ -436,6 +437,12 @@ pub fn family_mib(family: Family, interfaces: u32) -> Result<Mib, SimError> {
         r.put(d, 19, &ix, int(3))?; // fullDuplex
     }
 
+    // IF-MIB ifStackTable: every interface is a bottom and top layer (0 = none).
+    for i in 1..=interfaces {
+        r.put("1.3.6.1.2.1.31.1.2.1", 3, &[0, i], int(1))?;
+        r.put("1.3.6.1.2.1.31.1.2.1", 3, &[i, 0], int(1))?;
+    }
+
     // SNMPv2-MIB snmp group: counters of the agent's own traffic.
     for (arc, rate) in [
         (1u32, 40u64),
@@ -491,6 +498,78 @@ pub fn family_mib(family: Family, interfaces: u32) -> Result<Mib, SimError> {
         r.put(e, 3, &key, OwnedValue::IpAddress([255, 255, 255, 0]))?;
         r.put(e, 4, &key, int(1))?;
         r.put(e, 5, &key, int(18_024))?;
+    }
+
+    // IP-MIB ipNetToMediaTable: the next hop on each interface's subnet.
+    for i in 1..=interfaces.min(65_535) {
+        let ip = [10, (i >> 8) as u8, i as u8, 2];
+        let key = [i, 10, (i >> 8) & 0xff, i & 0xff, 2];
+        let e = "1.3.6.1.2.1.4.22.1";
+        r.put(e, 1, &key, int(i64::from(i)))?;
+        let mac = vec![0x00, 0x1c, 0x73, (i >> 16) as u8, (i >> 8) as u8, i as u8];
+        r.put(e, 2, &key, OwnedValue::OctetString(mac))?;
+        r.put(e, 3, &key, OwnedValue::IpAddress(ip))?;
+        r.put(e, 4, &key, int(3))?; // dynamic
+    }
+    // IP-MIB ip group counters, TCP-MIB and UDP-MIB scalars.
+    let pps = u64::from(interfaces) * 2_000;
+    for (arc, rate) in [
+        (3u32, pps),
+        (4, 0),
+        (5, 1),
+        (6, pps * 9 / 10),
+        (7, 0),
+        (8, 2),
+        (9, pps / 10),
+        (10, pps / 10),
+        (11, 0),
+        (12, 1),
+        (14, 0),
+        (15, 0),
+        (16, 0),
+        (17, 0),
+        (18, 0),
+        (19, 0),
+    ] {
+        let s = mix(fam, 1100 + u64::from(arc));
+        r.scalar(
+            &format!("1.3.6.1.2.1.4.{arc}"),
+            counter(s, rate, rate * age_secs, CounterWidth::Bits32),
+        )?;
+    }
+    r.scalar("1.3.6.1.2.1.4.13", int(60))?;
+    for (arc, cell) in [
+        (1u32, int(4)),
+        (2, int(200)),
+        (3, int(120_000)),
+        (4, int(-1)),
+        (9, wave(fam ^ 9, 20, 60, 1_200, false)),
+    ] {
+        r.scalar(&format!("1.3.6.1.2.1.6.{arc}"), cell)?;
+    }
+    for (arc, rate) in [
+        (5u32, 1u64),
+        (6, 2),
+        (7, 0),
+        (8, 0),
+        (10, 400),
+        (11, 420),
+        (12, 1),
+        (14, 0),
+        (15, 1),
+    ] {
+        let s = mix(fam, 1200 + u64::from(arc));
+        r.scalar(
+            &format!("1.3.6.1.2.1.6.{arc}"),
+            counter(s, rate, rate * age_secs, CounterWidth::Bits32),
+        )?;
+    }
+    for (arc, rate) in [(1u32, 90u64), (2, 1), (3, 0), (4, 95)] {
+        let s = mix(fam, 1300 + u64::from(arc));
+        r.scalar(
+            &format!("1.3.6.1.2.1.7.{arc}"),
+            counter(s, rate, rate * age_secs, CounterWidth::Bits32),
+        )?;
     }
 
     // HOST-RESOURCES-MIB: system, storage, processors.
@@ -748,4 +827,62 @@ fn vendor_tables(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The scale benchmark's target: about 1,000 instances with 10 interfaces.
+    #[test]
+    fn about_a_thousand_instances_with_ten_interfaces() {
+        for f in Family::ALL {
+            let n = family_mib(f, 10).unwrap().len();
+            assert!((950..=1050).contains(&n), "{}: {n}", f.name());
+        }
+        // Interfaces scale the view.
+        let small = family_mib(Family::Linux, 1).unwrap().len();
+        let big = family_mib(Family::Linux, 48).unwrap().len();
+        assert!(small < 400 && big > 3_000, "{small} {big}");
+    }
+
+    #[test]
+    fn lldp_ring_is_symmetric() {
+        for count in [1u32, 2, 3, 7] {
+            let spec_of = |i: u32| DeviceSpec {
+                index: i,
+                family: Family::ALL[i as usize % 4],
+                interfaces: 4,
+            };
+            for i in 0..count {
+                let me = spec_of(i);
+                for (port, peer, peer_port) in neighbours(&me, count, spec_of) {
+                    let back = neighbours(&peer, count, spec_of);
+                    assert!(
+                        back.iter()
+                            .any(|(p, d, pp)| *p == peer_port && d.index == i && *pp == port),
+                        "{count} devices: {i} port {port} -> {} port {peer_port} not mirrored",
+                        peer.index
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn slots_cover_every_slot_cell() {
+        let spec_of = |i: u32| DeviceSpec {
+            index: i,
+            family: Family::CiscoIosXe,
+            interfaces: 10,
+        };
+        let dev = device(&spec_of(3), 10, spec_of);
+        let mib = family_mib(Family::CiscoIosXe, 10).unwrap();
+        for e in mib.entries() {
+            if let Cell::Slot(n) = e.cell {
+                assert!((n as usize) < dev.slots.len(), "slot {n} of {}", e.oid);
+            }
+        }
+        assert_eq!(dev.slots[0], OwnedValue::string("cat-00004"));
+    }
 }
