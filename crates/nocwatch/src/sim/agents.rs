@@ -52,6 +52,13 @@ PER-DEVICE SETTINGS AND QUIRKS
     badid[:N]              every Nth response (default every one) carries the
                            request-id plus one (managers must discard it)
     dropabove:BYTES        silently drop responses larger than BYTES
+    recording:FILE         answer from a recording instead of the generated data
+
+RECORDINGS
+  --recording FILE (all devices) or --device SEL=recording:FILE replays a device
+  recorded with `MIBS= snmpwalk -v2c -c public -On -Ob HOST .1 > FILE` (snmpsim
+  style; every net-snmp value type, hex and multi-line strings). A bad line stops the
+  simulator with its line number. Recorded values are replayed as they are.
 
   Example: --device 127.1.0.5=toobig:20 --device #10-19=latency:50ms,loss:0.1
 
@@ -102,6 +109,9 @@ pub(crate) struct AgentsArgs {
     /// Per-device settings and quirks: SELECTOR=SETTING[,SETTING...] (see below).
     #[arg(long = "device", value_name = "SELECTOR=SETTINGS")]
     devices: Vec<String>,
+    /// Every device answers from this recording (`snmpwalk -On` output).
+    #[arg(long, value_name = "FILE")]
+    recording: Option<std::path::PathBuf>,
     /// Worker threads (each with its own socket in addresses mode).
     #[arg(long, default_value_t = 1)]
     threads: usize,
@@ -243,7 +253,27 @@ fn parse_selector(sel: &str, layout: &Layout, count: u32) -> anyhow::Result<Rang
     Ok(first..=last)
 }
 
-fn parse_settings(spec: &str) -> anyhow::Result<DeviceOverride> {
+/// Loads recordings once per path.
+#[derive(Debug, Default)]
+struct Recordings(std::collections::HashMap<std::path::PathBuf, Arc<nocwatch_sim::Mib>>);
+
+impl Recordings {
+    fn load(&mut self, path: &std::path::Path) -> anyhow::Result<Arc<nocwatch_sim::Mib>> {
+        if let Some(m) = self.0.get(path) {
+            return Ok(Arc::clone(m));
+        }
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading recording {}", path.display()))?;
+        let mib = Arc::new(
+            nocwatch_sim::recording_mib(&text)
+                .with_context(|| format!("recording {}", path.display()))?,
+        );
+        self.0.insert(path.to_path_buf(), Arc::clone(&mib));
+        Ok(mib)
+    }
+}
+
+fn parse_settings(spec: &str, recordings: &mut Recordings) -> anyhow::Result<DeviceOverride> {
     let mut o = DeviceOverride::default();
     let mut q = QuirksOverride::default();
     for setting in spec.split(',').filter(|s| !s.is_empty()) {
@@ -280,6 +310,9 @@ fn parse_settings(spec: &str) -> anyhow::Result<DeviceOverride> {
             }
             "dropabove" => {
                 q.drop_responses_above = Some(need("BYTES")?.parse().context("dropabove:BYTES")?);
+            }
+            "recording" => {
+                o.mib = Some(recordings.load(std::path::Path::new(need("FILE")?))?);
             }
             other => bail!("unknown device setting {other:?} (see nocwatch sim agents --help)"),
         }
@@ -339,12 +372,21 @@ pub(crate) fn fleet_config(args: &AgentsArgs) -> anyhow::Result<(FleetConfig, La
             .collect::<anyhow::Result<Vec<_>>>()?;
         config.users = Some(Arc::new(UsmUsers::new(users)?));
     }
+    let mut recordings = Recordings::default();
+    if let Some(path) = &args.recording {
+        let all = DeviceOverride {
+            mib: Some(recordings.load(path)?),
+            ..DeviceOverride::default()
+        };
+        config.overrides.push((0..=args.count - 1, all));
+    }
     for d in &args.devices {
         let (sel, settings) = d
             .split_once('=')
             .ok_or_else(|| anyhow!("--device {d:?}: expected SELECTOR=SETTING[,SETTING...]"))?;
         let range = parse_selector(sel, &layout, args.count)?;
-        let o = parse_settings(settings).with_context(|| format!("--device {d:?}"))?;
+        let o =
+            parse_settings(settings, &mut recordings).with_context(|| format!("--device {d:?}"))?;
         config.overrides.push((range, o));
     }
     Ok((config, layout))
