@@ -1,6 +1,7 @@
 //! `nocwatch sim ...`: simulators for labs, tests and benchmarks. Each subcommand
 //! lives in its own file under `sim/`.
 
+pub(crate) mod agents;
 mod storm;
 mod telemetry;
 
@@ -18,6 +19,9 @@ pub(crate) struct SimArgs {
 /// The simulators.
 #[derive(Debug, Subcommand)]
 pub(crate) enum SimCommand {
+    /// Simulate SNMP agents: thousands of devices on consecutive loopback addresses
+    /// (or ports), each with a realistic view, until SIGINT/SIGTERM.
+    Agents(agents::AgentsArgs),
     /// Simulated switch fabric serving a CSV counter matrix at GET /counters,
     /// with failure modes.
     Telemetry(telemetry::TelemetryArgs),
@@ -29,6 +33,7 @@ pub(crate) enum SimCommand {
 /// Runs a `sim` subcommand.
 pub(crate) async fn run(args: &SimArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
+        SimCommand::Agents(a) => agents::run(a).await,
         SimCommand::Telemetry(a) => telemetry::telemetry(a).await,
         SimCommand::Storm(a) => storm::storm(a).await,
     }
