@@ -34,6 +34,9 @@ pub(crate) enum Command {
     /// Show nocwatch working with no external service: simulated devices on loopback,
     /// polled concurrently over one socket, traffic rates from their counters.
     Demo(DemoArgs),
+    /// Poll many agents at once with the polling engine (walks per target, summary
+    /// per cycle).
+    Poll(crate::poll::PollArgs),
 }
 
 /// Options every SNMP request command shares (net-snmp's names).

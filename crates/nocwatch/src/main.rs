@@ -8,6 +8,7 @@ mod cli;
 mod decode;
 mod demo;
 mod format;
+mod poll;
 mod request;
 mod translate;
 mod walk;
@@ -53,6 +54,7 @@ fn main() -> ExitCode {
                 Command::Decode(a) => decode::decode(a),
                 Command::Translate(a) => translate::translate(a),
                 Command::Demo(a) => demo::demo(a).await,
+                Command::Poll(a) => poll::poll(a).await,
             }
         });
         task.await

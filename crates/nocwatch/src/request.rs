@@ -314,7 +314,7 @@ pub(crate) fn print_agent_error_status(status: ErrorStatus, index: i32, oid: Opt
 }
 
 /// The SNMPv3 user from net-snmp's `-u -l -a -A -x -X -n -E -e`.
-fn usm_user(opts: &SnmpOpts) -> anyhow::Result<UsmUser> {
+pub(crate) fn usm_user(opts: &SnmpOpts) -> anyhow::Result<UsmUser> {
     let name = opts.sec_name.clone().unwrap_or_default();
     let level: SecurityLevel = match &opts.sec_level {
         Some(l) => l.parse()?,
