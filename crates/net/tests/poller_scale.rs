@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
 //! A larger run of the polling engine against in-process simulated agents: every
 //! agent is its own socket on its own loopback address. CI runs 200 agents; set
 //! `NOCWATCH_SCALE_AGENTS` for more (the full-scale benchmark is
@@ -47,7 +52,11 @@ async fn polls_every_agent_completely() {
     let mut cycle = p.poll_cycle().await.unwrap();
     let mut per_target = None;
     while let Some(r) = cycle.next().await {
-        assert!(r.is_ok(), "{:?}", r.walks.iter().map(|w| &w.outcome).collect::<Vec<_>>());
+        assert!(
+            r.is_ok(),
+            "{:?}",
+            r.walks.iter().map(|w| &w.outcome).collect::<Vec<_>>()
+        );
         let v = r.values();
         assert_eq!(*per_target.get_or_insert(v), v);
     }
