@@ -791,7 +791,12 @@ impl Shard {
             }
         };
         match action {
-            Action::Next | Action::Again => self.send_request(tid, w),
+            Action::Next | Action::Again => {
+                self.send_request(tid, w);
+                // A v3 target's first reply makes its engine known: its other walks
+                // may start now.
+                self.fill(tid);
+            }
             Action::Done(outcome) => self.walk_done(tid, w, outcome),
         }
     }
