@@ -473,6 +473,14 @@ async fn multi_homed_replies_are_accepted_only_when_listed() {
     assert_eq!(sum.complete, 1);
     assert_eq!(p.stats().await.unwrap().engine.wrong_source, 0);
 
+    // Or with every source accepted.
+    let p = poller(1);
+    let mut t = target(addr, 25);
+    t.any_source = true;
+    p.add_target(t).await.unwrap();
+    let (reports, _) = one_cycle(&p).await;
+    assert_eq!(oids(&reports[0]), want);
+
     // Without the alias, every reply is refused (and the request sent again) until
     // the walk gives up.
     let p = poller(1);

@@ -139,6 +139,7 @@ pub(crate) async fn poll(args: &PollArgs) -> anyhow::Result<ExitCode> {
         t.timeout = Duration::from_secs_f64(opts.timeout);
         t.retries = opts.retries;
         t.backoff = args.backoff;
+        t.any_source = opts.any_source;
         poller.add_target(t).await?;
     }
     let mode = if opts.json {

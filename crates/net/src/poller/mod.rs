@@ -162,6 +162,9 @@ pub struct TargetConfig {
     pub backoff: f64,
     /// Other addresses the agent may answer from (multi-homed agents).
     pub also_from: Vec<IpAddr>,
+    /// Accept a reply from any address (net-snmp's behaviour without source
+    /// checks; `--any-source` on the command line).
+    pub any_source: bool,
 }
 
 impl TargetConfig {
@@ -182,6 +185,7 @@ impl TargetConfig {
             retries: 2,
             backoff: 1.5,
             also_from: Vec::new(),
+            any_source: false,
         }
     }
 

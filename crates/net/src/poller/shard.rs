@@ -758,38 +758,39 @@ impl Shard {
         };
         run.handle = None;
         let counters = &mut self.counters;
-        let action = if from != t.cfg.addr && !t.cfg.also_from.contains(&from.ip()) {
-            counters.wrong_source += 1;
-            Action::Again
-        } else {
-            let pdu = resp.pdu;
-            let bulk = pdu_is_bulk(&t.cfg);
-            match pdu.status() {
-                ErrorStatus::NoError => {
-                    run.attempt = 0;
-                    if bulk && t.bulk.answered() {
-                        counters.grows += 1;
+        let action =
+            if from != t.cfg.addr && !t.cfg.any_source && !t.cfg.also_from.contains(&from.ip()) {
+                counters.wrong_source += 1;
+                Action::Again
+            } else {
+                let pdu = resp.pdu;
+                let bulk = pdu_is_bulk(&t.cfg);
+                match pdu.status() {
+                    ErrorStatus::NoError => {
+                        run.attempt = 0;
+                        if bulk && t.bulk.answered() {
+                            counters.grows += 1;
+                        }
+                        match run.cursor.step(&pdu) {
+                            Ok(Step::More) => Action::Next,
+                            Ok(Step::End(e)) => Action::Done(Ok(e)),
+                            Err(e) => Action::Done(Err(e)),
+                        }
                     }
-                    match run.cursor.step(&pdu) {
-                        Ok(Step::More) => Action::Next,
-                        Ok(Step::End(e)) => Action::Done(Ok(e)),
-                        Err(e) => Action::Done(Err(e)),
+                    ErrorStatus::TooBig if bulk && t.bulk.shrink(Shrink::TooBig) => {
+                        counters.shrinks_too_big += 1;
+                        Action::Again
                     }
+                    ErrorStatus::GenErr if bulk && t.bulk.shrink(Shrink::GenErr) => {
+                        counters.shrinks_gen_err += 1;
+                        Action::Again
+                    }
+                    ErrorStatus::NoSuchName if t.cfg.version() == Version::V1 => {
+                        Action::Done(Ok(WalkEnd::EndOfMib))
+                    }
+                    _ => Action::Done(Err(agent_error(&pdu))),
                 }
-                ErrorStatus::TooBig if bulk && t.bulk.shrink(Shrink::TooBig) => {
-                    counters.shrinks_too_big += 1;
-                    Action::Again
-                }
-                ErrorStatus::GenErr if bulk && t.bulk.shrink(Shrink::GenErr) => {
-                    counters.shrinks_gen_err += 1;
-                    Action::Again
-                }
-                ErrorStatus::NoSuchName if t.cfg.version() == Version::V1 => {
-                    Action::Done(Ok(WalkEnd::EndOfMib))
-                }
-                _ => Action::Done(Err(agent_error(&pdu))),
-            }
-        };
+            };
         match action {
             Action::Next | Action::Again => {
                 self.send_request(tid, w);
