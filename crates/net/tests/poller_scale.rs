@@ -73,4 +73,6 @@ async fn polls_every_agent_completely() {
     assert_eq!(sum.complete, u64::from(n));
     assert_eq!(sum.values, u64::from(n) * per_target.unwrap());
     assert_eq!(sum.timed_out, 0);
+    // Every target was in flight at once (the window is larger than the fleet).
+    assert_eq!(stats.engine.peak_sessions, u64::from(n));
 }

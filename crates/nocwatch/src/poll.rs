@@ -59,7 +59,7 @@ pub(crate) struct PollArgs {
     #[arg(long)]
     pub(crate) shards: Option<usize>,
     /// Targets polled at once per shard.
-    #[arg(long, default_value_t = 2048)]
+    #[arg(long, default_value_t = 8192)]
     pub(crate) window: usize,
     /// Targets polled at once in total (one group holding every target); default
     /// no limit but the window.
@@ -215,6 +215,7 @@ fn report_cycle(n: u32, targets: usize, s: &CycleSummary, st: &PollerStats, json
             "send_calls": st.engine.send_calls,
             "datagrams_received": st.engine.datagrams_received,
             "recv_calls": st.engine.recv_calls,
+            "peak_in_flight_targets": st.engine.peak_sessions,
             "cpu_s": cpu_s,
             "rss_mb": rss_mb,
         });

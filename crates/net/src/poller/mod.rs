@@ -102,7 +102,7 @@ impl Default for PollerConfig {
         Self {
             shards: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
             bind: IpAddr::from([0, 0, 0, 0]),
-            window: 2048,
+            window: 8192,
             groups: Vec::new(),
             reports: 1024,
             socket_buffer: 8 << 20,
@@ -396,6 +396,8 @@ pub struct EngineCounters {
     pub datagrams_received: u64,
     /// Datagrams that could not be sent (the request fails with the error).
     pub send_errors: u64,
+    /// The most targets being polled at once, per shard, summed over shards.
+    pub peak_sessions: u64,
 }
 
 impl EngineCounters {
@@ -412,6 +414,7 @@ impl EngineCounters {
         self.recv_calls += o.recv_calls;
         self.datagrams_received += o.datagrams_received;
         self.send_errors += o.send_errors;
+        self.peak_sessions += o.peak_sessions;
     }
 }
 

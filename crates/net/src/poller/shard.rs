@@ -437,6 +437,7 @@ impl Shard {
             .map_or(Duration::ZERO, |q| now.saturating_duration_since(q));
         self.queued -= 1;
         self.active += 1;
+        self.counters.peak_sessions = self.counters.peak_sessions.max(self.active as u64);
         if let Some(g) = self.groups.get_mut(gi) {
             g.active += 1;
             g.stats.admitted += 1;
