@@ -37,6 +37,8 @@ pub(crate) enum Command {
     /// Poll many agents at once with the polling engine (walks per target, summary
     /// per cycle).
     Poll(crate::poll::PollArgs),
+    /// Simulators: `nocwatch sim agents` serves thousands of simulated SNMP devices.
+    Sim(crate::sim::SimArgs),
 }
 
 /// Options every SNMP request command shares (net-snmp's names).

@@ -10,6 +10,7 @@ mod demo;
 mod format;
 mod poll;
 mod request;
+mod sim;
 mod translate;
 mod walk;
 
@@ -55,6 +56,7 @@ fn main() -> ExitCode {
                 Command::Translate(a) => translate::translate(a),
                 Command::Demo(a) => demo::demo(a).await,
                 Command::Poll(a) => poll::poll(a).await,
+                Command::Sim(a) => sim::run(a).await,
             }
         });
         task.await

@@ -21,13 +21,15 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
 use nocwatch_snmp::{
-    DecodeOptions, ErrorStatus, Message, PduType, Pdus, VarBind, VarBinds, Version,
+    CommunityMessage, DecodeOptions, ErrorStatus, Message, Oid, Pdu, PduType, Pdus, VarBind,
+    VarBinds, Version,
 };
 use tracing::{debug, trace};
 
+use crate::cell::{Device, mix};
 use crate::mib::Mib;
 use crate::operation::{Answer, Reader};
-use crate::response::Envelope;
+use crate::response::{Envelope, ResponseBuilder};
 use crate::stats::{AgentStats, Counters, add};
 use crate::value::OwnedValue;
 
@@ -63,8 +65,70 @@ impl Community {
     }
 }
 
+/// Which SNMP versions an agent answers; requests in another are dropped and
+/// counted (snmpInBadVersions), as an agent configured without them does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Versions {
+    /// SNMPv1.
+    pub v1: bool,
+    /// SNMPv2c.
+    pub v2c: bool,
+    /// SNMPv3 (needs [`AgentConfig::usm`]).
+    pub v3: bool,
+}
+
+impl Versions {
+    /// Every version.
+    pub const ALL: Self = Self {
+        v1: true,
+        v2c: true,
+        v3: true,
+    };
+
+    /// Whether `version` is answered.
+    pub fn allows(&self, version: Version) -> bool {
+        match version {
+            Version::V1 => self.v1,
+            Version::V2c => self.v2c,
+            Version::V3 => self.v3,
+        }
+    }
+}
+
+impl Default for Versions {
+    fn default() -> Self {
+        Self::ALL
+    }
+}
+
+/// Misbehaviours of real agents that a manager must survive, off by default.
+///
+/// Each is something deployed agents do; the polling engine's tests meet them here.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Quirks {
+    /// Answer tooBig to any request whose response would carry more than this many
+    /// bindings (old agents with a fixed PDU buffer), instead of truncating GETBULK.
+    pub too_big_above: Option<usize>,
+    /// Return a name that does not increase: when the GETNEXT/GETBULK successor is
+    /// this instance, answer the instance before it instead (a walk loops unless
+    /// the manager checks ordering).
+    pub non_increasing_at: Option<Oid>,
+    /// Put a wrong request-id (the right one plus one) in every `n`th response, so
+    /// the manager must discard it and time out.
+    pub wrong_request_id_every: Option<u32>,
+    /// Silently drop any response larger than this many bytes (a path with a small
+    /// MTU and no fragment reassembly, or an agent that gives up on big packets).
+    pub drop_responses_above: Option<usize>,
+    /// Drop this fraction of requests (0.0 to 1.0) without answering, chosen by a
+    /// deterministic hash of the request count.
+    pub loss: f64,
+    /// How long the server holds each response before sending it (the agent itself
+    /// is sans-IO and only records it).
+    pub latency: Duration,
+}
+
 /// How an [`Agent`] behaves beyond its MIB.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct AgentConfig {
     /// Accepted communities; a request with any other is dropped and counted.
     pub communities: Vec<Community>,
@@ -73,10 +137,18 @@ pub struct AgentConfig {
     /// How requests are decoded. Strict by default: what cannot be decoded strictly
     /// is dropped as malformed, as net-snmp's agent does.
     pub decode: DecodeOptions,
+    /// The versions answered.
+    pub versions: Versions,
+    /// Deliberate misbehaviours.
+    pub quirks: Quirks,
+    /// SNMPv3: the users and this agent's engine; `None` drops v3 requests as
+    /// unsupported.
+    pub usm: Option<crate::usm::AgentUsm>,
 }
 
 impl Default for AgentConfig {
-    /// `public` read-only, `private` read-write, 65507-byte responses, strict decoding.
+    /// `public` read-only, `private` read-write, 65507-byte responses, strict
+    /// decoding, every version, no quirks, no v3 users.
     fn default() -> Self {
         Self {
             communities: vec![
@@ -85,6 +157,9 @@ impl Default for AgentConfig {
             ],
             max_message_size: MAX_UDP_PAYLOAD,
             decode: DecodeOptions::strict(),
+            versions: Versions::ALL,
+            quirks: Quirks::default(),
+            usm: None,
         }
     }
 }
@@ -100,6 +175,15 @@ pub enum DropReason {
     Unsupported,
     /// Even the tooBig response would exceed the size limit.
     TooBig,
+    /// The request's SNMP version is not enabled on this agent.
+    BadVersion,
+    /// Dropped on purpose: the configured loss.
+    Lost,
+    /// Dropped on purpose: the response exceeded the drop-above size quirk.
+    QuirkTooLarge,
+    /// SNMPv3 security processing refused it and no Report was due (or could be
+    /// built): unknown user, bad digest on a non-reportable message...
+    Usm,
 }
 
 /// What [`Agent::respond_at`] did with a datagram.
@@ -129,18 +213,39 @@ pub struct Agent {
     /// False until the first accepted SET: lets reads skip the lock.
     has_overrides: AtomicBool,
     counters: Counters,
+    /// This device's identity within a fleet sharing `mib`.
+    device: Device,
+    /// The entry index of [`Quirks::non_increasing_at`], resolved once.
+    non_increasing: Option<usize>,
 }
 
 impl Agent {
     /// An agent answering from `mib` with `config`.
     pub fn new(mib: impl Into<Arc<Mib>>, config: AgentConfig) -> Self {
+        Self::with_device(mib, config, Device::default())
+    }
+
+    /// An agent answering from a view shared with other devices, as `device`.
+    pub fn with_device(mib: impl Into<Arc<Mib>>, config: AgentConfig, device: Device) -> Self {
+        let mib = mib.into();
+        let non_increasing = config.quirks.non_increasing_at.as_ref().map(|o| {
+            mib.successor(o.arcs())
+                .min(mib.find(o.arcs()).unwrap_or(usize::MAX))
+        });
         Self {
-            mib: mib.into(),
+            mib,
             config,
             overrides: RwLock::new(HashMap::new()),
             has_overrides: AtomicBool::new(false),
             counters: Counters::default(),
+            device,
+            non_increasing,
         }
+    }
+
+    /// This device's slot values and counter seed.
+    pub fn device(&self) -> &Device {
+        &self.device
     }
 
     /// The view this agent answers from.
@@ -151,6 +256,11 @@ impl Agent {
     /// The configuration.
     pub fn config(&self) -> &AgentConfig {
         &self.config
+    }
+
+    /// The live counters (the v3 module counts Reports in them).
+    pub(crate) fn counters(&self) -> &Counters {
+        &self.counters
     }
 
     /// A snapshot of the counters.
@@ -174,7 +284,7 @@ impl Agent {
     /// Wrong community, undecodable bytes and PDUs an agent does not answer are
     /// dropped silently, as real agents do, and counted in [`Agent::stats`].
     pub fn respond_at(&self, now: Duration, request: &[u8], out: &mut Vec<u8>) -> Outcome {
-        add(&self.counters.requests, 1);
+        let seq = self.counters.requests.fetch_add(1, Ordering::Relaxed);
         let message = match Message::decode(request, &self.config.decode) {
             Ok(m) => m,
             Err(e) => {
@@ -182,10 +292,67 @@ impl Agent {
                 return self.dropped(DropReason::Malformed);
             }
         };
-        let Message::Community(message) = message else {
-            debug!("dropping SNMPv3 request (not simulated yet)");
-            return self.dropped(DropReason::Unsupported);
+        let version = match &message {
+            Message::Community(m) => m.version,
+            Message::V3(_) => Version::V3,
         };
+        if !self.config.versions.allows(version) {
+            debug!(?version, "dropping a request in a disabled version");
+            return self.dropped(DropReason::BadVersion);
+        }
+        if self.lost(seq) {
+            return self.dropped(DropReason::Lost);
+        }
+        let start = out.len();
+        let outcome = match message {
+            Message::Community(m) => self.respond_community(now, seq, m, out),
+            Message::V3(m) => match &self.config.usm {
+                Some(usm) => usm.respond(self, now, seq, request, &m, out),
+                None => {
+                    debug!("dropping SNMPv3 request (no USM users configured)");
+                    self.dropped(DropReason::Unsupported)
+                }
+            },
+        };
+        if outcome.replied()
+            && let Some(limit) = self.config.quirks.drop_responses_above
+            && out.len() - start > limit
+        {
+            out.truncate(start);
+            return self.dropped(DropReason::QuirkTooLarge);
+        }
+        outcome
+    }
+
+    /// Whether request number `seq` falls in the configured loss.
+    fn lost(&self, seq: u64) -> bool {
+        let loss = self.config.quirks.loss;
+        if loss <= 0.0 {
+            return false;
+        }
+        // 53 bits of a hash of (seed, seq) as a uniform number in [0, 1).
+        let u = (mix(self.device.seed ^ 0x6c6f_7373, seq) >> 11) as f64 / (1u64 << 53) as f64;
+        u < loss
+    }
+
+    /// The request-id a response carries: the request's, or off by one on the
+    /// responses the wrong-request-id quirk picks.
+    pub(crate) fn response_request_id(&self, request_id: i32, seq: u64) -> i32 {
+        match self.config.quirks.wrong_request_id_every {
+            Some(n) if n > 0 && (seq + 1).is_multiple_of(u64::from(n)) => {
+                request_id.wrapping_add(1)
+            }
+            _ => request_id,
+        }
+    }
+
+    fn respond_community(
+        &self,
+        now: Duration,
+        seq: u64,
+        message: CommunityMessage<'_>,
+        out: &mut Vec<u8>,
+    ) -> Outcome {
         let Some(access) = self.access(message.community) else {
             debug!(
                 community = %String::from_utf8_lossy(message.community),
@@ -197,23 +364,59 @@ impl Agent {
             debug!("dropping v1 trap sent to the agent");
             return self.dropped(DropReason::Unsupported);
         };
+        let envelope = Envelope {
+            version: message.version,
+            community: message.community,
+            request_id: self.response_request_id(pdu.request_id, seq),
+        };
+        let max = self.config.max_message_size;
+        match self.answer(
+            now,
+            message.version == Version::V1,
+            access,
+            &pdu,
+            envelope,
+            max,
+        ) {
+            Ok(Reply {
+                status,
+                index,
+                bindings,
+            }) => {
+                let varbinds = match &bindings {
+                    Bindings::Built(builder) => VarBinds::encoded(builder.encoded()),
+                    Bindings::Echo => pdu.varbinds,
+                    Bindings::Empty => VarBinds::from_slice(&[]),
+                };
+                envelope.encode(status, index, varbinds, out);
+                self.replied(status != ErrorStatus::NoError)
+            }
+            Err(reason) => self.dropped(reason),
+        }
+    }
+
+    /// The response to `pdu` as status, index and bindings, sized so that the message
+    /// `envelope` describes stays within `max` bytes. Shared by v1/v2c and v3 (which
+    /// passes an envelope and a limit that account for its own header).
+    pub(crate) fn answer<'e>(
+        &self,
+        now: Duration,
+        v1: bool,
+        access: Access,
+        pdu: &Pdu<'_>,
+        envelope: Envelope<'e>,
+        max: usize,
+    ) -> Result<Reply<'e>, DropReason> {
         // One decode of the bindings: every operation needs them all, GETBULK by
         // position, and a malformed one must drop the request before any answer.
         let varbinds = match pdu.varbinds.to_vec() {
             Ok(v) => v,
             Err(e) => {
                 debug!(error = %e, "dropping request with a malformed binding");
-                return self.dropped(DropReason::Malformed);
+                return Err(DropReason::Malformed);
             }
         };
-        let envelope = Envelope {
-            version: message.version,
-            community: message.community,
-            request_id: pdu.request_id,
-        };
-        let v1 = message.version == Version::V1;
         trace!(pdu = %pdu.pdu_type, request_id = pdu.request_id, bindings = varbinds.len(), "request");
-        let max = self.config.max_message_size;
         let answer = match pdu.pdu_type {
             PduType::GetRequest => {
                 add(&self.counters.gets, 1);
@@ -239,54 +442,74 @@ impl Agent {
             }
             other => {
                 debug!(pdu = %other, "dropping a PDU an agent does not answer");
-                return self.dropped(DropReason::Unsupported);
+                return Err(DropReason::Unsupported);
             }
         };
         let raw_request_list = pdu.varbinds.raw().map_or(0, <[u8]>::len);
+        let answer = match answer {
+            Answer::Bindings(b)
+                if self
+                    .config
+                    .quirks
+                    .too_big_above
+                    .is_some_and(|n| b.count() > n) =>
+            {
+                Answer::TooBig
+            }
+            other => other,
+        };
         match answer {
             Answer::Bindings(builder) => {
                 add(&self.counters.varbinds_out, builder.count() as u64);
-                builder.finish(out);
-                self.replied(false)
+                Ok(Reply {
+                    status: ErrorStatus::NoError,
+                    index: 0,
+                    bindings: Bindings::Built(builder),
+                })
             }
             Answer::Echo { status, index } => {
                 // Errors, and a successful SET, echo the request's bindings
                 // (RFC 3416 §4.2.1 and §4.2.5, RFC 1157 §4.1.2).
                 if envelope.message_len(status.to_i32(), index, raw_request_list) <= max {
                     add(&self.counters.varbinds_out, varbinds.len() as u64);
-                    envelope.encode(status, index, pdu.varbinds, out);
-                    self.replied(status != ErrorStatus::NoError)
+                    Ok(Reply {
+                        status,
+                        index,
+                        bindings: Bindings::Echo,
+                    })
                 } else {
-                    self.too_big(envelope, v1, pdu.varbinds, raw_request_list, out)
+                    self.too_big(envelope, v1, raw_request_list, max)
                 }
             }
-            Answer::TooBig => self.too_big(envelope, v1, pdu.varbinds, raw_request_list, out),
+            Answer::TooBig => self.too_big(envelope, v1, raw_request_list, max),
         }
     }
 
     /// The tooBig response: an empty list in v2c (RFC 3416 §4.2.1), the request's
     /// bindings in v1 (RFC 1157 §4.1.2: "of identical form"); dropped if even that
     /// does not fit.
-    fn too_big(
+    fn too_big<'e>(
         &self,
-        envelope: Envelope<'_>,
+        envelope: Envelope<'e>,
         v1: bool,
-        request_list: VarBinds<'_>,
         request_list_len: usize,
-        out: &mut Vec<u8>,
-    ) -> Outcome {
+        max: usize,
+    ) -> Result<Reply<'e>, DropReason> {
         let status = ErrorStatus::TooBig;
-        let (list, len) = if v1 {
-            (request_list, request_list_len)
+        let (bindings, len) = if v1 {
+            (Bindings::Echo, request_list_len)
         } else {
-            (VarBinds::from_slice(&[]), 0)
+            (Bindings::Empty, 0)
         };
-        if envelope.message_len(status.to_i32(), 0, len) > self.config.max_message_size {
+        if envelope.message_len(status.to_i32(), 0, len) > max {
             debug!("dropping request: even the tooBig response does not fit");
-            return self.dropped(DropReason::TooBig);
+            return Err(DropReason::TooBig);
         }
-        envelope.encode(status, 0, list, out);
-        self.replied(true)
+        Ok(Reply {
+            status,
+            index: 0,
+            bindings,
+        })
     }
 
     fn access(&self, community: &[u8]) -> Option<Access> {
@@ -303,6 +526,8 @@ impl Agent {
             now,
             v1,
             overrides: self.read_overrides(),
+            device: &self.device,
+            non_increasing: self.non_increasing,
         }
     }
 
@@ -372,7 +597,7 @@ impl Agent {
         }
     }
 
-    fn replied(&self, error: bool) -> Outcome {
+    pub(crate) fn replied(&self, error: bool) -> Outcome {
         add(&self.counters.responses, 1);
         if error {
             add(&self.counters.error_responses, 1);
@@ -380,7 +605,7 @@ impl Agent {
         Outcome::Replied
     }
 
-    fn dropped(&self, reason: DropReason) -> Outcome {
+    pub(crate) fn dropped(&self, reason: DropReason) -> Outcome {
         let c = &self.counters;
         add(
             match reason {
@@ -388,9 +613,32 @@ impl Agent {
                 DropReason::BadCommunity => &c.dropped_bad_community,
                 DropReason::Unsupported => &c.dropped_unsupported,
                 DropReason::TooBig => &c.dropped_too_big,
+                DropReason::BadVersion => &c.dropped_bad_version,
+                DropReason::Lost => &c.dropped_lost,
+                DropReason::QuirkTooLarge => &c.dropped_quirk_too_large,
+                DropReason::Usm => &c.dropped_usm,
             },
             1,
         );
         Outcome::Dropped(reason)
     }
+}
+
+/// The bindings of a response.
+#[derive(Debug)]
+pub(crate) enum Bindings<'e> {
+    /// Bindings the operation produced.
+    Built(ResponseBuilder<'e>),
+    /// The request's own bindings (errors, SET, v1 tooBig).
+    Echo,
+    /// None (v2c tooBig).
+    Empty,
+}
+
+/// A response decided but not yet wrapped in a message.
+#[derive(Debug)]
+pub(crate) struct Reply<'e> {
+    pub status: ErrorStatus,
+    pub index: i32,
+    pub bindings: Bindings<'e>,
 }

@@ -87,10 +87,93 @@ pub enum Cell {
         /// sysUpTime at `now = 0`, so a fresh simulator can look like it booted days ago.
         ticks_at_start: u32,
     },
+    /// A per-device value: slot `n` of the answering agent's [`Device`] (its name,
+    /// MAC addresses, LLDP neighbours...). Lets thousands of devices share one view
+    /// while each answers with its own identity (read-only; never a Counter64).
+    Slot(u32),
+    /// A level that rises and falls (CPU load, temperature, memory in use).
+    Wave(Wave),
+}
+
+/// A gauge-like value moving linearly between `min` and `max` and back every
+/// `period_secs`, at a phase set by its seed and the device's: plausible CPU,
+/// temperature and memory curves for the cost of a few integer operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wave {
+    /// Lowest value.
+    pub min: u32,
+    /// Highest value.
+    pub max: u32,
+    /// Seconds for a full low-high-low cycle (at least 2).
+    pub period_secs: u32,
+    /// Selects the phase.
+    pub seed: u64,
+    /// INTEGER (Integer32) when true, else Gauge32.
+    pub integer: bool,
+}
+
+impl Wave {
+    /// The value at `now` on the device with `device_seed`.
+    pub fn value_at(&self, now: Duration, device_seed: u64) -> Value<'static> {
+        let period = u64::from(self.period_secs.max(2));
+        let phase = mix(device_seed, self.seed) % period;
+        let pos = (now.as_secs() + phase) % period;
+        let half = period / 2;
+        let up = if pos < half { pos } else { period - pos };
+        let span = u64::from(self.max.saturating_sub(self.min));
+        let v = u64::from(self.min) + span * up.min(half) / half;
+        let v = u32::try_from(v).unwrap_or(self.max);
+        if self.integer {
+            Value::Integer(i64::from(v))
+        } else {
+            Value::Gauge32(v)
+        }
+    }
+}
+
+/// What makes one device of a fleet differ from the others sharing its [`Mib`]:
+/// a seed that shifts its counters, and the values of its [`Cell::Slot`]s.
+///
+/// [`Mib`]: crate::Mib
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Device {
+    /// Mixed into every counter's base and jitter; 0 leaves counters as the view
+    /// defines them (single agents such as [`crate::lab_device`]).
+    pub seed: u64,
+    /// Values of the view's slot cells, by slot number.
+    pub slots: Vec<OwnedValue>,
+}
+
+impl Counter {
+    /// This counter as device `seed` sees it: same rate, a base advanced by up to a
+    /// day of traffic and its own jitter sequence, so devices sharing a view do not
+    /// report identical counters. Seed 0 is the identity.
+    pub fn for_device(&self, seed: u64) -> Self {
+        if seed == 0 {
+            return *self;
+        }
+        let m = mix(seed, self.seed);
+        Self {
+            base: self
+                .base
+                .wrapping_add(self.rate_per_sec.wrapping_mul(m % 86_400)),
+            seed: m,
+            ..*self
+        }
+    }
+}
+
+/// splitmix64 of a pair: independent-looking numbers per (device, counter).
+pub(crate) fn mix(a: u64, b: u64) -> u64 {
+    let mut z = a ^ b.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 impl Cell {
-    /// The value at `now`, borrowing static content.
+    /// The value at `now`, borrowing static content (slot cells read as NULL: they
+    /// need a [`Device`], see [`Cell::value_in`]).
     pub fn value_at(&self, now: Duration) -> Value<'_> {
         match self {
             Self::Static(v) => v.as_value(),
@@ -99,6 +182,29 @@ impl Cell {
                 let ticks = ticks_at_start.wrapping_add((now.as_millis() / 10) as u32);
                 Value::TimeTicks(ticks)
             }
+            Self::Slot(_) => Value::Null,
+            Self::Wave(w) => w.value_at(now, 0),
+        }
+    }
+
+    /// The value at `now` on `device`: its slot values and its own counters.
+    pub fn value_in<'a>(&'a self, now: Duration, device: &'a Device) -> Value<'a> {
+        match self {
+            Self::Counter(c) => c.for_device(device.seed).value_at(now),
+            Self::Wave(w) => w.value_at(now, device.seed),
+            // Devices of a fleet booted at different times (up to 30 days apart).
+            Self::Uptime { ticks_at_start } if device.seed != 0 => {
+                let offset = (device.seed % (30 * 8_640_000)) as u32;
+                let ticks = ticks_at_start
+                    .wrapping_add(offset)
+                    .wrapping_add((now.as_millis() / 10) as u32);
+                Value::TimeTicks(ticks)
+            }
+            Self::Slot(n) => device
+                .slots
+                .get(*n as usize)
+                .map_or(Value::Null, OwnedValue::as_value),
+            _ => self.value_at(now),
         }
     }
 
@@ -112,6 +218,11 @@ impl Cell {
                 CounterWidth::Bits64 => Value::Counter64(0).tag(),
             },
             Self::Uptime { .. } => Value::TimeTicks(0).tag(),
+            // Slots are read-only, so SET never compares their type; they hold
+            // strings in every dataset.
+            Self::Slot(_) => Value::OctetString(&[]).tag(),
+            Self::Wave(w) if w.integer => Value::Integer(0).tag(),
+            Self::Wave(_) => Value::Gauge32(0).tag(),
         }
     }
 

@@ -26,6 +26,17 @@ pub enum SimError {
     /// The same instance was added to a MIB twice.
     #[error("duplicate OID in the MIB: {0}")]
     DuplicateOid(Oid),
+    /// A configuration the simulator cannot serve (bad user, empty family list...).
+    #[error("{0}")]
+    Config(String),
+    /// A recording (an `snmpwalk -On` capture) could not be read.
+    #[error("recording line {line}: {reason}")]
+    Recording {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The server task ended abnormally (it panicked or was cancelled).
     #[error("the agent server task failed: {0}")]
     Task(String),

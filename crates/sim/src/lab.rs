@@ -13,7 +13,7 @@ use nocwatch_snmp::Oid;
 use tracing::error;
 
 use crate::agent::{Agent, AgentConfig};
-use crate::cell::{Cell, Counter, CounterWidth};
+use crate::cell::{Cell, Counter, CounterWidth, mix};
 use crate::error::SimError;
 use crate::mib::{Mib, MibBuilder};
 use crate::value::OwnedValue;
@@ -38,14 +38,6 @@ fn name_hash(name: &str) -> u64 {
     name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
-}
-
-/// splitmix64 of a pair: independent-looking numbers per (device, interface, role).
-fn mix(a: u64, b: u64) -> u64 {
-    let mut z = a ^ b.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 /// One interface's simulated state.

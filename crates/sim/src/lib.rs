@@ -43,23 +43,33 @@
 
 mod agent;
 mod cell;
+mod dataset;
 mod error;
+mod fleet;
+mod fleet_server;
 mod lab;
 mod mib;
 mod operation;
 mod response;
 mod server;
 mod stats;
+mod usm;
 mod value;
 
 #[cfg(test)]
 mod tests;
 
-pub use agent::{Access, Agent, AgentConfig, Community, DropReason, MAX_UDP_PAYLOAD, Outcome};
-pub use cell::{Cell, Counter, CounterWidth};
+pub use agent::{
+    Access, Agent, AgentConfig, Community, DropReason, MAX_UDP_PAYLOAD, Outcome, Quirks, Versions,
+};
+pub use cell::{Cell, Counter, CounterWidth, Device, Wave};
+pub use dataset::{DeviceSpec, Family, family_mib};
 pub use error::SimError;
+pub use fleet::{DeviceOverride, Fleet, FleetConfig, QuirksOverride, engine_id};
+pub use fleet_server::{FleetServer, Layout, ServerStats};
 pub use lab::{LAB_SYS_OBJECT_ID, lab_device, lab_mib};
 pub use mib::{Entry, Mib, MibBuilder};
 pub use server::{AgentServer, serve};
 pub use stats::AgentStats;
+pub use usm::{AgentUsm, UsmUsers};
 pub use value::OwnedValue;

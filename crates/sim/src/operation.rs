@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use nocwatch_snmp::{ErrorStatus, OidRef, Value, VarBind};
 
+use crate::cell::Device;
 use crate::mib::{Entry, Mib};
 use crate::response::{Envelope, ResponseBuilder};
 use crate::value::OwnedValue;
@@ -36,6 +37,11 @@ pub(crate) struct Reader<'a> {
     pub v1: bool,
     /// Values written by SET, when there are any.
     pub overrides: Option<RwLockReadGuard<'a, HashMap<usize, OwnedValue>>>,
+    /// The answering device (slot values, counter seed).
+    pub device: &'a Device,
+    /// The non-increasing quirk: when the successor is this entry, answer the entry
+    /// before it instead (a name not after the one asked for).
+    pub non_increasing: Option<usize>,
 }
 
 /// A GETBULK repeater's position: the next entry to return, and the name to repeat
@@ -55,15 +61,20 @@ impl Reader<'_> {
         if let Some(v) = self.overrides.as_ref().and_then(|o| o.get(&idx)) {
             return v.as_value();
         }
-        entry.cell.value_at(self.now)
+        entry.cell.value_in(self.now, self.device)
     }
 
-    /// `idx`, or in v1 the first index from `idx` on that v1 can carry.
+    /// `idx`, or in v1 the first index from `idx` on that v1 can carry; with the
+    /// non-increasing quirk, the entry before the configured one in its place.
     fn visible_from(&self, idx: usize) -> usize {
-        if self.v1 {
+        let idx = if self.v1 {
             self.mib.v1_visible_from(idx)
         } else {
             idx
+        };
+        match self.non_increasing {
+            Some(k) if k == idx && k > 0 => k - 1,
+            _ => idx,
         }
     }
 

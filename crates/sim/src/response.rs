@@ -94,12 +94,18 @@ impl<'a> ResponseBuilder<'a> {
         true
     }
 
+    /// The encoded bindings (the VarBindList's content).
+    pub fn encoded(&self) -> &[u8] {
+        &self.buf
+    }
+
     /// Bindings added so far.
     pub fn count(&self) -> usize {
         self.count
     }
 
     /// Appends the noError Response with the bindings added.
+    #[cfg(test)]
     pub fn finish(self, out: &mut Vec<u8>) {
         let start = out.len();
         self.envelope

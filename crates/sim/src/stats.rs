@@ -35,6 +35,16 @@ pub struct AgentStats {
     /// Dropped: even the tooBig response would exceed the size limit
     /// (snmpSilentDrops).
     pub dropped_too_big: u64,
+    /// Dropped: the version is disabled on this agent (snmpInBadVersions).
+    pub dropped_bad_version: u64,
+    /// Dropped on purpose: simulated loss.
+    pub dropped_lost: u64,
+    /// Dropped on purpose: the drop-responses-above-a-size quirk.
+    pub dropped_quirk_too_large: u64,
+    /// Dropped by SNMPv3 security processing with no Report due.
+    pub dropped_usm: u64,
+    /// SNMPv3 Reports sent (discovery, unknown user, time window...).
+    pub reports: u64,
 }
 
 impl AgentStats {
@@ -44,6 +54,31 @@ impl AgentStats {
             + self.dropped_bad_community
             + self.dropped_unsupported
             + self.dropped_too_big
+            + self.dropped_bad_version
+            + self.dropped_lost
+            + self.dropped_quirk_too_large
+            + self.dropped_usm
+    }
+
+    /// Adds another agent's counters to these (a fleet's totals).
+    pub fn accumulate(&mut self, o: &Self) {
+        self.requests += o.requests;
+        self.responses += o.responses;
+        self.error_responses += o.error_responses;
+        self.gets += o.gets;
+        self.get_nexts += o.get_nexts;
+        self.get_bulks += o.get_bulks;
+        self.sets += o.sets;
+        self.varbinds_out += o.varbinds_out;
+        self.dropped_malformed += o.dropped_malformed;
+        self.dropped_bad_community += o.dropped_bad_community;
+        self.dropped_unsupported += o.dropped_unsupported;
+        self.dropped_too_big += o.dropped_too_big;
+        self.dropped_bad_version += o.dropped_bad_version;
+        self.dropped_lost += o.dropped_lost;
+        self.dropped_quirk_too_large += o.dropped_quirk_too_large;
+        self.dropped_usm += o.dropped_usm;
+        self.reports += o.reports;
     }
 }
 
@@ -62,6 +97,11 @@ pub(crate) struct Counters {
     pub dropped_bad_community: AtomicU64,
     pub dropped_unsupported: AtomicU64,
     pub dropped_too_big: AtomicU64,
+    pub dropped_bad_version: AtomicU64,
+    pub dropped_lost: AtomicU64,
+    pub dropped_quirk_too_large: AtomicU64,
+    pub dropped_usm: AtomicU64,
+    pub reports: AtomicU64,
 }
 
 /// Adds `n` to a counter.
@@ -85,6 +125,11 @@ impl Counters {
             dropped_bad_community: get(&self.dropped_bad_community),
             dropped_unsupported: get(&self.dropped_unsupported),
             dropped_too_big: get(&self.dropped_too_big),
+            dropped_bad_version: get(&self.dropped_bad_version),
+            dropped_lost: get(&self.dropped_lost),
+            dropped_quirk_too_large: get(&self.dropped_quirk_too_large),
+            dropped_usm: get(&self.dropped_usm),
+            reports: get(&self.reports),
         }
     }
 }

@@ -61,6 +61,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use usm::Seal;
+
 pub use engine::{
     AuthoritativeEngine, ENGINE_ID_ENTERPRISE, ENGINE_ID_FORMAT_OCTETS, MAX_ENGINE_COUNTER,
     generate_engine_id, is_valid_engine_id,
@@ -831,7 +833,7 @@ fn inform_ack(
     let mut datagram = Vec::new();
     for _ in 0..2 {
         state.salt = state.salt.wrapping_add(1);
-        usm::Seal {
+        Seal {
             msg_id: msg.msg_id,
             level: usm::level_of(msg.flags),
             keys,
@@ -896,7 +898,7 @@ fn report_or_drop<'r>(
     } else {
         SecurityLevel::NoAuthNoPriv
     };
-    let sealed = usm::Seal {
+    let sealed = Seal {
         msg_id: p.to.msg_id,
         level,
         keys: p.keys,

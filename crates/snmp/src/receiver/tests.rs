@@ -548,7 +548,7 @@ fn trap_to_our_engine_id_is_time_checked_but_never_reported() {
     // A trap keyed for our engine (snmptrap -e <our ID>), not reportable as traps are.
     let trap = |time: u32| {
         let (mut plain, mut out) = (Vec::new(), Vec::new());
-        usm::Seal {
+        Seal {
             msg_id: 1,
             level: SecurityLevel::AuthPriv,
             keys: Some(&keys),

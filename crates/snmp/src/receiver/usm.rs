@@ -111,8 +111,10 @@ pub(super) fn scoped_pdu<'a>(
     ScopedPdu::decode(plain, start, opts).ok()
 }
 
-/// An outgoing v3 message from our engine: a Report or the Response to an inform.
-pub(super) struct Seal<'a> {
+/// An outgoing v3 message from an authoritative engine: a Report, the Response to an
+/// inform, or (for a simulated agent) the Response to a request.
+#[derive(Debug)]
+pub struct Seal<'a> {
     /// msgID, echoed from the message answered.
     pub msg_id: i32,
     /// The level to send at; keys must be there for it.
@@ -140,7 +142,7 @@ pub(super) struct Seal<'a> {
 impl Seal<'_> {
     /// Encodes into `out` (cleared first); `plain` is a scratch buffer for the
     /// ScopedPDU being encrypted. msgFlags carry the level and never reportableFlag.
-    pub(super) fn encode(&self, plain: &mut Vec<u8>, out: &mut Vec<u8>) -> Result<(), Error> {
+    pub fn encode(&self, plain: &mut Vec<u8>, out: &mut Vec<u8>) -> Result<(), Error> {
         let scoped = ScopedPdu {
             context_engine_id: self.context_engine_id,
             context_name: self.context_name,
