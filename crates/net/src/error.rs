@@ -67,6 +67,9 @@ pub enum NetError {
     /// tracker's checks; kept typed rather than a panic).
     #[error("unexpected reply")]
     UnexpectedReply,
+    /// A poll cycle was asked for while the previous one still runs.
+    #[error("a poll cycle is already running")]
+    CycleRunning,
     /// The client's driver task is gone (the client was shut down).
     #[error("client is shut down")]
     Closed,

@@ -5,7 +5,9 @@
 //! request-id and runs the retry timers; callers just `await`. [`walk()`] implements
 //! `walk` and `bulkwalk` with net-snmp's end-of-walk rules, over either client
 //! ([`Transport`]); [`BlockingClient`] serves one-request-at-a-time tools with two
-//! syscalls per round trip.
+//! syscalls per round trip. [`Poller`] is the engine for polling thousands of
+//! targets at once: sharded sockets, batched system calls, per-target and per-group
+//! limits, adaptive GetBulk (see its module docs).
 //!
 //! Protocol logic stays in `nocwatch-snmp`; this crate only moves bytes and time.
 
@@ -17,6 +19,7 @@ mod client;
 mod engine_store;
 mod error;
 pub mod listener;
+mod poller;
 mod transport;
 mod walk;
 
@@ -25,5 +28,9 @@ pub use client::{Client, ClientConfig, Reply, RequestSpec};
 pub use engine_store::{EngineStore, EngineStoreError};
 pub use error::NetError;
 pub use listener::{Datagram, ListenSocket, Listener, ListenerConfig, RecvBuffers, SocketStats};
+pub use poller::{
+    Credentials, Cycle, CycleSummary, EngineCounters, GroupLimit, GroupStats, Poller, PollerConfig,
+    PollerStats, StateSizes, TargetConfig, TargetId, TargetReport, WalkReport,
+};
 pub use transport::Transport;
 pub use walk::{WalkEnd, WalkOptions, WalkSummary, agent_error, walk};

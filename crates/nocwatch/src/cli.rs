@@ -34,7 +34,10 @@ pub(crate) enum Command {
     /// Show nocwatch working with no external service: simulated devices on loopback,
     /// polled concurrently over one socket, traffic rates from their counters.
     Demo(DemoArgs),
-    /// Simulators for labs, tests and benchmarks (`nocwatch sim telemetry`, ...).
+    /// Poll many agents at once with the polling engine (walks per target, summary
+    /// per cycle).
+    Poll(crate::poll::PollArgs),
+    /// Simulators for labs, tests and benchmarks (`nocwatch sim agents`, `telemetry`, `storm`).
     Sim(crate::sim::SimArgs),
     /// Run the service: with no --config, an embedded lab on loopback (fabric
     /// producer, CSV source, store, query API on 127.0.0.1:8080).

@@ -10,6 +10,7 @@ mod demo;
 mod duration;
 mod format;
 mod mibout;
+mod poll;
 mod request;
 mod run;
 mod sim;
@@ -58,6 +59,7 @@ fn main() -> ExitCode {
                 Command::Decode(a) => decode::decode(a),
                 Command::Translate(a) => translate::translate(a),
                 Command::Demo(a) => demo::demo(a).await,
+                Command::Poll(a) => poll::poll(a).await,
                 Command::Sim(a) => sim::run(a).await,
                 Command::Run(a) => run::run(a).await,
                 Command::Trap(a) => trap::run(a).await,

@@ -296,6 +296,18 @@ impl RequestTracker {
         self.usm.engines.get(&target)
     }
 
+    /// Forgets what discovery learned of the engine at `target` (the target left
+    /// the topology): the next v3 request to it discovers again. Returns whether
+    /// anything was known.
+    pub fn forget_engine(&mut self, target: SocketAddr) -> bool {
+        self.usm.engines.remove(&target).is_some()
+    }
+
+    /// How many engines discovery has learned (one per v3 target polled).
+    pub fn engines_known(&self) -> usize {
+        self.usm.engines.len()
+    }
+
     /// The configuration.
     pub fn config(&self) -> &TrackerConfig {
         &self.config

@@ -60,7 +60,10 @@ impl UsmState {
 /// reaches [`Sessions::MAX`] (re-deriving is a cache hit in the [`KeyCache`]).
 #[derive(Debug, Default)]
 struct Sessions {
-    map: HashMap<(usize, Vec<u8>), Arc<security::UserKeys>>,
+    /// user (by `Arc` address) → engine ID → keys; two levels so that a lookup
+    /// borrows the engine ID instead of allocating a key per message.
+    map: HashMap<usize, HashMap<Vec<u8>, Arc<security::UserKeys>>>,
+    len: usize,
 }
 
 impl Sessions {
@@ -72,15 +75,20 @@ impl Sessions {
         user: &Arc<UsmUser>,
         engine_id: &[u8],
     ) -> Result<Arc<security::UserKeys>, Error> {
-        let key = (Arc::as_ptr(user) as usize, engine_id.to_vec());
-        if let Some(k) = self.map.get(&key) {
+        let user_key = Arc::as_ptr(user) as usize;
+        if let Some(k) = self.map.get(&user_key).and_then(|m| m.get(engine_id)) {
             return Ok(k.clone());
         }
-        if self.map.len() >= Self::MAX {
+        if self.len >= Self::MAX {
             self.map.clear();
+            self.len = 0;
         }
         let keys = Arc::new(security::user_keys(cache, user, engine_id)?);
-        self.map.insert(key, keys.clone());
+        self.map
+            .entry(user_key)
+            .or_default()
+            .insert(engine_id.to_vec(), keys.clone());
+        self.len += 1;
         Ok(keys)
     }
 }
