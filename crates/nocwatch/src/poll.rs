@@ -320,6 +320,17 @@ fn v4_with_port(text: &str, port: u16) -> anyhow::Result<(Ipv4Addr, u16)> {
     Ok((ip, port))
 }
 
+/// Walk roots from the command line, in dotted decimal (the poller does not load MIBs).
+fn numeric_oids(texts: &[String]) -> anyhow::Result<Vec<nocwatch_snmp::Oid>> {
+    texts
+        .iter()
+        .map(|t| {
+            t.parse::<nocwatch_snmp::Oid>()
+                .with_context(|| format!("{t}: Unknown Object Identifier"))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests")]
@@ -344,15 +355,4 @@ mod tests {
         assert!(parse_targets(&["127.0.0.9-127.0.0.1".into()], 161).is_err());
         assert!(parse_targets(&["nonsense".into()], 161).is_err());
     }
-}
-
-/// Walk roots from the command line, in dotted decimal (the poller does not load MIBs).
-fn numeric_oids(texts: &[String]) -> anyhow::Result<Vec<nocwatch_snmp::Oid>> {
-    texts
-        .iter()
-        .map(|t| {
-            t.parse::<nocwatch_snmp::Oid>()
-                .with_context(|| format!("{t}: Unknown Object Identifier"))
-        })
-        .collect()
 }
