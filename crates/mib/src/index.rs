@@ -1,6 +1,6 @@
 //! Loading, cross-module OID resolution and the immutable index.
 
-use std::collections::HashMap;
+use crate::hash::FastMap as HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::parser::{NodeKind, OidComp, RawModule, RawSyntax, RawType, RawTypeDef, parse};
@@ -159,6 +159,48 @@ impl MibObject {
     }
 }
 
+/// One file's modules and problems.
+type Parsed = (Vec<RawModule>, Vec<crate::parser::Problem>);
+
+/// Parses every source, on as many threads as there are cores (files are
+/// independent until resolution), results in the sources' order.
+fn parse_all<'s>(sources: &'s [(PathBuf, &str)], descriptions: bool) -> Vec<(&'s PathBuf, Parsed)> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(sources.len().div_ceil(8).max(1));
+    if threads <= 1 {
+        return sources
+            .iter()
+            .map(|(f, t)| (f, parse(t, descriptions)))
+            .collect();
+    }
+    let chunk = sources.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = sources
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(_, t)| parse(t, descriptions))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(sources.len());
+        let mut files = sources.iter().map(|(f, _)| f);
+        for h in handles {
+            // a panicking parser thread would be a bug; its files then count as empty
+            let parsed = h.join().unwrap_or_default();
+            for p in parsed {
+                if let Some(f) = files.next() {
+                    out.push((f, p));
+                }
+            }
+        }
+        out
+    })
+}
+
 /// What to keep while loading.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LoadOptions {
@@ -253,21 +295,21 @@ impl<'m> Tables<'m> {
     fn new(mods: &'m [(PathBuf, RawModule)]) -> Self {
         let mut t = Self {
             mods,
-            by_name: HashMap::new(),
+            by_name: HashMap::default(),
             local: Vec::new(),
             local_types: Vec::new(),
             imports: Vec::new(),
-            global: HashMap::new(),
-            global_types: HashMap::new(),
+            global: HashMap::default(),
+            global_types: HashMap::default(),
         };
         for (mi, (_, m)) in mods.iter().enumerate() {
             t.by_name.entry(m.name.as_str()).or_insert(mi);
-            let mut local = HashMap::new();
+            let mut local = HashMap::default();
             for (di, d) in m.defs.iter().enumerate() {
                 local.entry(d.name.as_str()).or_insert(di);
                 t.global.entry(d.name.as_str()).or_insert((mi, di));
             }
-            let mut types = HashMap::new();
+            let mut types = HashMap::default();
             for (ti, ty) in m.types.iter().enumerate() {
                 types.entry(ty.name.as_str()).or_insert(ti);
                 t.global_types.entry(ty.name.as_str()).or_insert((mi, ti));
@@ -521,7 +563,9 @@ impl Mibs {
                         if head.contains(&0) {
                             continue; // binary
                         }
-                        let text = String::from_utf8_lossy(&bytes).into_owned();
+                        // valid UTF-8 (nearly every MIB) is taken as is, without a copy
+                        let text = String::from_utf8(bytes)
+                            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
                         if text.contains("DEFINITIONS") {
                             sources.push((path, text));
                         }
@@ -559,9 +603,11 @@ impl Mibs {
     {
         let mut diags = Vec::new();
         let mut mods: Vec<(PathBuf, RawModule)> = Vec::new();
-        for (file, text) in sources {
-            let file: PathBuf = file.into();
-            let (parsed, problems) = parse(text.as_ref(), options.descriptions);
+        let owned: Vec<(PathBuf, S)> = sources.into_iter().map(|(f, t)| (f.into(), t)).collect();
+        let texts: Vec<(PathBuf, &str)> =
+            owned.iter().map(|(f, t)| (f.clone(), t.as_ref())).collect();
+        for (file, (parsed, problems)) in parse_all(&texts, options.descriptions) {
+            let file = file.clone();
             for p in problems {
                 diags.push(Diagnostic {
                     file: file.clone(),

@@ -40,6 +40,7 @@
 
 #![deny(missing_docs)]
 
+mod hash;
 mod index;
 mod lexer;
 mod parser;
