@@ -298,3 +298,30 @@ fn get_value_only_and_quick_options_match_snmpget() {
         );
     }
 }
+
+#[test]
+fn errors_name_the_failed_object_with_mibs() {
+    let Some(dirs) = mib_dirs() else {
+        return;
+    };
+    if !nocwatch_testkit::skip_unless_snmp() {
+        return;
+    }
+    let agent = Snmpd::start().unwrap();
+    let t = agent.target();
+    for opts in [&[][..], &["-On"][..], &["-Of"][..]] {
+        let mut args: Vec<&str> = vec!["-v2c", "-c", "private", "-M", &dirs, "-m", "ALL"];
+        args.extend_from_slice(opts);
+        args.extend([t.as_str(), "SNMPv2-MIB::sysDescr.0", "s", "x"]);
+        let theirs = net_snmp_tool("snmpset", &args).unwrap();
+        let mut ours_args = vec!["set"];
+        ours_args.extend_from_slice(&args);
+        let ours = nocwatch(&ours_args);
+        assert_eq!(
+            String::from_utf8_lossy(&ours.stderr),
+            theirs.stderr,
+            "{opts:?}"
+        );
+        assert_eq!(ours.status.code(), theirs.status.code(), "{opts:?}");
+    }
+}
