@@ -130,6 +130,10 @@ pub struct MibObject {
     pub units: Option<String>,
     /// DESCRIPTION, when loaded with [`LoadOptions::descriptions`].
     pub description: Option<String>,
+    /// Whether the object's own SYNTAX lists alternative sizes
+    /// (`InetAddress (SIZE (0|4|16))`); net-snmp then no longer shows an
+    /// InetAddress index as an address.
+    pub size_alternatives: bool,
     /// The one fixed SIZE of an OCTET STRING (from the object or its TC), which
     /// makes it an index without a length prefix (MacAddress: 6).
     pub fixed_size: Option<u32>,
@@ -154,6 +158,7 @@ impl MibObject {
             objects: Vec::new(),
             units: None,
             description: None,
+            size_alternatives: false,
             fixed_size: None,
         }
     }
@@ -732,6 +737,7 @@ impl Mibs {
                     if let RawType::Named(n) = &syn.ty {
                         obj.type_name = Some(n.clone());
                     }
+                    obj.size_alternatives = syn.size_alternatives;
                     tables.type_info(mi, syn, &mut obj);
                 }
                 mibs.insert(obj);

@@ -35,6 +35,8 @@ pub(crate) struct RawSyntax {
     /// The SIZE constraint: `None` without one, `Some(Some(n))` for exactly one
     /// fixed size `(SIZE (n))`, `Some(None)` for ranges or alternatives.
     pub(crate) size: Option<Option<u32>>,
+    /// Whether the SIZE constraint lists alternatives (`SIZE (0|4|16)`).
+    pub(crate) size_alternatives: bool,
 }
 
 /// Which macro (or plain OBJECT IDENTIFIER) defined a value.
@@ -721,6 +723,7 @@ impl<'a> Parser<'a> {
             enums = self.named_numbers()?;
         }
         let mut size = None;
+        let mut size_alternatives = false;
         while self.is_kind(Kind::LParen) {
             let start = self.pos;
             self.skip_balanced()?;
@@ -729,6 +732,7 @@ impl<'a> Parser<'a> {
                 .get(1)
                 .is_some_and(|t| t.kind == Kind::Ident && t.text == "SIZE")
             {
+                size_alternatives = group.iter().any(|t| t.kind == Kind::Pipe);
                 // `( SIZE ( n ) )`: exactly six tokens for one fixed size
                 size = Some(match group {
                     [_, _, _, n, _, _] => match n.kind {
@@ -739,7 +743,12 @@ impl<'a> Parser<'a> {
                 });
             }
         }
-        Ok(RawSyntax { ty, enums, size })
+        Ok(RawSyntax {
+            ty,
+            enums,
+            size,
+            size_alternatives,
+        })
     }
 
     /// `{ up(1), down(2) }`, tolerating missing commas.

@@ -160,11 +160,13 @@ impl Mibs {
                     };
                     out.push('.');
                     if tc == "InetAddress"
+                        && !obj.size_alternatives
                         && let Some(text) = inet_text(inet_type, bytes)
                     {
                         let _ = write!(out, "\"{text}\"");
                     } else {
-                        let quote = if implied { '\'' } else { '"' };
+                        // no length in the OID (IMPLIED or fixed size): single quotes
+                        let quote = if start == 0 { '\'' } else { '"' };
                         out.push(quote);
                         for &c in bytes {
                             out.push(if printable(c) {
