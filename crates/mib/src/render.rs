@@ -285,12 +285,9 @@ pub fn format_octets_hint(hint: &str, data: &[u8]) -> Option<String> {
         while repeat > 0 && di < data.len() {
             if matches!(code, b'a' | b't') {
                 let end = di.saturating_add(width).min(data.len());
-                let chunk = data.get(di..end)?;
-                if code == b't' {
-                    out.push_str(&String::from_utf8_lossy(chunk));
-                } else {
-                    out.extend(chunk.iter().map(|&b| char::from(b)));
-                }
+                // net-snmp copies the bytes as they are: UTF-8 text stays itself
+                // (invalid sequences become U+FFFD here, raw bytes there)
+                out.push_str(&String::from_utf8_lossy(data.get(di..end)?));
                 di = end;
             } else {
                 let mut v: u64 = 0;
@@ -398,6 +395,10 @@ mod tests {
         );
         assert_eq!(format_octets_hint("1x:", &[]).as_deref(), Some(""));
         assert_eq!(format_octets_hint("255a", b"lo").as_deref(), Some("lo"));
+        assert_eq!(
+            format_octets_hint("255a", "Zürich".as_bytes()).as_deref(),
+            Some("Zürich")
+        );
         assert_eq!(
             format_octets_hint("1d.1d.1d.1d", &[192, 0, 2, 1]).as_deref(),
             Some("192.0.2.1")
