@@ -331,6 +331,9 @@ pub fn format_integer_hint(hint: &str, value: i64) -> Option<String> {
                 None if rest.is_empty() => 0,
                 None => return None,
             };
+            if shift > 40 {
+                return None; // no 64-bit value has that many digits
+            }
             let mut digits = value.unsigned_abs().to_string();
             if shift > 0 {
                 while digits.len() <= shift {
@@ -416,5 +419,6 @@ mod tests {
         assert_eq!(format_integer_hint("x", 255).as_deref(), Some("ff"));
         assert_eq!(format_integer_hint("d", 7).as_deref(), Some("7"));
         assert_eq!(format_integer_hint("z", 7), None);
+        assert_eq!(format_integer_hint("d-99999999999", 7), None);
     }
 }
