@@ -19,9 +19,11 @@ pub(crate) fn decode(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
     } else {
         DecodeOptions::lenient()
     };
-    let text_opts = crate::mibout::TextOpts::parse(&args.output)?;
-    let mib = crate::mibout::load(args.mib_modules.as_deref(), args.mib_dirs.as_deref())
-        .map(|m| crate::mibout::MibText::new(std::sync::Arc::new(m), text_opts));
+    let mib = crate::mibout::MibText::from_options(
+        args.mib_modules.as_deref(),
+        args.mib_dirs.as_deref(),
+        &args.output,
+    )?;
     let mib = mib.as_ref();
     let mut failures = 0u64;
     let mut out = String::new();

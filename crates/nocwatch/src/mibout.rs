@@ -100,6 +100,18 @@ impl MibText {
         Self { mibs, opts }
     }
 
+    /// From a command's `-m`, `-M` and `-O` options: `None` when no MIBs were
+    /// asked for (print net-snmp's `-On` text without them). This is the hook a
+    /// command that prints bindings (the trap listener too) calls once at start.
+    pub(crate) fn from_options(
+        modules: Option<&str>,
+        dirs: Option<&str>,
+        output: &[String],
+    ) -> anyhow::Result<Option<Self>> {
+        let opts = TextOpts::parse(output)?;
+        Ok(load(modules, dirs).map(|m| Self::new(Arc::new(m), opts)))
+    }
+
     /// Appends one binding and a newline, as net-snmp's `print_variable` with
     /// the same MIBs and `-O` options.
     pub(crate) fn push_varbind(&self, out: &mut String, vb: &VarBind<'_>) {
