@@ -207,11 +207,14 @@ fn parse_all<'s>(sources: &'s [(PathBuf, &str)], descriptions: bool) -> Vec<(&'s
 }
 
 /// What to keep while loading.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoadOptions {
     /// Keep DESCRIPTION texts (for `translate -Td`); off by default because they
     /// are most of a MIB's text and nothing else needs them.
     pub descriptions: bool,
+    /// Only these modules and what they import, read in this order (net-snmp's
+    /// `-m A:B`); `None` reads every module found (`-m ALL`).
+    pub modules: Option<Vec<String>>,
 }
 
 /// A loaded module.
@@ -478,7 +481,7 @@ impl<'m> Tables<'m> {
 /// found is read first. Reading a module reads the modules it imports from first, in
 /// the order of its IMPORTS, each at most once (a cycle stops at a module already
 /// started). Iterative, so a long import chain cannot exhaust the stack.
-fn netsnmp_order(tables: &Tables<'_>) -> Vec<usize> {
+fn netsnmp_order(tables: &Tables<'_>, roots: &[usize]) -> Vec<usize> {
     let n = tables.mods.len();
     let mut started = vec![false; n];
     let mut order = Vec::with_capacity(n);
@@ -495,7 +498,7 @@ fn netsnmp_order(tables: &Tables<'_>) -> Vec<usize> {
         }
         seen
     };
-    for root in (0..n).rev() {
+    for &root in roots {
         if started.get(root).copied().unwrap_or(true) {
             continue;
         }
@@ -638,11 +641,15 @@ impl Mibs {
         // index is built (a third of the peak memory of a load)
         drop(texts);
         drop(owned);
-        let mibs = Self::build(&mods, &mut diags);
+        let mibs = Self::build(&mods, &mut diags, options.modules.as_deref());
         (mibs, diags)
     }
 
-    fn build(mods: &[(PathBuf, RawModule)], diags: &mut Vec<Diagnostic>) -> Self {
+    fn build(
+        mods: &[(PathBuf, RawModule)],
+        diags: &mut Vec<Diagnostic>,
+        modules: Option<&[String]>,
+    ) -> Self {
         let tables = Tables::new(mods);
         let mut states: Vec<Vec<State>> = mods
             .iter()
@@ -701,7 +708,34 @@ impl Mibs {
         let mut mibs = Self::default();
         // When two modules define the same OID (RFC1213-MIB and IP-MIB both define
         // ipForwarding), the one net-snmp reads first names it.
-        for mi in netsnmp_order(&tables) {
+        // `-m ALL`: every module, from the last one found; `-m A:B`: A then B, each
+        // with what it imports (as net-snmp's netsnmp_read_module for each entry)
+        let roots: Vec<usize> = match modules {
+            None => (0..mods.len()).rev().collect(),
+            Some(list) => list
+                .iter()
+                .filter_map(|name| {
+                    let found = tables.by_name.get(name.as_str()).copied();
+                    if found.is_none() {
+                        diags.push(Diagnostic {
+                            file: PathBuf::new(),
+                            line: 0,
+                            module: Some(name.clone()),
+                            error: MibError::UnknownModule(name.clone()),
+                        });
+                    }
+                    found
+                })
+                .collect(),
+        };
+        let order = netsnmp_order(&tables, &roots);
+        let mut included = vec![false; mods.len()];
+        for &mi in &order {
+            if let Some(x) = included.get_mut(mi) {
+                *x = true;
+            }
+        }
+        for mi in order {
             let (Some((file, m)), Some(st)) = (mods.get(mi), states.get(mi)) else {
                 continue;
             };
@@ -747,6 +781,9 @@ impl Mibs {
         // Named arcs inside OID values (`{ iso std(0) iso8802(8802) 1 }`) name
         // nodes too, as in net-snmp, unless something else already does.
         for (mi, ((_, m), st)) in mods.iter().zip(&states).enumerate() {
+            if !included.get(mi).copied().unwrap_or(false) {
+                continue;
+            }
             for (d, s) in m.defs.iter().zip(st) {
                 let State::Done(oid) = s else { continue };
                 let Some(base) = (oid.len() + 1).checked_sub(d.value.len()) else {
@@ -778,7 +815,7 @@ impl Mibs {
             }
         }
         for (name, oid) in BUILTINS {
-            if !tables.global.contains_key(name) {
+            if !mibs.by_name.contains_key(*name) {
                 mibs.insert(MibObject::bare(
                     BUILTIN_MODULE,
                     name,

@@ -49,9 +49,11 @@
 //! net-snmp's tools do; the binary's `mibout` module formats whole bindings with them.
 //! [`Mibs::notification`] maps a trap OID to its NOTIFICATION-TYPE and OBJECTS.
 //!
+//! [`LoadOptions::modules`] reads only some modules and their imports, in the
+//! order given (net-snmp's `-m A:B`).
+//!
 //! Not done: a compiled cache (loading every ../shared/mibs module takes about
-//! 45 ms of CPU), ranges of SYNTAX (not kept), `-m` module subsets (every module
-//! found is loaded).
+//! 45 ms of CPU), ranges of SYNTAX (not kept).
 
 #![deny(missing_docs)]
 
@@ -97,6 +99,9 @@ pub enum MibError {
     /// Two modules with the same name; the later one was ignored.
     #[error("duplicate module {0}; the first one loaded is used")]
     DuplicateModule(String),
+    /// A module asked for by name (`-m`) is in none of the files.
+    #[error("cannot find module ({0})")]
+    UnknownModule(String),
     /// A name given to [`Mibs::resolve`] is not in the index.
     #[error("unknown name {0}")]
     UnknownName(String),

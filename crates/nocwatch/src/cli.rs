@@ -87,8 +87,9 @@ pub(crate) struct SnmpOpts {
     /// `q` quick (`name value`), `v` values only. OIDs are numeric without MIBs.
     #[arg(short = 'O', value_name = "OPTS", action = clap::ArgAction::Append)]
     pub(crate) output: Vec<String>,
-    /// MIB modules to load (net-snmp's `-m`; default $MIBS). Giving it, `-M` or a
-    /// non-empty $MIBS loads every module in the MIB directories and prints names.
+    /// MIB modules to load (net-snmp's `-m`; default $MIBS): `A:B` those with what
+    /// they import, `ALL` every module found. Giving it, `-M` or a non-empty $MIBS
+    /// loads MIBs and prints names.
     #[arg(short = 'm', value_name = "MODULES")]
     pub(crate) mib_modules: Option<String>,
     /// MIB directories separated by `:` (net-snmp's `-M`; default $MIBDIRS, else
@@ -168,11 +169,12 @@ pub(crate) struct DecodeArgs {
 #[derive(Debug, Args)]
 pub(crate) struct TranslateArgs {
     /// MIB directories, separated by `:` (default: $MIBDIRS, else
-    /// /usr/share/snmp/mibs). Every module in them is loaded.
+    /// /usr/share/snmp/mibs).
     #[arg(short = 'M', value_name = "DIRS")]
     pub(crate) mib_dirs: Option<String>,
-    /// Modules to load (net-snmp's `-m`). Every module found in the directories is
-    /// loaded; `ALL` and module lists are accepted for compatibility.
+    /// Modules to load (net-snmp's `-m`, default $MIBS): `A:B` reads A and B with
+    /// what they import, in that order; `ALL` (the default here) or `+LIST` every
+    /// module found in the directories.
     #[arg(short = 'm', value_name = "MODULES")]
     pub(crate) modules: Option<String>,
     /// Input options (net-snmp's `-I`). Bare names are always looked up in every

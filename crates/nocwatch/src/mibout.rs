@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use nocwatch_mib::{BaseType, MibObject, Mibs, NodeKind, OidStyle};
+use nocwatch_mib::{BaseType, LoadOptions, MibObject, Mibs, NodeKind, OidStyle};
 use nocwatch_snmp::{OpaqueNumber, Value, VarBind, push_i64, push_u64};
 
 use crate::format;
@@ -74,7 +74,14 @@ pub(crate) fn load(modules: Option<&str>, dirs: Option<&str>) -> Option<Mibs> {
         .filter(|d| !d.is_empty())
         .map(PathBuf::from)
         .collect();
-    let (mibs, diagnostics) = Mibs::load_dirs(&dirs);
+    let spec = modules.map(str::to_owned).or(env_mibs);
+    let (mibs, diagnostics) = Mibs::load_dirs_with(
+        &dirs,
+        LoadOptions {
+            descriptions: false,
+            modules: module_list(spec.as_deref()),
+        },
+    );
     if !diagnostics.is_empty() {
         tracing::warn!(
             problems = diagnostics.len(),
@@ -85,6 +92,23 @@ pub(crate) fn load(modules: Option<&str>, dirs: Option<&str>) -> Option<Mibs> {
         tracing::debug!(diagnostic = %d, "MIB problem.");
     }
     Some(mibs)
+}
+
+/// net-snmp's `-m` / `$MIBS` list: `None` (every module found) for `ALL`, for a
+/// `+LIST` (added to net-snmp's built-in default list, which nocwatch does not
+/// have) and when absent; otherwise the modules in their order.
+pub(crate) fn module_list(spec: Option<&str>) -> Option<Vec<String>> {
+    let spec = spec?.trim();
+    if spec.is_empty() || spec.starts_with('+') {
+        return None;
+    }
+    let list: Vec<String> = spec
+        .split([':', ';'])
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .map(str::to_owned)
+        .collect();
+    (!list.iter().any(|m| m == "ALL")).then_some(list)
 }
 
 /// Formats bindings with a loaded MIB index and output options. Cheap to share:

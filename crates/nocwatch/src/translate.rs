@@ -38,6 +38,12 @@ pub(crate) fn translate(args: &TranslateArgs) -> anyhow::Result<ExitCode> {
         &dirs,
         LoadOptions {
             descriptions: describe,
+            modules: crate::mibout::module_list(
+                args.modules
+                    .clone()
+                    .or_else(|| std::env::var("MIBS").ok())
+                    .as_deref(),
+            ),
         },
     );
     if !diagnostics.is_empty() {

@@ -469,3 +469,39 @@ fn every_column_index_decodes_like_snmptranslate() {
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// `-m A:B` reads only those modules and what they import, in that order, as
+/// net-snmp: which module names a shared OID changes with the list.
+#[test]
+fn module_lists_select_and_order_like_snmptranslate() {
+    let Some(root) = nocwatch_testkit::shared_or_skip("mibs") else {
+        return;
+    };
+    if !nocwatch_testkit::skip_unless_snmp() {
+        return;
+    }
+    let dirs = mib_dirs(&root)
+        .iter()
+        .map(|d| d.display().to_string())
+        .collect::<Vec<_>>()
+        .join(":");
+    let oids = [
+        ".1.3.6.1.2.1.4.1.0",
+        ".1.3.6.1.2.1.2.2.1.2.1",
+        ".1.3.6.1.2.1.4.20.1.1.10.0.0.1",
+        ".1.3.6.1.4.1.9.9.1",
+    ];
+    for list in ["IF-MIB", "IP-MIB:RFC1213-MIB", "RFC1213-MIB:IP-MIB", "ALL"] {
+        let mut args = vec!["-M", dirs.as_str(), "-m", list];
+        args.extend(oids);
+        let theirs = nocwatch_testkit::net_snmp_tool("snmptranslate", &args).unwrap();
+        let theirs: Vec<&str> = theirs.stdout.lines().filter(|l| !l.is_empty()).collect();
+        let ours = Command::new(env!("CARGO_BIN_EXE_nocwatch"))
+            .arg("translate")
+            .args(&args)
+            .output()
+            .unwrap();
+        let ours = String::from_utf8_lossy(&ours.stdout).into_owned();
+        assert_eq!(ours.lines().collect::<Vec<_>>(), theirs, "-m {list}");
+    }
+}
