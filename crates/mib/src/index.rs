@@ -824,6 +824,12 @@ impl Mibs {
                 ));
             }
         }
+        // the index never grows again: give back the vectors' and tables' slack
+        mibs.objects.shrink_to_fit();
+        mibs.modules.shrink_to_fit();
+        mibs.by_qualified.shrink_to_fit();
+        mibs.by_name.shrink_to_fit();
+        mibs.by_oid.shrink_to_fit();
         mibs
     }
 
