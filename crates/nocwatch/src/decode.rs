@@ -163,7 +163,8 @@ fn collect(
         let vb = vb?;
         let mut s = String::new();
         match (json_out, mib) {
-            (true, _) => format::push_varbind_json(&mut s, &vb),
+            (true, Some(m)) => m.push_varbind_json(&mut s, &vb),
+            (true, None) => format::push_varbind_json(&mut s, &vb),
             (false, Some(m)) => m.push_varbind(&mut s, &vb),
             (false, None) => format::push_varbind(&mut s, &vb),
         }

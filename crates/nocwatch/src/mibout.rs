@@ -148,6 +148,27 @@ impl MibText {
         out.push('\n');
     }
 
+    /// Appends one binding as a JSON object on its own line: the fields of the
+    /// MIB-less JSON (`oid`, `type`, `value`, `hex`) plus `name` (as `-O` asks,
+    /// `IF-MIB::ifDescr.1` by default) and `text` (the value as net-snmp prints it).
+    pub(crate) fn push_varbind_json(&self, out: &mut String, vb: &VarBind<'_>) {
+        let arcs: Vec<u32> = vb.name.arcs().collect();
+        let mut oid = String::new();
+        vb.name.write_dotted(&mut oid);
+        let mut obj = format::varbind_json(&oid, &vb.value);
+        let style = if self.opts.oid == OidStyle::Numeric {
+            OidStyle::Module
+        } else {
+            self.opts.oid
+        };
+        obj["name"] = serde_json::Value::String(self.mibs.format_oid_as(&arcs, style));
+        let mut text = String::new();
+        self.push_value(&mut text, &arcs, &vb.value);
+        obj["text"] = serde_json::Value::String(text);
+        out.push_str(&obj.to_string());
+        out.push('\n');
+    }
+
     /// Appends the value part (after ` = `) of a binding named `oid`.
     pub(crate) fn push_value(&self, out: &mut String, oid: &[u32], value: &Value<'_>) {
         let object = self

@@ -99,6 +99,9 @@ impl Session {
     pub(crate) fn push(&self, out: &mut String, vb: &VarBind<'_>) {
         match (&self.mib, self.mode) {
             (Some(m), OutputMode::Text) => m.push_varbind(out, vb),
+            (Some(m), OutputMode::Json) if !m.mibs.objects().is_empty() => {
+                m.push_varbind_json(out, vb);
+            }
             _ => format::push(out, vb, self.mode),
         }
     }
