@@ -120,7 +120,8 @@ pub struct MibObject {
     pub index: Vec<IndexPart>,
     /// AUGMENTS target of a table entry.
     pub augments: Option<String>,
-    /// The first textual convention in the SYNTAX chain.
+    /// The first named type in the SYNTAX chain (a TEXTUAL-CONVENTION, or an
+    /// SMIv1 type assignment, which net-snmp treats alike).
     pub tc_name: Option<String>,
     /// The DISPLAY-HINT of the nearest TC that has one (not applied yet).
     pub display_hint: Option<String>,
@@ -130,10 +131,18 @@ pub struct MibObject {
     pub units: Option<String>,
     /// DESCRIPTION, when loaded with [`LoadOptions::descriptions`].
     pub description: Option<String>,
+    /// DEFVAL as `translate -Td` prints it, loaded with the descriptions.
+    pub defval: Option<String>,
     /// Whether the object's own SYNTAX lists alternative sizes
     /// (`InetAddress (SIZE (0|4|16))`); net-snmp then no longer shows an
     /// InetAddress index as an address.
     pub size_alternatives: bool,
+    /// The SIZE or value ranges from the object's SYNTAX, else from its TC's
+    /// (`(0..255)`, `(0 | 4 | 16)`), as `(low, high)` items.
+    pub ranges: Vec<(i64, i64)>,
+    /// The base type as net-snmp names it in `-Td` (`Integer32`, `INTEGER`,
+    /// `OCTET STRING`, `Gauge32`...).
+    pub base_name: Option<&'static str>,
     /// The one fixed SIZE of an OCTET STRING (from the object or its TC), which
     /// makes it an index without a length prefix (MacAddress: 6).
     pub fixed_size: Option<u32>,
@@ -158,7 +167,10 @@ impl MibObject {
             objects: Vec::new(),
             units: None,
             description: None,
+            defval: None,
             size_alternatives: false,
+            ranges: Vec::new(),
+            base_name: None,
             fixed_size: None,
         }
     }
@@ -439,6 +451,29 @@ impl<'m> Tables<'m> {
                 sized = true;
                 obj.fixed_size = size;
             }
+            if obj.ranges.is_empty() {
+                obj.ranges.clone_from(&syn.ranges);
+            }
+            obj.base_name = match &syn.ty {
+                RawType::Integer => Some("INTEGER"),
+                RawType::OctetString => Some("OCTET STRING"),
+                RawType::ObjectIdentifier => Some("OBJECT IDENTIFIER"),
+                RawType::Bits => Some("BITS"),
+                RawType::Named(n) => match n.as_str() {
+                    "Integer32" => Some("Integer32"),
+                    "INTEGER" => Some("INTEGER"),
+                    "IpAddress" => Some("IpAddress"),
+                    "NetworkAddress" => Some("NetworkAddress"),
+                    "Counter32" | "Counter" => Some("Counter32"),
+                    "Gauge32" | "Gauge" => Some("Gauge32"),
+                    "Unsigned32" => Some("Unsigned32"),
+                    "TimeTicks" => Some("TimeTicks"),
+                    "Opaque" => Some("Opaque"),
+                    "Counter64" => Some("Counter64"),
+                    _ => None,
+                },
+                _ => None,
+            };
             let base = match &syn.ty {
                 RawType::Integer => Some(BaseType::Integer),
                 RawType::OctetString => Some(BaseType::OctetString),
@@ -451,13 +486,15 @@ impl<'m> Tables<'m> {
                     if let Some(b) = BaseType::builtin(n) {
                         Some(b)
                     } else if let Some((fm, t)) = self.find_type(module, n) {
-                        if t.is_tc {
-                            if obj.tc_name.is_none() {
-                                obj.tc_name = Some(n.clone());
-                            }
-                            if obj.display_hint.is_none() {
-                                obj.display_hint.clone_from(&t.display_hint);
-                            }
+                        // net-snmp calls any named type a textual convention
+                        // (SMIv1 `EntryStatus ::= INTEGER {...}` too)
+                        if obj.tc_name.is_none()
+                            && !matches!(t.syntax.ty, RawType::Sequence | RawType::SequenceOf(_))
+                        {
+                            obj.tc_name = Some(n.clone());
+                        }
+                        if t.is_tc && obj.display_hint.is_none() {
+                            obj.display_hint.clone_from(&t.display_hint);
                         }
                         module = fm;
                         syn = &t.syntax;
@@ -767,6 +804,7 @@ impl Mibs {
                 obj.objects.clone_from(&d.objects);
                 obj.units.clone_from(&d.units);
                 obj.description.clone_from(&d.description);
+                obj.defval.clone_from(&d.defval);
                 if let Some(syn) = &d.syntax {
                     if let RawType::Named(n) = &syn.ty {
                         obj.type_name = Some(n.clone());
@@ -853,7 +891,7 @@ impl Mibs {
         for o in &self.objects {
             n += st(&o.module) + st(&o.name) + o.oid.capacity() * size_of::<u32>();
             n += ost(&o.type_name) + ost(&o.status) + ost(&o.augments) + ost(&o.tc_name);
-            n += ost(&o.display_hint) + ost(&o.units) + ost(&o.description);
+            n += ost(&o.display_hint) + ost(&o.units) + ost(&o.description) + ost(&o.defval);
             n += o.enums.capacity() * size_of::<(i64, String)>();
             n += o.enums.iter().map(|(_, l)| l.capacity()).sum::<usize>();
             n += o.index.capacity() * size_of::<IndexPart>();

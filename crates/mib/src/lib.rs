@@ -53,7 +53,7 @@
 //! order given (net-snmp's `-m A:B`).
 //!
 //! Not done: a compiled cache (loading every ../shared/mibs module takes about
-//! 45 ms of CPU), ranges of SYNTAX (not kept).
+//! 45 ms of CPU); REFERENCE and other clauses nothing prints are not kept.
 
 #![deny(missing_docs)]
 

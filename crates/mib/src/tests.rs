@@ -310,7 +310,12 @@ fn parses_every_construct() {
     );
     let plain = mibs.lookup("testPlain");
     assert_eq!(plain.and_then(|o| o.base_type), Some(BaseType::Integer));
-    assert_eq!(plain.and_then(|o| o.tc_name.clone()), None);
+    // a plain type assignment counts as a TC for net-snmp (`-Td` says so)
+    assert_eq!(
+        plain.and_then(|o| o.tc_name.clone()),
+        Some("PlainType".to_owned())
+    );
+    assert_eq!(plain.and_then(|o| o.display_hint.clone()), None);
 
     let notif = mibs.lookup("testNotif");
     assert_eq!(notif.map(|o| o.kind), Some(NodeKind::NotificationType));

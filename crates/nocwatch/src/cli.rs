@@ -185,8 +185,9 @@ pub(crate) struct TranslateArgs {
     /// index. Default: `MODULE::name.index`.
     #[arg(short = 'O', value_name = "OPTS")]
     pub(crate) output: Option<String>,
-    /// Translation options: `d` prints the definition of each item (net-snmp's
-    /// `-Td` basics: clauses, FROM, TEXTUAL CONVENTION, DESCRIPTION, OID path).
+    /// Translation options: `d` prints the definition of each item as net-snmp's
+    /// `-Td` (FROM, TEXTUAL CONVENTION, SYNTAX, clauses, DESCRIPTION, DEFVAL, OID
+    /// path), a blank line between items.
     #[arg(short = 'T', value_name = "OPTS")]
     pub(crate) translate_opts: Option<String>,
     /// Names (`IF-MIB::ifDescr.3`, `ifDescr`) or OIDs (`.1.3.6.1.2.1.2.2.1.2`); `-`
