@@ -1,6 +1,6 @@
 //! MIB-aware output: bindings as net-snmp prints them with MIBs loaded
 //! (`IF-MIB::ifOperStatus.3 = INTEGER: down(2)`), for every command that prints
-//! bindings (get, getnext, walk, bulkwalk, set) and for the trap listener, which
+//! bindings (get, getnext, walk, bulkwalk, set, decode) and for the trap listener, which
 //! calls [`MibText::push_varbind`] with its own [`MibText`].
 //!
 //! Which MIBs: `-M` directories (else `$MIBDIRS`, else /usr/share/snmp/mibs), loaded
