@@ -39,6 +39,20 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// This process's user + system CPU time (all threads), from /proc/self/stat.
+fn cpu_time() -> Duration {
+    let ticks = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // fields after the parenthesised command name; utime and stime are 14, 15
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0);
+    Duration::from_millis(ticks * 10) // USER_HZ is 100 on Linux
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -125,6 +139,7 @@ fn main() {
     let (mibs, diags) = Mibs::load_dirs(&dirs);
     let grown = rss_kib().saturating_sub(before);
     assert!(diags.is_empty(), "{} diagnostics", diags.len());
+    let cpu_before = cpu_time();
     let load = median(
         (0..loads)
             .map(|_| {
@@ -134,6 +149,7 @@ fn main() {
             })
             .collect(),
     );
+    let load_cpu = cpu_time().saturating_sub(cpu_before) / u32::try_from(loads).unwrap_or(1);
     let names: Vec<String> = mibs
         .objects()
         .iter()
@@ -235,8 +251,9 @@ fn main() {
         names.len()
     );
     println!(
-        "load (median of {loads}): {:.1} ms; snmptranslate's load: {:.1} ms",
+        "load (median of {loads}): {:.1} ms wall, {:.1} ms CPU (all threads, mean); snmptranslate's whole run for 1 name: {:.1} ms wall",
         load.as_secs_f64() * 1e3,
+        load_cpu.as_secs_f64() * 1e3,
         their_load.as_secs_f64() * 1e3
     );
     println!(
@@ -270,8 +287,9 @@ fn main() {
         );
     }
     println!(
-        "{{\"load_ms\":{:.2},\"heap_bytes\":{},\"rss_growth_kib\":{grown},\"cores\":{cores},\"n2o_1\":{n2o_1:.0},\"n2o_all\":{n2o_all:.0},\"o2n_1\":{o2n_1:.0},\"o2n_all\":{o2n_all:.0},\"snmptranslate_n2o\":{their_n2o:.0},\"snmptranslate_o2n\":{their_o2n:.0},\"snmptranslate_load_ms\":{:.1},\"snmptranslate_batches_ms\":{:.1},\"nocwatch_cli_ms\":{}}}",
+        "{{\"load_ms\":{:.2},\"load_cpu_ms\":{:.1},\"heap_bytes\":{},\"rss_growth_kib\":{grown},\"cores\":{cores},\"n2o_1\":{n2o_1:.0},\"n2o_all\":{n2o_all:.0},\"o2n_1\":{o2n_1:.0},\"o2n_all\":{o2n_all:.0},\"snmptranslate_n2o\":{their_n2o:.0},\"snmptranslate_o2n\":{their_o2n:.0},\"snmptranslate_load_ms\":{:.1},\"snmptranslate_batches_ms\":{:.1},\"nocwatch_cli_ms\":{}}}",
         load.as_secs_f64() * 1e3,
+        load_cpu.as_secs_f64() * 1e3,
         mibs.heap_bytes(),
         their_load.as_secs_f64() * 1e3,
         theirs.as_secs_f64() * 1e3,

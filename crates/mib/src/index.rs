@@ -1,6 +1,6 @@
 //! Loading, cross-module OID resolution and the immutable index.
 
-use std::collections::HashMap;
+use crate::hash::FastMap as HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::parser::{NodeKind, OidComp, RawModule, RawSyntax, RawType, RawTypeDef, parse};
@@ -120,7 +120,8 @@ pub struct MibObject {
     pub index: Vec<IndexPart>,
     /// AUGMENTS target of a table entry.
     pub augments: Option<String>,
-    /// The first textual convention in the SYNTAX chain.
+    /// The first named type in the SYNTAX chain (a TEXTUAL-CONVENTION, or an
+    /// SMIv1 type assignment, which net-snmp treats alike).
     pub tc_name: Option<String>,
     /// The DISPLAY-HINT of the nearest TC that has one (not applied yet).
     pub display_hint: Option<String>,
@@ -130,6 +131,18 @@ pub struct MibObject {
     pub units: Option<String>,
     /// DESCRIPTION, when loaded with [`LoadOptions::descriptions`].
     pub description: Option<String>,
+    /// DEFVAL as `translate -Td` prints it, loaded with the descriptions.
+    pub defval: Option<String>,
+    /// Whether the object's own SYNTAX lists alternative sizes
+    /// (`InetAddress (SIZE (0|4|16))`); net-snmp then no longer shows an
+    /// InetAddress index as an address.
+    pub size_alternatives: bool,
+    /// The SIZE or value ranges from the object's SYNTAX, else from its TC's
+    /// (`(0..255)`, `(0 | 4 | 16)`), as `(low, high)` items.
+    pub ranges: Vec<(i64, i64)>,
+    /// The base type as net-snmp names it in `-Td` (`Integer32`, `INTEGER`,
+    /// `OCTET STRING`, `Gauge32`...).
+    pub base_name: Option<&'static str>,
     /// The one fixed SIZE of an OCTET STRING (from the object or its TC), which
     /// makes it an index without a length prefix (MacAddress: 6).
     pub fixed_size: Option<u32>,
@@ -154,17 +167,66 @@ impl MibObject {
             objects: Vec::new(),
             units: None,
             description: None,
+            defval: None,
+            size_alternatives: false,
+            ranges: Vec::new(),
+            base_name: None,
             fixed_size: None,
         }
     }
 }
 
+/// One file's modules and problems.
+type Parsed = (Vec<RawModule>, Vec<crate::parser::Problem>);
+
+/// Parses every source, on as many threads as there are cores (files are
+/// independent until resolution), results in the sources' order.
+fn parse_all<'s>(sources: &'s [(PathBuf, &str)], descriptions: bool) -> Vec<(&'s PathBuf, Parsed)> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(sources.len().div_ceil(8).max(1));
+    if threads <= 1 {
+        return sources
+            .iter()
+            .map(|(f, t)| (f, parse(t, descriptions)))
+            .collect();
+    }
+    let chunk = sources.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = sources
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(_, t)| parse(t, descriptions))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(sources.len());
+        let mut files = sources.iter().map(|(f, _)| f);
+        for h in handles {
+            // a panicking parser thread would be a bug; its files then count as empty
+            let parsed = h.join().unwrap_or_default();
+            for p in parsed {
+                if let Some(f) = files.next() {
+                    out.push((f, p));
+                }
+            }
+        }
+        out
+    })
+}
+
 /// What to keep while loading.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoadOptions {
     /// Keep DESCRIPTION texts (for `translate -Td`); off by default because they
     /// are most of a MIB's text and nothing else needs them.
     pub descriptions: bool,
+    /// Only these modules and what they import, read in this order (net-snmp's
+    /// `-m A:B`); `None` reads every module found (`-m ALL`).
+    pub modules: Option<Vec<String>>,
 }
 
 /// A loaded module.
@@ -253,21 +315,21 @@ impl<'m> Tables<'m> {
     fn new(mods: &'m [(PathBuf, RawModule)]) -> Self {
         let mut t = Self {
             mods,
-            by_name: HashMap::new(),
+            by_name: HashMap::default(),
             local: Vec::new(),
             local_types: Vec::new(),
             imports: Vec::new(),
-            global: HashMap::new(),
-            global_types: HashMap::new(),
+            global: HashMap::default(),
+            global_types: HashMap::default(),
         };
         for (mi, (_, m)) in mods.iter().enumerate() {
             t.by_name.entry(m.name.as_str()).or_insert(mi);
-            let mut local = HashMap::new();
+            let mut local = HashMap::default();
             for (di, d) in m.defs.iter().enumerate() {
                 local.entry(d.name.as_str()).or_insert(di);
                 t.global.entry(d.name.as_str()).or_insert((mi, di));
             }
-            let mut types = HashMap::new();
+            let mut types = HashMap::default();
             for (ti, ty) in m.types.iter().enumerate() {
                 types.entry(ty.name.as_str()).or_insert(ti);
                 t.global_types.entry(ty.name.as_str()).or_insert((mi, ti));
@@ -389,6 +451,29 @@ impl<'m> Tables<'m> {
                 sized = true;
                 obj.fixed_size = size;
             }
+            if obj.ranges.is_empty() {
+                obj.ranges.clone_from(&syn.ranges);
+            }
+            obj.base_name = match &syn.ty {
+                RawType::Integer => Some("INTEGER"),
+                RawType::OctetString => Some("OCTET STRING"),
+                RawType::ObjectIdentifier => Some("OBJECT IDENTIFIER"),
+                RawType::Bits => Some("BITS"),
+                RawType::Named(n) => match n.as_str() {
+                    "Integer32" => Some("Integer32"),
+                    "INTEGER" => Some("INTEGER"),
+                    "IpAddress" => Some("IpAddress"),
+                    "NetworkAddress" => Some("NetworkAddress"),
+                    "Counter32" | "Counter" => Some("Counter32"),
+                    "Gauge32" | "Gauge" => Some("Gauge32"),
+                    "Unsigned32" => Some("Unsigned32"),
+                    "TimeTicks" => Some("TimeTicks"),
+                    "Opaque" => Some("Opaque"),
+                    "Counter64" => Some("Counter64"),
+                    _ => None,
+                },
+                _ => None,
+            };
             let base = match &syn.ty {
                 RawType::Integer => Some(BaseType::Integer),
                 RawType::OctetString => Some(BaseType::OctetString),
@@ -401,13 +486,15 @@ impl<'m> Tables<'m> {
                     if let Some(b) = BaseType::builtin(n) {
                         Some(b)
                     } else if let Some((fm, t)) = self.find_type(module, n) {
-                        if t.is_tc {
-                            if obj.tc_name.is_none() {
-                                obj.tc_name = Some(n.clone());
-                            }
-                            if obj.display_hint.is_none() {
-                                obj.display_hint.clone_from(&t.display_hint);
-                            }
+                        // net-snmp calls any named type a textual convention
+                        // (SMIv1 `EntryStatus ::= INTEGER {...}` too)
+                        if obj.tc_name.is_none()
+                            && !matches!(t.syntax.ty, RawType::Sequence | RawType::SequenceOf(_))
+                        {
+                            obj.tc_name = Some(n.clone());
+                        }
+                        if t.is_tc && obj.display_hint.is_none() {
+                            obj.display_hint.clone_from(&t.display_hint);
                         }
                         module = fm;
                         syn = &t.syntax;
@@ -431,7 +518,7 @@ impl<'m> Tables<'m> {
 /// found is read first. Reading a module reads the modules it imports from first, in
 /// the order of its IMPORTS, each at most once (a cycle stops at a module already
 /// started). Iterative, so a long import chain cannot exhaust the stack.
-fn netsnmp_order(tables: &Tables<'_>) -> Vec<usize> {
+fn netsnmp_order(tables: &Tables<'_>, roots: &[usize]) -> Vec<usize> {
     let n = tables.mods.len();
     let mut started = vec![false; n];
     let mut order = Vec::with_capacity(n);
@@ -448,7 +535,7 @@ fn netsnmp_order(tables: &Tables<'_>) -> Vec<usize> {
         }
         seen
     };
-    for root in (0..n).rev() {
+    for &root in roots {
         if started.get(root).copied().unwrap_or(true) {
             continue;
         }
@@ -521,7 +608,9 @@ impl Mibs {
                         if head.contains(&0) {
                             continue; // binary
                         }
-                        let text = String::from_utf8_lossy(&bytes).into_owned();
+                        // valid UTF-8 (nearly every MIB) is taken as is, without a copy
+                        let text = String::from_utf8(bytes)
+                            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
                         if text.contains("DEFINITIONS") {
                             sources.push((path, text));
                         }
@@ -559,9 +648,11 @@ impl Mibs {
     {
         let mut diags = Vec::new();
         let mut mods: Vec<(PathBuf, RawModule)> = Vec::new();
-        for (file, text) in sources {
-            let file: PathBuf = file.into();
-            let (parsed, problems) = parse(text.as_ref(), options.descriptions);
+        let owned: Vec<(PathBuf, S)> = sources.into_iter().map(|(f, t)| (f.into(), t)).collect();
+        let texts: Vec<(PathBuf, &str)> =
+            owned.iter().map(|(f, t)| (f.clone(), t.as_ref())).collect();
+        for (file, (parsed, problems)) in parse_all(&texts, options.descriptions) {
+            let file = file.clone();
             for p in problems {
                 diags.push(Diagnostic {
                     file: file.clone(),
@@ -583,11 +674,19 @@ impl Mibs {
                 }
             }
         }
-        let mibs = Self::build(&mods, &mut diags);
+        // the parsed modules own their strings: the file texts can go before the
+        // index is built (a third of the peak memory of a load)
+        drop(texts);
+        drop(owned);
+        let mibs = Self::build(&mods, &mut diags, options.modules.as_deref());
         (mibs, diags)
     }
 
-    fn build(mods: &[(PathBuf, RawModule)], diags: &mut Vec<Diagnostic>) -> Self {
+    fn build(
+        mods: &[(PathBuf, RawModule)],
+        diags: &mut Vec<Diagnostic>,
+        modules: Option<&[String]>,
+    ) -> Self {
         let tables = Tables::new(mods);
         let mut states: Vec<Vec<State>> = mods
             .iter()
@@ -646,7 +745,34 @@ impl Mibs {
         let mut mibs = Self::default();
         // When two modules define the same OID (RFC1213-MIB and IP-MIB both define
         // ipForwarding), the one net-snmp reads first names it.
-        for mi in netsnmp_order(&tables) {
+        // `-m ALL`: every module, from the last one found; `-m A:B`: A then B, each
+        // with what it imports (as net-snmp's netsnmp_read_module for each entry)
+        let roots: Vec<usize> = match modules {
+            None => (0..mods.len()).rev().collect(),
+            Some(list) => list
+                .iter()
+                .filter_map(|name| {
+                    let found = tables.by_name.get(name.as_str()).copied();
+                    if found.is_none() {
+                        diags.push(Diagnostic {
+                            file: PathBuf::new(),
+                            line: 0,
+                            module: Some(name.clone()),
+                            error: MibError::UnknownModule(name.clone()),
+                        });
+                    }
+                    found
+                })
+                .collect(),
+        };
+        let order = netsnmp_order(&tables, &roots);
+        let mut included = vec![false; mods.len()];
+        for &mi in &order {
+            if let Some(x) = included.get_mut(mi) {
+                *x = true;
+            }
+        }
+        for mi in order {
             let (Some((file, m)), Some(st)) = (mods.get(mi), states.get(mi)) else {
                 continue;
             };
@@ -678,10 +804,12 @@ impl Mibs {
                 obj.objects.clone_from(&d.objects);
                 obj.units.clone_from(&d.units);
                 obj.description.clone_from(&d.description);
+                obj.defval.clone_from(&d.defval);
                 if let Some(syn) = &d.syntax {
                     if let RawType::Named(n) = &syn.ty {
                         obj.type_name = Some(n.clone());
                     }
+                    obj.size_alternatives = syn.size_alternatives;
                     tables.type_info(mi, syn, &mut obj);
                 }
                 mibs.insert(obj);
@@ -691,6 +819,9 @@ impl Mibs {
         // Named arcs inside OID values (`{ iso std(0) iso8802(8802) 1 }`) name
         // nodes too, as in net-snmp, unless something else already does.
         for (mi, ((_, m), st)) in mods.iter().zip(&states).enumerate() {
+            if !included.get(mi).copied().unwrap_or(false) {
+                continue;
+            }
             for (d, s) in m.defs.iter().zip(st) {
                 let State::Done(oid) = s else { continue };
                 let Some(base) = (oid.len() + 1).checked_sub(d.value.len()) else {
@@ -722,7 +853,7 @@ impl Mibs {
             }
         }
         for (name, oid) in BUILTINS {
-            if !tables.global.contains_key(name) {
+            if !mibs.by_name.contains_key(*name) {
                 mibs.insert(MibObject::bare(
                     BUILTIN_MODULE,
                     name,
@@ -731,6 +862,12 @@ impl Mibs {
                 ));
             }
         }
+        // the index never grows again: give back the vectors' and tables' slack
+        mibs.objects.shrink_to_fit();
+        mibs.modules.shrink_to_fit();
+        mibs.by_qualified.shrink_to_fit();
+        mibs.by_name.shrink_to_fit();
+        mibs.by_oid.shrink_to_fit();
         mibs
     }
 
@@ -754,7 +891,7 @@ impl Mibs {
         for o in &self.objects {
             n += st(&o.module) + st(&o.name) + o.oid.capacity() * size_of::<u32>();
             n += ost(&o.type_name) + ost(&o.status) + ost(&o.augments) + ost(&o.tc_name);
-            n += ost(&o.display_hint) + ost(&o.units) + ost(&o.description);
+            n += ost(&o.display_hint) + ost(&o.units) + ost(&o.description) + ost(&o.defval);
             n += o.enums.capacity() * size_of::<(i64, String)>();
             n += o.enums.iter().map(|(_, l)| l.capacity()).sum::<usize>();
             n += o.index.capacity() * size_of::<IndexPart>();

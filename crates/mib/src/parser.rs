@@ -35,6 +35,11 @@ pub(crate) struct RawSyntax {
     /// The SIZE constraint: `None` without one, `Some(Some(n))` for exactly one
     /// fixed size `(SIZE (n))`, `Some(None)` for ranges or alternatives.
     pub(crate) size: Option<Option<u32>>,
+    /// Whether the SIZE constraint lists alternatives (`SIZE (0|4|16)`).
+    pub(crate) size_alternatives: bool,
+    /// The SIZE or value constraint as `(low, high)` items (`(0..255)`,
+    /// `(0 | 4 | 16)`); empty without one or when it is not plain numbers.
+    pub(crate) ranges: Vec<(i64, i64)>,
 }
 
 /// Which macro (or plain OBJECT IDENTIFIER) defined a value.
@@ -96,6 +101,7 @@ pub(crate) struct RawDef {
     pub(crate) objects: Vec<String>,
     pub(crate) units: Option<String>,
     pub(crate) description: Option<String>,
+    pub(crate) defval: Option<String>,
 }
 
 /// A type assignment (`Foo ::= ...`), textual convention or not.
@@ -539,7 +545,13 @@ impl<'a> Parser<'a> {
                         }
                         "DEFVAL" => {
                             if self.is_kind(Kind::LBrace) {
+                                let start = self.pos;
                                 self.skip_balanced()?;
+                                if self.descriptions {
+                                    def.defval = Some(defval_text(
+                                        self.toks.get(start..self.pos).unwrap_or(&[]),
+                                    ));
+                                }
                             }
                         }
                         _ => {
@@ -721,14 +733,20 @@ impl<'a> Parser<'a> {
             enums = self.named_numbers()?;
         }
         let mut size = None;
+        let mut size_alternatives = false;
+        let mut ranges = Vec::new();
         while self.is_kind(Kind::LParen) {
             let start = self.pos;
             self.skip_balanced()?;
             let group = self.toks.get(start..self.pos).unwrap_or(&[]);
+            if ranges.is_empty() {
+                ranges = range_items(group);
+            }
             if group
                 .get(1)
                 .is_some_and(|t| t.kind == Kind::Ident && t.text == "SIZE")
             {
+                size_alternatives = group.iter().any(|t| t.kind == Kind::Pipe);
                 // `( SIZE ( n ) )`: exactly six tokens for one fixed size
                 size = Some(match group {
                     [_, _, _, n, _, _] => match n.kind {
@@ -739,7 +757,13 @@ impl<'a> Parser<'a> {
                 });
             }
         }
-        Ok(RawSyntax { ty, enums, size })
+        Ok(RawSyntax {
+            ty,
+            enums,
+            size,
+            size_alternatives,
+            ranges,
+        })
     }
 
     /// `{ up(1), down(2) }`, tolerating missing commas.
@@ -773,6 +797,73 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// A DEFVAL group as net-snmp's `-Td` prints it: tokens separated by spaces,
+/// strings in escaped quotes, `'..'H` / `'..'B` literals as decimal numbers.
+fn defval_text(group: &[Token<'_>]) -> String {
+    let words: Vec<String> = group
+        .iter()
+        .map(|t| match t.kind {
+            Kind::Str => format!("\\\"{}\\\"", t.text),
+            Kind::Quoted => {
+                let body = t.text.strip_prefix('\'').unwrap_or(t.text);
+                let (digits, radix) = match body.rsplit_once('\'') {
+                    Some((d, "H" | "h")) => (d, 16),
+                    Some((d, "B" | "b")) => (d, 2),
+                    _ => return t.text.to_owned(),
+                };
+                if digits.is_empty() {
+                    return "0".to_owned();
+                }
+                u64::from_str_radix(digits, radix)
+                    .map_or_else(|_| t.text.to_owned(), |v| v.to_string())
+            }
+            _ => t.text.to_owned(),
+        })
+        .collect();
+    words.join(" ")
+}
+
+/// `(a..b | c)` or `(SIZE (a..b | c))` as items; empty when anything else is in
+/// the group (MIN, MAX, hex literals), since a partial list would mislead.
+fn range_items(group: &[Token<'_>]) -> Vec<(i64, i64)> {
+    let inner: Vec<&Token<'_>> = group
+        .iter()
+        .filter(|t| {
+            let bracket = matches!(t.kind, Kind::LParen | Kind::RParen);
+            let size = t.kind == Kind::Ident && t.text == "SIZE";
+            !(bracket || size)
+        })
+        .collect();
+    let mut out = Vec::new();
+    let num = |t: &Token<'_>| match t.kind {
+        Kind::Num(n) => i64::try_from(n).ok(),
+        Kind::Neg(n) => Some(n),
+        // 'FFFFFFFF'h
+        Kind::Quoted => {
+            let body = t.text.strip_prefix('\'')?;
+            let (digits, radix) = match body.rsplit_once('\'')? {
+                (d, "H" | "h") => (d, 16),
+                (d, "B" | "b") => (d, 2),
+                _ => return None,
+            };
+            i64::from_str_radix(digits, radix).ok()
+        }
+        _ => None,
+    };
+    for item in inner.split(|t| t.kind == Kind::Pipe) {
+        let item = match item {
+            [a] => num(a).map(|a| (a, a)),
+            [a, dots, b] if dots.kind == Kind::DotDot => num(a).zip(num(b)),
+            _ => None,
+        };
+        match item {
+            Some(r) => out.push(r),
+            None => return Vec::new(),
+        }
+    }
+    out
+}
+
 impl RawDef {
     fn new(name: &str, line: u32, kind: NodeKind, value: Vec<OidComp>) -> Self {
         Self {
@@ -788,6 +879,7 @@ impl RawDef {
             objects: Vec::new(),
             units: None,
             description: None,
+            defval: None,
         }
     }
 }

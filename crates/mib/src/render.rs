@@ -160,11 +160,13 @@ impl Mibs {
                     };
                     out.push('.');
                     if tc == "InetAddress"
+                        && !obj.size_alternatives
                         && let Some(text) = inet_text(inet_type, bytes)
                     {
                         let _ = write!(out, "\"{text}\"");
                     } else {
-                        let quote = if implied { '\'' } else { '"' };
+                        // no length in the OID (IMPLIED or fixed size): single quotes
+                        let quote = if start == 0 { '\'' } else { '"' };
                         out.push(quote);
                         for &c in bytes {
                             out.push(if printable(c) {
@@ -283,12 +285,9 @@ pub fn format_octets_hint(hint: &str, data: &[u8]) -> Option<String> {
         while repeat > 0 && di < data.len() {
             if matches!(code, b'a' | b't') {
                 let end = di.saturating_add(width).min(data.len());
-                let chunk = data.get(di..end)?;
-                if code == b't' {
-                    out.push_str(&String::from_utf8_lossy(chunk));
-                } else {
-                    out.extend(chunk.iter().map(|&b| char::from(b)));
-                }
+                // net-snmp copies the bytes as they are: UTF-8 text stays itself
+                // (invalid sequences become U+FFFD here, raw bytes there)
+                out.push_str(&String::from_utf8_lossy(data.get(di..end)?));
                 di = end;
             } else {
                 let mut v: u64 = 0;
@@ -332,6 +331,9 @@ pub fn format_integer_hint(hint: &str, value: i64) -> Option<String> {
                 None if rest.is_empty() => 0,
                 None => return None,
             };
+            if shift > 40 {
+                return None; // no 64-bit value has that many digits
+            }
             let mut digits = value.unsigned_abs().to_string();
             if shift > 0 {
                 while digits.len() <= shift {
@@ -397,6 +399,10 @@ mod tests {
         assert_eq!(format_octets_hint("1x:", &[]).as_deref(), Some(""));
         assert_eq!(format_octets_hint("255a", b"lo").as_deref(), Some("lo"));
         assert_eq!(
+            format_octets_hint("255a", "Zürich".as_bytes()).as_deref(),
+            Some("Zürich")
+        );
+        assert_eq!(
             format_octets_hint("1d.1d.1d.1d", &[192, 0, 2, 1]).as_deref(),
             Some("192.0.2.1")
         );
@@ -413,5 +419,6 @@ mod tests {
         assert_eq!(format_integer_hint("x", 255).as_deref(), Some("ff"));
         assert_eq!(format_integer_hint("d", 7).as_deref(), Some("7"));
         assert_eq!(format_integer_hint("z", 7), None);
+        assert_eq!(format_integer_hint("d-99999999999", 7), None);
     }
 }

@@ -97,8 +97,9 @@ pub(crate) struct SnmpOpts {
     /// `q` quick (`name value`), `v` values only. OIDs are numeric without MIBs.
     #[arg(short = 'O', value_name = "OPTS", action = clap::ArgAction::Append)]
     pub(crate) output: Vec<String>,
-    /// MIB modules to load (net-snmp's `-m`; default $MIBS). Giving it, `-M` or a
-    /// non-empty $MIBS loads every module in the MIB directories and prints names.
+    /// MIB modules to load (net-snmp's `-m`; default $MIBS): `A:B` those with what
+    /// they import, `ALL` every module found. Giving it, `-M` or a non-empty $MIBS
+    /// loads MIBs and prints names.
     #[arg(short = 'm', value_name = "MODULES")]
     pub(crate) mib_modules: Option<String>,
     /// MIB directories separated by `:` (net-snmp's `-M`; default $MIBDIRS, else
@@ -178,11 +179,12 @@ pub(crate) struct DecodeArgs {
 #[derive(Debug, Args)]
 pub(crate) struct TranslateArgs {
     /// MIB directories, separated by `:` (default: $MIBDIRS, else
-    /// /usr/share/snmp/mibs). Every module in them is loaded.
+    /// /usr/share/snmp/mibs).
     #[arg(short = 'M', value_name = "DIRS")]
     pub(crate) mib_dirs: Option<String>,
-    /// Modules to load (net-snmp's `-m`). Every module found in the directories is
-    /// loaded; `ALL` and module lists are accepted for compatibility.
+    /// Modules to load (net-snmp's `-m`, default $MIBS): `A:B` reads A and B with
+    /// what they import, in that order; `ALL` (the default here) or `+LIST` every
+    /// module found in the directories.
     #[arg(short = 'm', value_name = "MODULES")]
     pub(crate) modules: Option<String>,
     /// Input options (net-snmp's `-I`). Bare names are always looked up in every
@@ -193,8 +195,9 @@ pub(crate) struct TranslateArgs {
     /// index. Default: `MODULE::name.index`.
     #[arg(short = 'O', value_name = "OPTS")]
     pub(crate) output: Option<String>,
-    /// Translation options: `d` prints the definition of each item (net-snmp's
-    /// `-Td` basics: clauses, FROM, TEXTUAL CONVENTION, DESCRIPTION, OID path).
+    /// Translation options: `d` prints the definition of each item as net-snmp's
+    /// `-Td` (FROM, TEXTUAL CONVENTION, SYNTAX, clauses, DESCRIPTION, DEFVAL, OID
+    /// path), a blank line between items.
     #[arg(short = 'T', value_name = "OPTS")]
     pub(crate) translate_opts: Option<String>,
     /// Names (`IF-MIB::ifDescr.3`, `ifDescr`) or OIDs (`.1.3.6.1.2.1.2.2.1.2`); `-`

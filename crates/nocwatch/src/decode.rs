@@ -19,9 +19,11 @@ pub(crate) fn decode(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
     } else {
         DecodeOptions::lenient()
     };
-    let text_opts = crate::mibout::TextOpts::parse(&args.output)?;
-    let mib = crate::mibout::load(args.mib_modules.as_deref(), args.mib_dirs.as_deref())
-        .map(|m| crate::mibout::MibText::new(std::sync::Arc::new(m), text_opts));
+    let mib = crate::mibout::MibText::from_options(
+        args.mib_modules.as_deref(),
+        args.mib_dirs.as_deref(),
+        &args.output,
+    )?;
     let mib = mib.as_ref();
     let mut failures = 0u64;
     let mut out = String::new();
@@ -161,7 +163,8 @@ fn collect(
         let vb = vb?;
         let mut s = String::new();
         match (json_out, mib) {
-            (true, _) => format::push_varbind_json(&mut s, &vb),
+            (true, Some(m)) => m.push_varbind_json(&mut s, &vb),
+            (true, None) => format::push_varbind_json(&mut s, &vb),
             (false, Some(m)) => m.push_varbind(&mut s, &vb),
             (false, None) => format::push_varbind(&mut s, &vb),
         }

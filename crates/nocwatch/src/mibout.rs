@@ -1,6 +1,6 @@
 //! MIB-aware output: bindings as net-snmp prints them with MIBs loaded
 //! (`IF-MIB::ifOperStatus.3 = INTEGER: down(2)`), for every command that prints
-//! bindings (get, getnext, walk, bulkwalk, set) and for the trap listener, which
+//! bindings (get, getnext, walk, bulkwalk, set, decode) and for the trap listener, which
 //! calls [`MibText::push_varbind`] with its own [`MibText`].
 //!
 //! Which MIBs: `-M` directories (else `$MIBDIRS`, else /usr/share/snmp/mibs), loaded
@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use nocwatch_mib::{BaseType, MibObject, Mibs, NodeKind, OidStyle};
+use nocwatch_mib::{BaseType, LoadOptions, MibObject, Mibs, NodeKind, OidStyle};
 use nocwatch_snmp::{OpaqueNumber, Value, VarBind, push_i64, push_u64};
 
 use crate::format;
@@ -74,7 +74,14 @@ pub(crate) fn load(modules: Option<&str>, dirs: Option<&str>) -> Option<Mibs> {
         .filter(|d| !d.is_empty())
         .map(PathBuf::from)
         .collect();
-    let (mibs, diagnostics) = Mibs::load_dirs(&dirs);
+    let spec = modules.map(str::to_owned).or(env_mibs);
+    let (mibs, diagnostics) = Mibs::load_dirs_with(
+        &dirs,
+        LoadOptions {
+            descriptions: false,
+            modules: module_list(spec.as_deref()),
+        },
+    );
     if !diagnostics.is_empty() {
         tracing::warn!(
             problems = diagnostics.len(),
@@ -85,6 +92,23 @@ pub(crate) fn load(modules: Option<&str>, dirs: Option<&str>) -> Option<Mibs> {
         tracing::debug!(diagnostic = %d, "MIB problem.");
     }
     Some(mibs)
+}
+
+/// net-snmp's `-m` / `$MIBS` list: `None` (every module found) for `ALL`, for a
+/// `+LIST` (added to net-snmp's built-in default list, which nocwatch does not
+/// have) and when absent; otherwise the modules in their order.
+pub(crate) fn module_list(spec: Option<&str>) -> Option<Vec<String>> {
+    let spec = spec?.trim();
+    if spec.is_empty() || spec.starts_with('+') {
+        return None;
+    }
+    let list: Vec<String> = spec
+        .split([':', ';'])
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .map(str::to_owned)
+        .collect();
+    (!list.iter().any(|m| m == "ALL")).then_some(list)
 }
 
 /// Formats bindings with a loaded MIB index and output options. Cheap to share:
@@ -100,6 +124,18 @@ impl MibText {
         Self { mibs, opts }
     }
 
+    /// From a command's `-m`, `-M` and `-O` options: `None` when no MIBs were
+    /// asked for (print net-snmp's `-On` text without them). This is the hook a
+    /// command that prints bindings (the trap listener too) calls once at start.
+    pub(crate) fn from_options(
+        modules: Option<&str>,
+        dirs: Option<&str>,
+        output: &[String],
+    ) -> anyhow::Result<Option<Self>> {
+        let opts = TextOpts::parse(output)?;
+        Ok(load(modules, dirs).map(|m| Self::new(Arc::new(m), opts)))
+    }
+
     /// Appends one binding and a newline, as net-snmp's `print_variable` with
     /// the same MIBs and `-O` options.
     pub(crate) fn push_varbind(&self, out: &mut String, vb: &VarBind<'_>) {
@@ -109,6 +145,27 @@ impl MibText {
             out.push_str(if self.opts.quick { " " } else { " = " });
         }
         self.push_value(out, &oid, &vb.value);
+        out.push('\n');
+    }
+
+    /// Appends one binding as a JSON object on its own line: the fields of the
+    /// MIB-less JSON (`oid`, `type`, `value`, `hex`) plus `name` (as `-O` asks,
+    /// `IF-MIB::ifDescr.1` by default) and `text` (the value as net-snmp prints it).
+    pub(crate) fn push_varbind_json(&self, out: &mut String, vb: &VarBind<'_>) {
+        let arcs: Vec<u32> = vb.name.arcs().collect();
+        let mut oid = String::new();
+        vb.name.write_dotted(&mut oid);
+        let mut obj = format::varbind_json(&oid, &vb.value);
+        let style = if self.opts.oid == OidStyle::Numeric {
+            OidStyle::Module
+        } else {
+            self.opts.oid
+        };
+        obj["name"] = serde_json::Value::String(self.mibs.format_oid_as(&arcs, style));
+        let mut text = String::new();
+        self.push_value(&mut text, &arcs, &vb.value);
+        obj["text"] = serde_json::Value::String(text);
+        out.push_str(&obj.to_string());
         out.push('\n');
     }
 

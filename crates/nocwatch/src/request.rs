@@ -82,10 +82,26 @@ impl Session {
         })
     }
 
+    /// Appends an OID as this session names OIDs (MIB names, or dotted numbers).
+    pub(crate) fn push_name(&self, out: &mut String, arcs: &[u32]) {
+        match &self.mib {
+            Some(m) => m.mibs.push_oid(out, arcs, m.opts.oid),
+            None => {
+                for a in arcs {
+                    out.push('.');
+                    nocwatch_snmp::push_u64(out, u64::from(*a));
+                }
+            }
+        }
+    }
+
     /// Appends one binding in this session's output format.
     pub(crate) fn push(&self, out: &mut String, vb: &VarBind<'_>) {
         match (&self.mib, self.mode) {
             (Some(m), OutputMode::Text) => m.push_varbind(out, vb),
+            (Some(m), OutputMode::Json) if !m.mibs.objects().is_empty() => {
+                m.push_varbind_json(out, vb);
+            }
             _ => format::push(out, vb, self.mode),
         }
     }
@@ -164,7 +180,7 @@ pub(crate) async fn get(args: &RequestArgs, pdu_type: PduType) -> anyhow::Result
             print_varbinds(&pdu.varbinds, &session)?;
             break;
         }
-        print_agent_error(&pdu, period);
+        print_agent_error(&pdu, period, &session);
         status = ExitCode::from(2);
         // Retry without the failing binding (v1 and v2c alike, like net-snmp's fix).
         let index = usize::try_from(pdu.error_index).unwrap_or(0);
@@ -189,7 +205,7 @@ pub(crate) fn print_varbinds(
 }
 
 /// net-snmp's three-line error report on standard error.
-pub(crate) fn print_agent_error(pdu: &nocwatch_snmp::Pdu<'_>, period: &str) {
+pub(crate) fn print_agent_error(pdu: &nocwatch_snmp::Pdu<'_>, period: &str, session: &Session) {
     let mut msg = format!(
         "Error in packet{period}\nReason: {}\n",
         pdu.status().reason()
@@ -202,7 +218,8 @@ pub(crate) fn print_agent_error(pdu: &nocwatch_snmp::Pdu<'_>, period: &str) {
         if let Some(vb) = failed {
             // net-snmp's fprint_objid ends the line and the caller adds another.
             msg.push_str("Failed object: ");
-            vb.name.write_dotted(&mut msg);
+            let arcs: Vec<u32> = vb.name.arcs().collect();
+            session.push_name(&mut msg, &arcs);
             msg.push_str("\n\n");
         }
     }
@@ -313,9 +330,7 @@ pub(crate) async fn set(args: &SetArgs) -> anyhow::Result<ExitCode> {
     let mut items = Vec::new();
     for t in args.triples.chunks(3) {
         let [oid, ty, value] = t else { continue };
-        let oid: Oid = oid
-            .parse()
-            .with_context(|| format!("{oid}: Unknown Object Identifier"))?;
+        let oid = parse_oids(&session, std::slice::from_ref(oid))?.remove(0);
         items.push((oid, SetValue::parse(ty, value)?));
     }
     let vbs = items
@@ -335,17 +350,22 @@ pub(crate) async fn set(args: &SetArgs) -> anyhow::Result<ExitCode> {
         print_varbinds(&pdu.varbinds, &session)?;
         Ok(ExitCode::SUCCESS)
     } else {
-        print_agent_error(&pdu, ".");
+        print_agent_error(&pdu, ".", &session);
         Ok(ExitCode::from(2))
     }
 }
 
 /// net-snmp's error report for a walk that met an agent error.
-pub(crate) fn print_agent_error_status(status: ErrorStatus, index: i32, oid: Option<&Oid>) {
+pub(crate) fn print_agent_error_status(
+    status: ErrorStatus,
+    index: i32,
+    oid: Option<&Oid>,
+    session: &Session,
+) {
     let mut msg = format!("Error in packet.\nReason: {}\n", status.reason());
     if let Some(oid) = oid.filter(|_| index > 0) {
         msg.push_str("Failed object: ");
-        oid.write_dotted(&mut msg);
+        session.push_name(&mut msg, oid.arcs());
         msg.push_str("\n\n");
     }
     eprint!("{msg}");

@@ -38,6 +38,12 @@ pub(crate) fn translate(args: &TranslateArgs) -> anyhow::Result<ExitCode> {
         &dirs,
         LoadOptions {
             descriptions: describe,
+            modules: crate::mibout::module_list(
+                args.modules
+                    .clone()
+                    .or_else(|| std::env::var("MIBS").ok())
+                    .as_deref(),
+            ),
         },
     );
     if !diagnostics.is_empty() {
@@ -65,7 +71,11 @@ pub(crate) fn translate(args: &TranslateArgs) -> anyhow::Result<ExitCode> {
     }
     let mut out = String::new();
     let mut status = ExitCode::SUCCESS;
-    for item in &items {
+    for (n, item) in items.iter().enumerate() {
+        if describe && n > 0 {
+            // definitions span lines: a blank line between them, as snmptranslate
+            out.push('\n');
+        }
         match mibs.resolve(item) {
             Ok(oid) => {
                 out.push_str(&render(&mibs, &oid, mode));
@@ -104,8 +114,8 @@ fn render(mibs: &Mibs, oid: &[u32], mode: &str) -> String {
 }
 
 /// net-snmp's `-Td`: the definition of the node an OID falls under, as far as the
-/// index keeps it (ranges and sizes of SYNTAX are not kept, so SYNTAX shows the
-/// base type and enumerations only).
+/// index keeps it (clauses nocwatch does not keep, such as DEFVAL or REFERENCE,
+/// are not shown).
 fn describe_oid(out: &mut String, mibs: &Mibs, oid: &[u32]) {
     let Some((obj, _)) = mibs.lookup_oid(oid) else {
         return;
@@ -133,32 +143,29 @@ fn describe_oid(out: &mut String, mibs: &Mibs, oid: &[u32]) {
     if let Some(tc) = &obj.tc_name {
         let _ = writeln!(out, "  -- TEXTUAL CONVENTION {tc}");
     }
-    if let Some(base) = obj
-        .base_type
-        .filter(|b| !matches!(b, BaseType::Sequence | BaseType::SequenceOf))
-    {
-        let name = match base {
-            BaseType::Integer if obj.type_name.as_deref() == Some("Integer32") => "Integer32",
-            BaseType::Integer => "INTEGER",
-            BaseType::OctetString => "OCTET STRING",
-            BaseType::ObjectIdentifier => "OBJECT IDENTIFIER",
-            BaseType::Bits => "BITS",
-            BaseType::IpAddress if obj.type_name.as_deref() == Some("NetworkAddress") => {
-                "NetworkAddress"
-            }
-            BaseType::IpAddress => "IpAddress",
-            BaseType::Counter32 => "Counter32",
-            BaseType::Gauge32 => "Gauge32",
-            BaseType::Unsigned32 => "Unsigned32",
-            BaseType::TimeTicks => "TimeTicks",
-            BaseType::Opaque => "Opaque",
-            BaseType::Counter64 => "Counter64",
-            BaseType::Sequence | BaseType::SequenceOf => "",
-        };
+    if let Some(name) = obj.base_name.filter(|_| {
+        !matches!(
+            obj.base_type,
+            Some(BaseType::Sequence | BaseType::SequenceOf)
+        )
+    }) {
         let _ = write!(out, "  SYNTAX\t{name}");
         if !obj.enums.is_empty() {
             let list: Vec<String> = obj.enums.iter().map(|(v, l)| format!("{l}({v})")).collect();
             let _ = write!(out, " {{{}}} ", list.join(", "));
+        } else if !obj.ranges.is_empty() {
+            let list: Vec<String> = obj
+                .ranges
+                .iter()
+                .map(|(lo, hi)| {
+                    if lo == hi {
+                        lo.to_string()
+                    } else {
+                        format!("{lo}..{hi}")
+                    }
+                })
+                .collect();
+            let _ = write!(out, " ({}) ", list.join(" | "));
         }
         out.push('\n');
     }
@@ -207,6 +214,9 @@ fn describe_oid(out: &mut String, mibs: &Mibs, oid: &[u32]) {
     }
     if let Some(d) = &obj.description {
         let _ = writeln!(out, "  DESCRIPTION\t\"{d}\"");
+    }
+    if let Some(d) = &obj.defval {
+        let _ = writeln!(out, "  DEFVAL\t{d}");
     }
     // ::= { iso(1) org(3) ... parent(n) last }
     out.push_str("::= {");

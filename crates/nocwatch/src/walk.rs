@@ -112,7 +112,7 @@ pub(crate) async fn walk(args: &WalkArgs, bulk: bool) -> anyhow::Result<ExitCode
         }
         Err(NetError::Agent { status, index, oid }) => {
             lock.flush()?;
-            print_agent_error_status(status, index, oid.as_deref());
+            print_agent_error_status(status, index, oid.as_deref(), &session);
             Ok(ExitCode::from(2))
         }
         Err(e) => Err(e.into()),

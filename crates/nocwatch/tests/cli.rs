@@ -408,6 +408,26 @@ fn decode_prints_names_with_mibs() {
     );
     assert!(out.contains(&want), "{want}\n{out}");
     assert!(out.contains("  SNMPv2-MIB::sysName.0 = NULL"), "{out}");
+    // JSON gains the name and net-snmp's text of the value
+    let o = nocwatch(&[
+        "decode",
+        "--json",
+        "-M",
+        &dirs,
+        "-m",
+        "ALL",
+        pcap.to_str().unwrap(),
+    ]);
+    let first: serde_json::Value =
+        serde_json::from_str(text(&o.stdout).lines().nth(1).unwrap()).unwrap();
+    let vb = &first["varbinds"][0];
+    assert_eq!(vb["name"], "SNMPv2-MIB::sysObjectID.0", "{first}");
+    assert_eq!(vb["oid"], ".1.3.6.1.2.1.1.2.0", "{first}");
+    assert_eq!(
+        vb["text"].as_str().unwrap(),
+        format!("OID: {}", theirs.stdout.trim()),
+        "{first}"
+    );
     // -On keeps numbers for names but still loads the MIBs for values
     let o = nocwatch(&["decode", "-M", &dirs, "-On", pcap.to_str().unwrap()]);
     assert!(text(&o.stdout).contains(&format!("  .1.3.6.1.2.1.1.2.0 = OID: {value}")));
