@@ -161,7 +161,6 @@ struct Latency {
     limiter: Histogram,
     queue_wait: Histogram,
     dedup_sink: Histogram,
-    fsync: Histogram,
     end_to_end: Histogram,
     inform_ack: Histogram,
 }
@@ -410,11 +409,11 @@ impl Pipeline {
                 .observe_n(per_item(t1 - t0, n as u64), n as u64);
         }
         self.commit();
-        if let Some(j) = &mut self.journal {
-            let t = Instant::now();
-            if j.poll(now)? {
-                self.latency.fsync.observe(t.elapsed().as_secs_f64());
-            }
+        if let Some(j) = &mut self.journal
+            && let Err(e) = j.poll(now)
+        {
+            self.stats.journal_errors += 1;
+            tracing::error!(error = %e, "journal sync failed");
         }
         self.limiter.gc(now);
         Ok(n)
@@ -489,9 +488,7 @@ impl Pipeline {
     pub fn sync(&mut self) -> Result<(), Error> {
         self.commit();
         if let Some(j) = &mut self.journal {
-            let t = Instant::now();
             j.sync()?;
-            self.latency.fsync.observe(t.elapsed().as_secs_f64());
         }
         Ok(())
     }
@@ -896,6 +893,11 @@ impl Pipeline {
             "Per-event latency by stage (decode/journal/classify/limiter/dedup_sink: batch time over batch size; queue_wait/end_to_end/inform_ack per event; fsync per call).",
         );
         let lat = &self.latency;
+        let fsync = self
+            .journal
+            .as_ref()
+            .map(Journal::sync_latency)
+            .unwrap_or_default();
         for (stage, h) in [
             ("decode", &lat.decode),
             ("journal", &lat.journal),
@@ -903,7 +905,7 @@ impl Pipeline {
             ("limiter", &lat.limiter),
             ("queue_wait", &lat.queue_wait),
             ("dedup_sink", &lat.dedup_sink),
-            ("fsync", &lat.fsync),
+            ("fsync", &fsync),
             ("end_to_end", &lat.end_to_end),
             ("inform_ack", &lat.inform_ack),
         ] {
