@@ -215,9 +215,10 @@ impl Dedup {
                 break;
             }
             self.order.pop_front();
-            if self.map.get(&k).is_some_and(|e| e.generation == g)
-                && let Some(e) = self.map.remove(&k)
+            if let std::collections::hash_map::Entry::Occupied(o) = self.map.entry(k)
+                && o.get().generation == g
             {
+                let e = o.remove();
                 self.stats.expirations += 1;
                 self.close(e, out);
             }

@@ -186,6 +186,8 @@ pub struct Pipeline {
     latency: Latency,
     out: Vec<Event>,
     pending: Vec<(Event, Option<InformAck>)>,
+    next_commit: Instant,
+    commit_interval: std::time::Duration,
 }
 
 impl Pipeline {
@@ -198,6 +200,12 @@ impl Pipeline {
             cfg.source_from_trap_address,
             RejectRing::new(cfg.reject_ring.0, cfg.reject_ring.1),
         )?;
+        let commit_interval = cfg
+            .journal
+            .as_ref()
+            .map_or(std::time::Duration::from_millis(10), |j| {
+                j.sync_interval.min(std::time::Duration::from_secs(1))
+            });
         let (journal, replay) = match cfg.journal {
             Some(j) => {
                 let (j, rec) = Journal::open(j, now)?;
@@ -224,6 +232,8 @@ impl Pipeline {
             latency: Latency::default(),
             out: Vec::new(),
             pending: Vec::new(),
+            next_commit: now,
+            commit_interval,
         };
         if !replay.is_empty() {
             tracing::info!(
@@ -408,7 +418,12 @@ impl Pipeline {
                 .dedup_sink
                 .observe_n(per_item(t1 - t0, n as u64), n as u64);
         }
-        self.commit();
+        // The commit point is a pass over the sources with queued events: compute
+        // it when the journal is about to write (its sync interval), not per poll.
+        if now >= self.next_commit {
+            self.commit();
+            self.next_commit = now + self.commit_interval;
+        }
         if let Some(j) = &mut self.journal
             && let Err(e) = j.poll(now)
         {
@@ -496,7 +511,14 @@ impl Pipeline {
     /// When [`Pipeline::poll`] next has timed work (journal sync, dedup window
     /// close), if any; call it sooner when events are queued.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let j = self.journal.as_ref().and_then(Journal::poll_timeout);
+        let j = self.journal.as_ref().and_then(|j| {
+            // Processed events whose commit record is not written yet.
+            let commit = (j.committed() < j.last_seq()).then_some(self.next_commit);
+            match (j.poll_timeout(), commit) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        });
         let d = self.dedup.next_expiry();
         match (j, d) {
             (Some(a), Some(b)) => Some(a.min(b)),
