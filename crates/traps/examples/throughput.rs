@@ -2,7 +2,9 @@
 //! changes on a machine shared with other work (CPU time is far less sensitive to
 //! load than wall time).
 //!
-//! `cargo run --release -p nocwatch-traps --example throughput -- [TRAPS] [JOURNAL_DIR|-]`
+//! `cargo run --release -p nocwatch-traps --example throughput -- [TRAPS] [JOURNAL_DIR|-] [json]`
+//!
+//! With `json`, events are also rendered as JSON lines (written to `io::sink()`).
 //!
 //! Same traffic as the criterion bench (benches/pipeline.rs): v2c linkDowns with
 //! 6 bindings from 4,096 sources × 256 ifIndex values, batches of 64.
@@ -87,12 +89,10 @@ fn thread_cpu() -> Duration {
 fn process_cpu() -> Duration {
     let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let rest = s.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<u64> = rest
-        .split_whitespace()
-        .filter_map(|v| v.parse().ok())
-        .collect();
-    // After the name: state(skipped, not numeric) ... utime is field 14, stime 15.
-    let ticks = f.get(10).copied().unwrap_or(0) + f.get(11).copied().unwrap_or(0);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // After the name comes field 3 (state); utime is field 14, stime 15.
+    let field = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = field(11) + field(12);
     Duration::from_millis(ticks * 10)
 }
 
@@ -115,6 +115,10 @@ fn main() {
     cfg.journal = journal.clone().map(JournalConfig::new);
     cfg.ring_capacity = 4096;
     let mut p = Pipeline::open(cfg, Instant::now()).unwrap();
+    let json = args.get(3).is_some_and(|a| a == "json");
+    if json {
+        p.set_json_output(Box::new(std::io::sink()));
+    }
     let (mut reports, mut acks) = (Vec::new(), Vec::new());
     let (t0, c0, pc0) = (Instant::now(), thread_cpu(), process_cpu());
     let mut n = 0;
@@ -139,7 +143,7 @@ fn main() {
     assert_eq!(p.drops().total(), 0);
     let per = |d: Duration| n as f64 / d.as_secs_f64();
     println!(
-        "journal={} traps={n} wall={wall:.2?} ({:.0}/s) pipeline-thread-cpu={cpu:.2?} ({:.0}/cpu-s, {:.0} ns/trap) process-cpu={pcpu:.2?} ({:.0}/cpu-s) e2e-p99<={:?}s",
+        "journal={} json={json} traps={n} wall={wall:.2?} ({:.0}/s) pipeline-thread-cpu={cpu:.2?} ({:.0}/cpu-s, {:.0} ns/trap) process-cpu={pcpu:.2?} ({:.0}/cpu-s) e2e-p99<={:?}s",
         journal.is_some(),
         per(wall),
         per(cpu),
