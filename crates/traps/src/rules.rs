@@ -23,13 +23,15 @@
 //!
 //! Without `key`/`key_index` the dedup key is every binding except sysUpTime.0
 //! (identical traps de-duplicate, different ones do not). Keys are 64-bit SipHash
-//! digests: a collision (2^-64 per pair) would fold two different traps together;
-//! this is accepted for the memory it saves.
+//! digests keyed at random per process: a collision (2^-64 per pair, and not
+//! steerable from outside) would fold two different traps together; this is
+//! accepted for the memory it saves.
 //!
 //! Errors (syntax, unknown fields, bad OIDs, bad CIDRs) carry the file's 1-based line.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -165,6 +167,8 @@ pub struct Rules {
     prefixes: Vec<u32>,
     default_severity: Severity,
     unknown: Arc<str>,
+    /// Keyed per process, so nobody outside can aim two different traps at one key.
+    hasher: RandomState,
 }
 
 /// 1-based line of byte offset `at` in `text`.
@@ -291,6 +295,7 @@ impl Rules {
                 .and_then(|d| d.severity)
                 .unwrap_or(Severity::Warning),
             unknown: Arc::from("unknown"),
+            hasher: RandomState::new(),
         })
     }
 
@@ -334,13 +339,13 @@ impl Rules {
                 rule: Some(i),
                 name: Arc::clone(&r.name),
                 severity: r.severity,
-                dedup_key: dedup_key(ev, &r.key, &r.key_index),
+                dedup_key: dedup_key(&self.hasher, ev, &r.key, &r.key_index),
             },
             None => Classification {
                 rule: None,
                 name: Arc::clone(&self.unknown),
                 severity: self.default_severity,
-                dedup_key: dedup_key(ev, &[], &[]),
+                dedup_key: dedup_key(&self.hasher, ev, &[], &[]),
             },
         }
     }
@@ -368,8 +373,8 @@ impl Rule {
 }
 
 /// The dedup key: source, trap OID and the selected bindings (see module docs).
-fn dedup_key(ev: &Event, key: &[Vec<u8>], key_index: &[Vec<u8>]) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+fn dedup_key(hasher: &RandomState, ev: &Event, key: &[Vec<u8>], key_index: &[Vec<u8>]) -> u64 {
+    let mut h = hasher.build_hasher();
     ev.source.hash(&mut h);
     ev.trap_oid_ber().hash(&mut h);
     let all = key.is_empty() && key_index.is_empty();
