@@ -1,8 +1,11 @@
 //! Fuzz target: the trap journal's record reader (`nocwatch_traps::journal`) takes
 //! any segment bytes without panicking, reports a valid prefix no longer than the
 //! input, and reading that prefix again yields the same records and a clean end
-//! (what `Journal::open` relies on when it truncates a damaged tail). The input is
-//! tried both as a whole segment and as record bytes behind a valid header.
+//! (what `Journal::open` relies on when it truncates a damaged tail).
+//!
+//! Random bytes almost never carry a matching CRC-32C, so the input is also cut
+//! into record bodies (at 0xff bytes) that are framed with their correct length and
+//! checksum: that drives the body decoder itself, behind a valid frame.
 
 #![no_main]
 
@@ -13,16 +16,17 @@ use nocwatch_traps::journal::{Record, Stop, read_records, read_segment};
 
 fn summary(r: &Record) -> (u64, Vec<u8>) {
     match r {
-        Record::Event(e) => (e.seq, e.varbinds_ber().to_vec()),
+        Record::Event(e) => {
+            // Every accessor of a decoded event must be safe to call.
+            let _ = (e.security_name(), e.trap_oid().len(), e.varbinds().validate());
+            (e.seq, e.varbinds_ber().to_vec())
+        }
         Record::Commit(c) => (*c, Vec::new()),
     }
 }
 
-fuzz_target!(|data: &[u8]| {
+fn check(data: &[u8]) {
     let now = Instant::now();
-    let (n, _) = read_segment(data, now, |_| {});
-    assert!(n <= data.len());
-
     let mut first = Vec::new();
     let (valid, stop) = read_records(data, now, |r| first.push(summary(&r)));
     assert!(valid <= data.len());
@@ -33,4 +37,18 @@ fuzz_target!(|data: &[u8]| {
     let (valid2, stop2) = read_records(&data[..valid], now, |r| again.push(summary(&r)));
     assert_eq!((valid2, stop2), (valid, Stop::End));
     assert_eq!(first, again);
+}
+
+fuzz_target!(|data: &[u8]| {
+    let (n, _) = read_segment(data, Instant::now(), |_| {});
+    assert!(n <= data.len());
+    check(data);
+
+    let mut framed = Vec::new();
+    for body in data.split(|b| *b == 0xff).filter(|b| !b.is_empty()) {
+        framed.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        framed.extend_from_slice(&crc32c::crc32c(body).to_le_bytes());
+        framed.extend_from_slice(body);
+    }
+    check(&framed);
 });
