@@ -19,6 +19,7 @@
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
 
 use nocwatch_snmp::{OidRef, Value, push_i64, push_u64};
 
@@ -33,9 +34,18 @@ pub fn write_json(ev: &Event, out: &mut String) {
     out.push_str("\",\"last_time\":\"");
     rfc3339(ev.last_unix_ns, out);
     out.push_str("\",\"source\":\"");
-    let _ = write!(out, "{}", ev.source);
+    push_ip(out, ev.source);
     out.push_str("\",\"peer\":\"");
-    let _ = write!(out, "{}", ev.peer);
+    match ev.peer {
+        SocketAddr::V4(a) => {
+            push_ip(out, IpAddr::V4(*a.ip()));
+            out.push(':');
+            push_u64(out, u64::from(a.port()));
+        }
+        SocketAddr::V6(a) => {
+            let _ = write!(out, "{a}");
+        }
+    }
     out.push_str("\",\"version\":\"");
     out.push_str(version_str(ev.version));
     out.push_str("\",\"pdu\":\"");
@@ -44,7 +54,9 @@ pub fn write_json(ev: &Event, out: &mut String) {
     json_str(&String::from_utf8_lossy(ev.security_name()), out);
     match ev.agent_addr {
         Some(a) => {
-            let _ = write!(out, ",\"agent_addr\":\"{a}\"");
+            out.push_str(",\"agent_addr\":\"");
+            push_ip(out, IpAddr::V4(a));
+            out.push('"');
         }
         None => out.push_str(",\"agent_addr\":null"),
     }
@@ -105,7 +117,29 @@ pub fn dotted(oid: &OidRef<'_>, out: &mut String) {
         if i > 0 {
             out.push('.');
         }
-        push_u64(out, u64::from(arc));
+        // Most arcs are one digit; skip the general formatter for them.
+        if arc < 10 {
+            out.push(char::from(b'0' + arc as u8));
+        } else {
+            push_u64(out, u64::from(arc));
+        }
+    }
+}
+
+/// Appends an address (IPv4 without the `fmt` machinery; it is on every event).
+fn push_ip(out: &mut String, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(a) => {
+            for (i, o) in a.octets().iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                push_u64(out, u64::from(*o));
+            }
+        }
+        IpAddr::V6(a) => {
+            let _ = write!(out, "{a}");
+        }
     }
 }
 
