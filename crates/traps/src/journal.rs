@@ -114,6 +114,8 @@ pub struct JournalStats {
     pub expired: u64,
     /// Appends refused because the journal was full.
     pub refused_full: u64,
+    /// Failed writes (records stay buffered and are retried).
+    pub write_errors: u64,
 }
 
 /// One decoded record.
@@ -611,6 +613,11 @@ impl Journal {
     /// ticket. Fails with [`Error::JournalFull`] when the unprocessed bytes are at
     /// the bound (the event is then not journaled and must be counted as refused).
     pub fn append(&mut self, ev: &mut Event) -> Result<u64, Error> {
+        // A buffer that flushing cannot empty (the disk refuses writes): refuse
+        // rather than hold an unbounded backlog in memory.
+        if self.buf.len() >= self.cfg.write_buffer.saturating_mul(4) {
+            self.flush()?;
+        }
         let unprocessed = self.unprocessed_bytes();
         if unprocessed >= self.cfg.max_bytes {
             self.stats.refused_full += 1;
@@ -621,8 +628,13 @@ impl Journal {
         encode_event(ev, &mut self.buf);
         self.stats.appended += 1;
         self.dirty = true;
-        if self.buf.len() >= self.cfg.write_buffer {
-            self.flush()?;
+        if self.buf.len() >= self.cfg.write_buffer
+            && let Err(e) = self.flush()
+        {
+            // The record is buffered and is written by a later flush: the append
+            // itself succeeded. The error surfaces from the caller's own flush.
+            tracing::warn!(error = %e, "journal write failed; records kept buffered");
+            self.stats.write_errors += 1;
         }
         Ok(ev.seq)
     }
