@@ -8,7 +8,9 @@
 //! JSON output is measured separately because it depends on where it is written).
 //!
 //! `journal` writes to a temporary directory (fsync every 10 ms, the default);
-//! `memory` runs without a journal, to show what the journal costs.
+//! `memory` runs without a journal, to show what the journal costs;
+//! `journal_json` also renders every event as a JSON line (to `io::sink()`), as
+//! `nocwatch trap listen --json` does.
 
 #![allow(
     clippy::unwrap_used,
@@ -81,12 +83,16 @@ fn trap(if_index: i64) -> Vec<u8> {
     out
 }
 
-fn pipeline(journal: Option<&std::path::Path>) -> Pipeline {
+fn pipeline(journal: Option<&std::path::Path>, json: bool) -> Pipeline {
     let engine = AuthoritativeEngine::new(generate_engine_id(1), 1, Instant::now());
     let mut cfg = PipelineConfig::new(engine, Arc::new(Rules::default_pack().unwrap()));
     cfg.journal = journal.map(JournalConfig::new);
     cfg.ring_capacity = 4096;
-    Pipeline::open(cfg, Instant::now()).unwrap()
+    let mut p = Pipeline::open(cfg, Instant::now()).unwrap();
+    if json {
+        p.set_json_output(Box::new(std::io::sink()));
+    }
+    p
 }
 
 fn bench(c: &mut Criterion) {
@@ -97,8 +103,12 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("pipeline_v2c");
     g.throughput(Throughput::Elements(BATCH as u64));
     let dir = std::env::temp_dir().join(format!("nocwatch-traps-bench-{}", std::process::id()));
-    for (name, journal) in [("journal", Some(dir.as_path())), ("memory", None)] {
-        let mut p = pipeline(journal);
+    for (name, journal, json) in [
+        ("journal", Some(dir.as_path()), false),
+        ("memory", None, false),
+        ("journal_json", Some(dir.as_path()), true),
+    ] {
+        let mut p = pipeline(journal, json);
         let mut n: usize = 0;
         let mut reports = Vec::new();
         let mut acks = Vec::new();
@@ -127,7 +137,7 @@ fn bench(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
 
     // JSON rendering cost per event, on its own.
-    let mut p = pipeline(None);
+    let mut p = pipeline(None, false);
     let batch: Vec<Datagram<'_>> = packets
         .iter()
         .take(BATCH)
