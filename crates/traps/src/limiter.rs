@@ -253,6 +253,10 @@ impl Limiter {
         let ev = s.queue.pop_front();
         if s.queue.is_empty() {
             s.in_ring = false;
+            // A drained backlog must not pin its memory (8,192 events is 1.4 MiB).
+            if s.queue.capacity() > 64 {
+                s.queue.shrink_to(16);
+            }
         } else {
             self.ring.push_back(i);
         }

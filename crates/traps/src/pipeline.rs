@@ -105,8 +105,9 @@ impl PipelineConfig {
 }
 
 /// Pipeline counters. Accounting identity (checked by the tests):
-/// `received = rejected + reports + drops + queued + emitted_first + folded`, where
-/// `folded` is dedup hits and `drops` every counted drop.
+/// `received + replayed = reports + drops + queued + emitted_first + folded`, where
+/// `drops` is every counted drop (decode refusals included) and `folded` the dedup
+/// hits (their count leaves in a follow-up event's `occurrences`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PipelineStats {
     /// Datagrams handed to [`Pipeline::ingest`].

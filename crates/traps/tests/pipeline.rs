@@ -340,11 +340,11 @@ fn every_datagram_is_accounted_for() {
     let s = *p.stats();
     let folded = p.dedup().stats().hits;
     let lhs = s.received;
-    let rhs = s.rejected + s.reports + p.drops().total() - s.rejected // decode drops are in both
-        + p.queued() as u64
-        + s.emitted_first
-        + folded;
-    assert_eq!(lhs, rhs, "{s:?}");
+    // received + replayed = reports + drops (decode refusals included) + queued
+    //                      + emitted first occurrences + folded duplicates
+    let rhs = s.reports + p.drops().total() + p.queued() as u64 + s.emitted_first + folded;
+    assert_eq!(lhs + s.replayed, rhs, "{s:?}");
+    assert_eq!(p.drops().by_reason("decode", "malformed"), s.rejected);
     p.drain(Instant::now() + Duration::from_secs(5)).unwrap();
     let s = *p.stats();
     let folded = p.dedup().stats().hits;
