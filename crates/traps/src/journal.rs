@@ -469,6 +469,8 @@ pub struct Journal {
     cfg: JournalConfig,
     file: Arc<File>,
     syncer: Syncer,
+    /// Held (locked) while the journal is open.
+    _lock: File,
     segments: VecDeque<Segment>,
     buf: Vec<u8>,
     next_seq: u64,
@@ -501,6 +503,25 @@ impl Journal {
     /// to a fresh segment.
     pub fn open(cfg: JournalConfig, now: Instant) -> Result<(Self, Recovery), Error> {
         std::fs::create_dir_all(&cfg.dir).map_err(io_err(&cfg.dir))?;
+        // Two processes appending to one journal would interleave records and each
+        // replay the other's: the first holds an exclusive lock for its lifetime.
+        let lock_path = cfg.dir.join("LOCK");
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io_err(&lock_path))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::Config(format!(
+                    "journal {} is in use by another process",
+                    cfg.dir.display()
+                )));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&lock_path)(e)),
+        }
         let mut names: Vec<PathBuf> = std::fs::read_dir(&cfg.dir)
             .map_err(io_err(&cfg.dir))?
             .filter_map(Result::ok)
@@ -587,6 +608,7 @@ impl Journal {
             cfg,
             file: Arc::new(file),
             syncer,
+            _lock: lock,
             segments,
             buf: Vec::new(),
             next_seq,

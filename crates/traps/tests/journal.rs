@@ -232,3 +232,13 @@ fn an_idle_pipeline_commits_what_it_processed() {
     let p = Pipeline::open(cfg, Instant::now()).unwrap();
     assert_eq!(p.stats().replayed, 0);
 }
+
+#[test]
+fn one_journal_directory_one_process() {
+    let dir = TempDir::new("nocwatch-traps-lock").unwrap();
+    let p = Pipeline::open(jconfig(dir.path()), Instant::now()).unwrap();
+    let err = Pipeline::open(jconfig(dir.path()), Instant::now()).unwrap_err();
+    assert!(err.to_string().contains("in use"), "{err}");
+    drop(p);
+    Pipeline::open(jconfig(dir.path()), Instant::now()).unwrap();
+}
