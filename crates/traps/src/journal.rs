@@ -21,7 +21,8 @@
 //!   pipeline". They are appended in the same stream (no second file to keep
 //!   consistent). On open, everything after the last commit is replayed: delivery is
 //!   at-least-once (an event emitted just before a crash may be emitted again, never
-//!   lost).
+//!   lost; one the limiter refused just before a crash may come back too, since the
+//!   commit point had not passed it yet).
 //! - **Durability tickets**: [`Journal::append`] returns the event's sequence number;
 //!   [`Journal::durable_seq`] says up to which one an `fdatasync` completed. Informs
 //!   are acknowledged only once their ticket is durable.

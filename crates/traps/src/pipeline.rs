@@ -189,6 +189,8 @@ pub struct Pipeline {
     pending: Vec<(Event, Option<InformAck>)>,
     next_commit: Instant,
     commit_interval: std::time::Duration,
+    /// Events replayed from the journal, not processed yet.
+    replay: VecDeque<Event>,
 }
 
 impl Pipeline {
@@ -235,6 +237,7 @@ impl Pipeline {
             pending: Vec::new(),
             next_commit: now,
             commit_interval,
+            replay: VecDeque::new(),
         };
         if !replay.is_empty() {
             tracing::info!(
@@ -242,11 +245,15 @@ impl Pipeline {
                 "replaying unprocessed journal events"
             );
         }
+        // Replayed events were accepted before the crash: they go straight to
+        // dedup and the sinks (oldest first, ahead of new traffic), not through the
+        // token buckets and queue bounds, which would refuse a backlog that arrives
+        // all at once and lose what was already accepted.
         for mut ev in replay {
             ev.ingested = now;
             p.stats.replayed += 1;
             p.classify(&mut ev);
-            p.offer(now, ev);
+            p.replay.push_back(ev);
         }
         Ok(p)
     }
@@ -399,7 +406,9 @@ impl Pipeline {
         let mut out = std::mem::take(&mut self.out);
         let mut n = 0;
         while n < self.budget {
-            let Some(ev) = self.limiter.pop() else { break };
+            let Some(ev) = self.replay.pop_front().or_else(|| self.limiter.pop()) else {
+                break;
+            };
             n += 1;
             self.stats.dequeued += 1;
             self.latency
@@ -463,10 +472,14 @@ impl Pipeline {
     /// The commit point: everything before the oldest event still queued or folded.
     fn commit(&mut self) {
         let Some(j) = &mut self.journal else { return };
-        let min = [self.limiter.min_queued_seq(), self.dedup.min_pending_seq()]
-            .into_iter()
-            .flatten()
-            .min();
+        let min = [
+            self.replay.front().map(|e| e.seq),
+            self.limiter.min_queued_seq(),
+            self.dedup.min_pending_seq(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         let point = match min {
             Some(s) => s.saturating_sub(1),
             None => j.last_seq(),
@@ -527,9 +540,9 @@ impl Pipeline {
         }
     }
 
-    /// Events waiting in the fair queue.
+    /// Events waiting to be processed (fair queue plus journal replay backlog).
     pub fn queued(&self) -> usize {
-        self.limiter.queued()
+        self.limiter.queued() + self.replay.len()
     }
 
     /// Stops nothing by itself (the caller stops reading first), then processes
@@ -541,12 +554,12 @@ impl Pipeline {
         let mut processed = 0u64;
         loop {
             let now = Instant::now();
-            if self.limiter.queued() == 0 || now >= deadline {
+            if self.queued() == 0 || now >= deadline {
                 break;
             }
             processed += self.poll(now)? as u64;
         }
-        if self.limiter.queued() == 0 {
+        if self.queued() == 0 {
             let mut out = std::mem::take(&mut self.out);
             self.dedup.flush(&mut out);
             self.emit(&mut out);
@@ -555,7 +568,7 @@ impl Pipeline {
         self.sync()?;
         Ok(DrainReport {
             processed,
-            left: self.limiter.queued(),
+            left: self.queued(),
         })
     }
 
@@ -729,6 +742,11 @@ impl Pipeline {
                 "fair_queue",
                 self.limiter.queued() as u64,
                 self.limiter.capacity() as u64,
+            ),
+            (
+                "replay_backlog",
+                self.replay.len() as u64,
+                self.stats.replayed.max(1),
             ),
             (
                 "dedup_cache",
