@@ -35,6 +35,7 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use nocwatch_snmp::ber::Reader;
 use nocwatch_snmp::{Oid, OidRef, Value};
 use serde::Deserialize;
 use toml::Spanned;
@@ -373,40 +374,40 @@ impl Rule {
 }
 
 /// The dedup key: source, trap OID and the selected bindings (see module docs).
+///
+/// Bindings are walked as raw TLVs (name bytes, value tag and bytes) rather than
+/// decoded values: identity only needs the bytes, and skipping value decoding makes
+/// this per-trap step cheaper.
 fn dedup_key(hasher: &RandomState, ev: &Event, key: &[Vec<u8>], key_index: &[Vec<u8>]) -> u64 {
     let mut h = hasher.build_hasher();
     ev.source.hash(&mut h);
     ev.trap_oid_ber().hash(&mut h);
     let all = key.is_empty() && key_index.is_empty();
-    for vb in ev.varbinds().iter().map_while(Result::ok) {
-        let Some(name) = vb.name.ber() else { continue };
-        if all {
-            if name == SYS_UP_TIME_BER || name == SNMP_TRAP_OID_BER {
-                continue;
-            }
-            name.hash(&mut h);
-            hash_value(&vb.value, &mut h);
+    let mut list = Reader::new(ev.varbinds_ber(), 0);
+    while !list.is_empty() {
+        let Ok(vb) = list.read_tlv() else { break };
+        let mut inner = Reader::new(vb.content, 0);
+        let (Ok(name), Ok(value)) = (inner.read_tlv(), inner.read_tlv()) else {
+            break;
+        };
+        let name = name.content;
+        let (with_value, with_name) = if all {
+            let skip = name == SYS_UP_TIME_BER || name == SNMP_TRAP_OID_BER;
+            (!skip, !skip)
         } else if key.iter().any(|p| name.starts_with(p)) {
+            (true, true)
+        } else {
+            (false, key_index.iter().any(|p| name.starts_with(p)))
+        };
+        if with_name {
             name.hash(&mut h);
-            hash_value(&vb.value, &mut h);
-        } else if key_index.iter().any(|p| name.starts_with(p)) {
-            name.hash(&mut h);
+        }
+        if with_value {
+            value.tag.hash(&mut h);
+            value.content.hash(&mut h);
         }
     }
     h.finish()
-}
-
-fn hash_value(v: &Value<'_>, h: &mut impl Hasher) {
-    v.tag().hash(h);
-    match v {
-        Value::Integer(i) => i.hash(h),
-        Value::OctetString(s) | Value::Opaque(s) => s.hash(h),
-        Value::ObjectIdentifier(o) => o.hash(h),
-        Value::IpAddress(a) => a.hash(h),
-        Value::Counter32(n) | Value::Gauge32(n) | Value::TimeTicks(n) => n.hash(h),
-        Value::Counter64(n) => n.hash(h),
-        _ => {}
-    }
 }
 
 /// A value as plain text: numbers in decimal, OIDs dotted, addresses dotted,
