@@ -120,17 +120,19 @@ impl Dedup {
         }
     }
 
-    /// Offers an event: returns it if it leaves now (first occurrence), `None` if it
-    /// was folded. Summaries of windows closed early (cache full) go to `out`.
+    /// Offers an event. A first occurrence is pushed to `out` (returns true); a
+    /// duplicate is folded (returns false). Summaries of windows closed early (cache
+    /// full) also go to `out`, before the event.
     pub fn offer(
         &mut self,
         now: Instant,
         ev: Event,
         out: &mut Vec<Event>,
         pool: &mut BufferPool,
-    ) -> Option<Event> {
+    ) -> bool {
         if self.cfg.window.is_zero() || self.cfg.max_entries == 0 {
-            return Some(ev);
+            out.push(ev);
+            return true;
         }
         self.stats.lookups += 1;
         let key = ev.class.dedup_key;
@@ -159,7 +161,7 @@ impl Dedup {
                 {
                     pool.recycle(old);
                 }
-                return None;
+                return false;
             }
             // The window ended and was not collected yet: close it, open a new one
             // in place (one probe, no remove + insert).
@@ -178,7 +180,8 @@ impl Dedup {
             self.stats.expirations += 1;
             self.close(old, out);
             self.order.push_back((expires, key, self.generation));
-            return Some(ev);
+            out.push(ev);
+            return true;
         }
         while self.map.len() >= self.cfg.max_entries {
             let Some((_, k, g)) = self.order.pop_front() else {
@@ -205,7 +208,8 @@ impl Dedup {
             },
         );
         self.order.push_back((expires, key, self.generation));
-        Some(ev)
+        out.push(ev);
+        true
     }
 
     /// Closes windows that ended by `now`; their summaries go to `out`.

@@ -414,9 +414,8 @@ impl Pipeline {
             self.latency
                 .queue_wait
                 .observe(t0.saturating_duration_since(ev.ingested).as_secs_f64());
-            if let Some(first) = self.dedup.offer(now, ev, &mut out, &mut self.pool) {
+            if self.dedup.offer(now, ev, &mut out, &mut self.pool) {
                 self.stats.emitted_first += 1;
-                out.push(first);
             }
         }
         self.dedup.expire(now, &mut out);
