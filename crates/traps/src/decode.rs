@@ -4,7 +4,7 @@
 //! The receiver checks communities and USM (v3 traps from any engine, informs to our
 //! [`AuthoritativeEngine`]), answers discovery with Reports and builds each inform's
 //! Response ([`InformAck`]). It leaves RFC 3584 translation of v1 Traps to its caller,
-//! so it is done here ([`translate_v1`]):
+//! so it is done here (`translate_v1`):
 //!
 //! - sysUpTime.0 = time-stamp; snmpTrapOID.0 = `snmpTraps.(generic-trap + 1)` for
 //!   the six generic traps, `enterprise.0.specific-trap` for enterpriseSpecific(6);
