@@ -108,3 +108,44 @@ proptest! {
         prop_assert_eq!(&emitted, &accepted);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Dedup never loses a count: first occurrences (occurrences = 1) plus what
+    /// each window's follow-up adds (occurrences - 1) equals what was offered,
+    /// whatever the timing, the keys and a cache far too small for them.
+    #[test]
+    fn dedup_accounts_for_every_occurrence(
+        steps in proptest::collection::vec((0i64..8, 0u64..1500), 1..200),
+        cap in 1usize..6,
+    ) {
+        let mut c = config();
+        c.dedup.window = Duration::from_secs(1);
+        c.dedup.max_entries = cap;
+        c.ring_capacity = 1 << 16;
+        let t0 = Instant::now();
+        let mut p = Pipeline::open(c, t0).unwrap();
+        let mut t = t0;
+        for (key, advance_ms) in &steps {
+            t += Duration::from_millis(*advance_ms);
+            let pkt = link_down(*key);
+            p.ingest(t, &[Datagram { peer: peer(1), data: &pkt }], &mut Vec::new());
+            p.poll(t).unwrap();
+        }
+        p.drain(Instant::now() + Duration::from_secs(10)).unwrap();
+        let (mut firsts, mut extra, mut summaries) = (0u64, 0u64, 0u64);
+        for e in p.recent().iter() {
+            if e.occurrences == 1 {
+                firsts += 1;
+            } else {
+                summaries += 1;
+                extra += u64::from(e.occurrences - 1);
+            }
+        }
+        prop_assert_eq!(firsts + extra, steps.len() as u64);
+        prop_assert!(summaries <= firsts);
+        prop_assert_eq!(extra, p.dedup().stats().hits);
+        prop_assert_eq!(p.drops().total(), 0);
+    }
+}
