@@ -13,6 +13,12 @@
 //!   only if the trap does not already carry it (§3.1 (3));
 //! - agent-addr is also kept on the event ([`Event::agent_addr`]).
 //!
+//! The source an event is attributed to (limiter buckets, dedup keys, rules'
+//! `sources`) is the datagram's address, or, with `source_from_trap_address`, the
+//! value of snmpTrapAddress.0 when the notification carries one: a forwarder's
+//! (SNMP-COMMUNITY-MIB) traps then count against the device that raised them. For
+//! v1 Traps that is the agent-addr, since translation appends it.
+//!
 //! Datagrams that do not decode or authenticate are counted by reason and a bounded
 //! copy is kept in a [`RejectRing`] for inspection.
 
