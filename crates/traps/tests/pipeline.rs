@@ -140,6 +140,11 @@ fn source_from_snmp_trap_address_when_configured() {
         assert_eq!(e["source"], want);
         assert_eq!(e["peer"], "10.0.0.9:40000");
         assert_eq!(e["event"], "coldStart");
+        // A v1 Trap's agent-addr becomes snmpTrapAddress.0 in translation.
+        let v1pkt = v1("1.3.6.1.4.1.8072.3.2.10", [192, 0, 2, 5], 0, 0, &[]);
+        feed(&mut p, &[(peer(9), v1pkt)]);
+        let e = json_events(&p).pop().unwrap();
+        assert_eq!(e["source"], if on { "192.0.2.5" } else { "10.0.0.9" });
     }
 }
 
