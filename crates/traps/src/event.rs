@@ -67,16 +67,22 @@ pub fn version_str(v: Version) -> &'static str {
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Service down.
+    #[serde(alias = "Critical", alias = "CRITICAL")]
     Critical,
     /// Service degraded.
+    #[serde(alias = "Major", alias = "MAJOR")]
     Major,
     /// Minor fault.
+    #[serde(alias = "Minor", alias = "MINOR")]
     Minor,
     /// Worth a look.
+    #[serde(alias = "Warning", alias = "WARNING")]
     Warning,
     /// Informational.
+    #[serde(alias = "Info", alias = "INFO")]
     Info,
     /// A fault went away (linkUp, BGP Established, ...).
+    #[serde(alias = "Clear", alias = "CLEAR")]
     Clear,
 }
 
@@ -292,5 +298,18 @@ impl BufferPool {
     /// Returns an event's buffer.
     pub fn recycle(&mut self, ev: Event) {
         self.give(ev.into_buffer());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Events are moved by value through the queues: keep them small.
+    #[test]
+    fn event_stays_small() {
+        assert!(
+            size_of::<super::Event>() <= 192,
+            "{}",
+            size_of::<super::Event>()
+        );
     }
 }

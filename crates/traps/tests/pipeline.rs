@@ -140,6 +140,11 @@ fn source_from_snmp_trap_address_when_configured() {
         assert_eq!(e["source"], want);
         assert_eq!(e["peer"], "10.0.0.9:40000");
         assert_eq!(e["event"], "coldStart");
+        // A v1 Trap's agent-addr becomes snmpTrapAddress.0 in translation.
+        let v1pkt = v1("1.3.6.1.4.1.8072.3.2.10", [192, 0, 2, 5], 0, 0, &[]);
+        feed(&mut p, &[(peer(9), v1pkt)]);
+        let e = json_events(&p).pop().unwrap();
+        assert_eq!(e["source"], if on { "192.0.2.5" } else { "10.0.0.9" });
     }
 }
 
@@ -340,11 +345,11 @@ fn every_datagram_is_accounted_for() {
     let s = *p.stats();
     let folded = p.dedup().stats().hits;
     let lhs = s.received;
-    let rhs = s.rejected + s.reports + p.drops().total() - s.rejected // decode drops are in both
-        + p.queued() as u64
-        + s.emitted_first
-        + folded;
-    assert_eq!(lhs, rhs, "{s:?}");
+    // received + replayed = reports + drops (decode refusals included) + queued
+    //                      + emitted first occurrences + folded duplicates
+    let rhs = s.reports + p.drops().total() + p.queued() as u64 + s.emitted_first + folded;
+    assert_eq!(lhs + s.replayed, rhs, "{s:?}");
+    assert_eq!(p.drops().by_reason("decode", "malformed"), s.rejected);
     p.drain(Instant::now() + Duration::from_secs(5)).unwrap();
     let s = *p.stats();
     let folded = p.dedup().stats().hits;
@@ -465,4 +470,139 @@ fn pipeline_config_is_send() {
     fn is_send<T: Send>() {}
     is_send::<Pipeline>();
     is_send::<PipelineConfig>();
+}
+
+#[test]
+fn key_index_folds_state_changes_of_one_peer() {
+    let mut p = Pipeline::open(config(), Instant::now()).unwrap();
+    // bgpBackwardTransNotification keys on bgpPeerState's instance (the peer), so
+    // two transitions of one peer with different states fold; another peer does not.
+    let bgp = |peer_ip: &str, state: i64| {
+        v2c(
+            PduType::SnmpV2Trap,
+            "public",
+            "1.3.6.1.2.1.15.0.2",
+            &[
+                (
+                    format!("1.3.6.1.2.1.15.3.1.14.{peer_ip}").as_str(),
+                    Value::OctetString(&[6, 2]),
+                ),
+                (
+                    format!("1.3.6.1.2.1.15.3.1.2.{peer_ip}").as_str(),
+                    Value::Integer(state),
+                ),
+            ],
+        )
+    };
+    feed(
+        &mut p,
+        &[
+            (peer(1), bgp("192.0.2.1", 1)),
+            (peer(1), bgp("192.0.2.1", 3)),
+            (peer(1), bgp("192.0.2.2", 1)),
+        ],
+    );
+    assert_eq!(p.stats().emitted_first, 2);
+    assert_eq!(p.dedup().stats().hits, 1);
+}
+
+#[test]
+fn drop_labels_are_bounded() {
+    let mut cfg = config();
+    cfg.source_labels = 3;
+    let mut p = Pipeline::open(cfg, Instant::now()).unwrap();
+    let pkts: Vec<(SocketAddr, Vec<u8>)> = (1..=10).map(|i| (peer(i), vec![0u8])).collect();
+    feed(&mut p, &pkts);
+    assert_eq!(p.drops().total(), 10);
+    assert_eq!(p.drops().by_source("10.0.0.1"), 1);
+    assert_eq!(p.drops().by_source("other"), 7);
+    let mut text = String::new();
+    p.render_metrics(&mut text);
+    let series = text
+        .lines()
+        .filter(|l| l.starts_with("nocwatch_trap_drops_total{"))
+        .count();
+    assert_eq!(series, 4, "3 named sources + other:\n{text}");
+}
+
+#[test]
+fn drain_by_a_deadline_leaves_the_rest_in_the_journal() {
+    let dir = nocwatch_testkit::TempDir::new("nocwatch-traps-drain").unwrap();
+    let mut cfg = config();
+    cfg.journal = Some(JournalConfig::new(dir.path()));
+    cfg.dedup.window = Duration::ZERO;
+    let mut p = Pipeline::open(cfg.clone(), Instant::now()).unwrap();
+    let pkts: Vec<Vec<u8>> = (0..50).map(link_down).collect();
+    let batch: Vec<Datagram<'_>> = pkts
+        .iter()
+        .map(|d| Datagram {
+            peer: peer(1),
+            data: d,
+        })
+        .collect();
+    p.ingest(Instant::now(), &batch, &mut Vec::new());
+    // A deadline already past: nothing is processed, everything stays journaled.
+    let r = p.drain(Instant::now()).unwrap();
+    assert_eq!((r.processed, r.left), (0, 50));
+    drop(p);
+    let mut p = Pipeline::open(cfg, Instant::now()).unwrap();
+    assert_eq!(p.stats().replayed, 50);
+    let r = p.drain(Instant::now() + Duration::from_secs(10)).unwrap();
+    assert_eq!((r.processed, r.left), (50, 0));
+    assert_eq!(p.recent().len(), 50);
+}
+
+#[test]
+fn ipv6_peers_and_binary_strings_render_as_json() {
+    let mut p = Pipeline::open(config(), Instant::now()).unwrap();
+    let from: SocketAddr = "[2001:db8::7]:50162".parse().unwrap();
+    let pkt = v2c(
+        PduType::SnmpV2Trap,
+        "public",
+        "1.3.6.1.4.1.9.9.41.2.0.1",
+        &[
+            (
+                "1.3.6.1.4.1.9.9.41.1.2.3.1.5.1",
+                Value::OctetString(b"say \"hi\"\n"),
+            ),
+            (
+                "1.3.6.1.4.1.9.9.41.1.2.3.1.6.1",
+                Value::OctetString(&[0, 0xff, 0x10]),
+            ),
+            ("1.3.6.1.2.1.4.20.1.1.1", Value::IpAddress([192, 0, 2, 1])),
+            ("1.3.6.1.2.1.31.1.1.1.6.1", Value::Counter64(u64::MAX)),
+            (
+                "1.3.6.1.2.1.1.2.0",
+                Value::ObjectIdentifier(nocwatch_snmp::OidRef::from(&oid("1.3.6.1.4.1.9.1.1"))),
+            ),
+        ],
+    );
+    feed(&mut p, &[(from, pkt)]);
+    let e = &json_events(&p)[0];
+    assert_eq!(e["peer"], "[2001:db8::7]:50162");
+    assert_eq!(e["source"], "2001:db8::7");
+    assert_eq!(
+        vb(e, "1.3.6.1.4.1.9.9.41.1.2.3.1.5.1").unwrap()["value"],
+        "say \"hi\"\n"
+    );
+    assert_eq!(
+        vb(e, "1.3.6.1.4.1.9.9.41.1.2.3.1.6.1").unwrap()["value"],
+        "0x00ff10"
+    );
+    assert_eq!(
+        vb(e, "1.3.6.1.2.1.4.20.1.1.1").unwrap()["value"],
+        "192.0.2.1"
+    );
+    assert_eq!(
+        vb(e, "1.3.6.1.2.1.4.20.1.1.1").unwrap()["type"],
+        "IpAddress"
+    );
+    assert_eq!(
+        vb(e, "1.3.6.1.2.1.31.1.1.1.6.1").unwrap()["value"],
+        u64::MAX
+    );
+    assert_eq!(
+        vb(e, "1.3.6.1.2.1.1.2.0").unwrap()["value"],
+        "1.3.6.1.4.1.9.1.1"
+    );
 }
