@@ -656,3 +656,170 @@ fn a_recorded_snmpd_is_replayed_byte_for_byte() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn every_usm_combination_answers_snmpget() {
+    require_snmp!();
+    let auths = ["MD5", "SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512"];
+    let privs = ["DES", "AES", "AES-192", "AES-256"];
+    let mut users = vec!["--user".to_string(), "anon:noAuthNoPriv".to_string()];
+    for a in auths {
+        users.push("--user".into());
+        users.push(format!("{a}-none:authNoPriv:{a}:authpass123"));
+        for p in privs {
+            users.push("--user".into());
+            users.push(format!("{a}-{p}:authPriv:{a}:authpass123:{p}:privpass123"));
+        }
+    }
+    let mut args = vec![
+        "--count",
+        "2",
+        "--base",
+        "127.66.5.1",
+        "--families",
+        "junos",
+    ];
+    args.extend(users.iter().map(String::as_str));
+    let sim = Sim::start(&args);
+    let t = sim.target("127.66.5.2");
+    let get = |extra: &[&str]| {
+        let mut a = vec!["-v3", "-On"];
+        a.extend_from_slice(extra);
+        a.extend_from_slice(&[&t, "1.3.6.1.2.1.1.5.0"]);
+        let out = net_snmp_tool("snmpget", &a).unwrap();
+        assert!(out.success(), "{extra:?}: {}", out.stderr);
+        assert_eq!(
+            out.varbinds()[0].string().as_deref(),
+            Some("mx-00002"),
+            "{extra:?}"
+        );
+    };
+    get(&["-u", "anon", "-l", "noAuthNoPriv"]);
+    for a in auths {
+        let user = format!("{a}-none");
+        get(&[
+            "-u",
+            &user,
+            "-l",
+            "authNoPriv",
+            "-a",
+            a,
+            "-A",
+            "authpass123",
+        ]);
+        for p in privs {
+            let user = format!("{a}-{p}");
+            get(&[
+                "-u",
+                &user,
+                "-l",
+                "authPriv",
+                "-a",
+                a,
+                "-A",
+                "authpass123",
+                "-x",
+                p,
+                "-X",
+                "privpass123",
+            ]);
+        }
+    }
+    // A wrong pass phrase and an unknown user get net-snmp's USM errors.
+    let out = net_snmp_tool(
+        "snmpget",
+        &[
+            "-v3",
+            "-u",
+            "SHA-AES",
+            "-l",
+            "authPriv",
+            "-a",
+            "SHA",
+            "-A",
+            "wrongpass1",
+            "-x",
+            "AES",
+            "-X",
+            "privpass123",
+            &t,
+            "1.3.6.1.2.1.1.5.0",
+        ],
+    )
+    .unwrap();
+    assert!(
+        out.stderr.contains("Authentication failure"),
+        "{}",
+        out.stderr
+    );
+    let out = net_snmp_tool(
+        "snmpget",
+        &[
+            "-v3",
+            "-u",
+            "nobody",
+            "-l",
+            "noAuthNoPriv",
+            &t,
+            "1.3.6.1.2.1.1.5.0",
+        ],
+    )
+    .unwrap();
+    assert!(out.stderr.contains("Unknown user name"), "{}", out.stderr);
+    // Below the user's level: refused.
+    let out = net_snmp_tool(
+        "snmpget",
+        &[
+            "-v3",
+            "-u",
+            "SHA-AES",
+            "-l",
+            "authNoPriv",
+            "-a",
+            "SHA",
+            "-A",
+            "authpass123",
+            &t,
+            "1.3.6.1.2.1.1.5.0",
+        ],
+    )
+    .unwrap();
+    assert!(
+        out.stderr.contains("Unsupported security level"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn ports_mode_one_address_consecutive_ports() {
+    require_snmp!();
+    let sim = Sim::start(&[
+        "--count",
+        "3",
+        "--base",
+        "127.0.0.1",
+        "--ports",
+        "--threads",
+        "2",
+    ]);
+    for i in 0..3u16 {
+        let t = format!("127.0.0.1:{}", sim.port + i);
+        let out = net_snmp_tool(
+            "snmpget",
+            &["-v2c", "-c", "public", "-On", &t, "1.3.6.1.2.1.1.5.0"],
+        )
+        .unwrap()
+        .success_or_err()
+        .unwrap();
+        let name = out.varbinds()[0].string().unwrap();
+        assert!(name.ends_with(&format!("-0000{}", i + 1)), "{name}");
+    }
+    let summary = sim.stop();
+    assert!(
+        summary
+            .iter()
+            .any(|l| l.starts_with("stopped: 3 requests, 3 responses")),
+        "{summary:?}"
+    );
+}

@@ -463,3 +463,114 @@ async fn wait_for_signal() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("20ms"), Ok(Duration::from_millis(20)));
+        assert_eq!(parse_duration("250us"), Ok(Duration::from_micros(250)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_millis(7)));
+        assert!(parse_duration("5min").is_err());
+        assert!(parse_duration("-1ms").is_err());
+        assert!(parse_duration("fast").is_err());
+    }
+
+    #[test]
+    fn users() {
+        let u = parse_user("ops:authNoPriv:SHA-256:authpass123:AES:privpass123").unwrap();
+        assert_eq!(u.level, SecurityLevel::AuthNoPriv);
+        assert!(u.auth.is_some() && u.privacy.is_some());
+        let u = parse_user("anon:noAuthNoPriv").unwrap();
+        assert!(u.auth.is_none());
+        assert!(
+            parse_user("x:authPriv:SHA:authpass123").is_err(),
+            "level above keys"
+        );
+        assert!(
+            parse_user("x:authNoPriv:SHA:short").is_err(),
+            "short pass phrase"
+        );
+        assert!(parse_user("x:authNoPriv:SHA").is_err(), "unpaired");
+        assert!(parse_user("x:authNoPriv:ROT13:authpass123").is_err());
+        assert!(parse_user("x").is_err());
+    }
+
+    #[test]
+    fn selectors() {
+        let addrs = Layout::Addresses {
+            base: Ipv4Addr::new(127, 1, 0, 1),
+            port: 1161,
+        };
+        assert_eq!(parse_selector("127.1.0.5", &addrs, 10).unwrap(), 4..=4);
+        assert_eq!(
+            parse_selector("127.1.0.5-127.1.0.7", &addrs, 10).unwrap(),
+            4..=6
+        );
+        assert_eq!(parse_selector("#2-3", &addrs, 10).unwrap(), 2..=3);
+        assert_eq!(parse_selector("all", &addrs, 10).unwrap(), 0..=9);
+        assert!(
+            parse_selector("127.1.0.11", &addrs, 10).is_err(),
+            "past the end"
+        );
+        assert!(
+            parse_selector("127.0.0.1", &addrs, 10).is_err(),
+            "before the base"
+        );
+        let ports = Layout::Ports {
+            addr: Ipv4Addr::LOCALHOST,
+            base_port: 16100,
+        };
+        assert_eq!(parse_selector(":16102", &ports, 5).unwrap(), 2..=2);
+        assert_eq!(parse_selector("16101-16104", &ports, 5).unwrap(), 1..=4);
+    }
+
+    #[test]
+    fn settings() {
+        let mut r = Recordings::default();
+        let o = parse_settings(
+            "toobig:20,nonincreasing:.1.3.6.1.2.1.2.2.1.2.3,badid:3,dropabove:1400,loss:0.25,latency:5ms,versions:1+3,family:junos",
+            &mut r,
+        )
+        .unwrap();
+        assert_eq!(o.quirks.too_big_above, Some(20));
+        assert_eq!(
+            o.quirks.non_increasing_at,
+            Some("1.3.6.1.2.1.2.2.1.2.3".parse().unwrap())
+        );
+        assert_eq!(o.quirks.wrong_request_id_every, Some(3));
+        assert_eq!(o.quirks.drop_responses_above, Some(1400));
+        assert_eq!(o.quirks.loss, Some(0.25));
+        assert_eq!(o.quirks.latency, Some(Duration::from_millis(5)));
+        assert_eq!(
+            o.versions,
+            Some(Versions {
+                v1: true,
+                v2c: false,
+                v3: true
+            })
+        );
+        assert_eq!(o.family, Some(Family::Junos));
+        assert_eq!(
+            parse_settings("badid", &mut r)
+                .unwrap()
+                .quirks
+                .wrong_request_id_every,
+            Some(1)
+        );
+        for bad in [
+            "loss:2",
+            "toobig",
+            "frobnicate:1",
+            "versions:4",
+            "recording:/nonexistent",
+        ] {
+            assert!(parse_settings(bad, &mut r).is_err(), "{bad}");
+        }
+    }
+}
