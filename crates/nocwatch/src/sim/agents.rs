@@ -434,10 +434,13 @@ pub(crate) async fn run(args: &AgentsArgs) -> anyhow::Result<ExitCode> {
         agents.error_responses,
         agents.reports,
         agents.varbinds_out,
-        agents.dropped() + server.dropped_unknown_destination + server.dropped_delay_queue_full,
+        agents.dropped()
+            + server.dropped_unknown_destination
+            + server.dropped_delay_queue_full
+            + server.dropped_receive_queue_full,
     );
     println!(
-        "drops: malformed {}, bad community {}, unsupported {}, too big {}, bad version {}, loss {}, size quirk {}, usm {}, unknown destination {}, latency queue full {}; send errors {}",
+        "drops: malformed {}, bad community {}, unsupported {}, too big {}, bad version {}, loss {}, size quirk {}, usm {}, unknown destination {}, latency queue full {}, receive queue full {} (receive buffer {} bytes); send errors {}",
         agents.dropped_malformed,
         agents.dropped_bad_community,
         agents.dropped_unsupported,
@@ -448,6 +451,8 @@ pub(crate) async fn run(args: &AgentsArgs) -> anyhow::Result<ExitCode> {
         agents.dropped_usm,
         server.dropped_unknown_destination,
         server.dropped_delay_queue_full,
+        server.dropped_receive_queue_full,
+        server.receive_buffer,
         server.send_errors,
     );
     Ok(ExitCode::SUCCESS)
