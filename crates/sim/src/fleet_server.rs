@@ -298,6 +298,22 @@ impl FleetServer {
         self.shared.snapshot()
     }
 
+    /// CPU time this process has used so far (user, system): the simulator's own
+    /// cost, for benchmarks that run it beside the poller.
+    pub fn process_cpu() -> (Duration, Duration) {
+        use nix::sys::resource::{UsageWho, getrusage};
+        match getrusage(UsageWho::RUSAGE_SELF) {
+            Ok(u) => {
+                let d = |t: nix::sys::time::TimeVal| {
+                    Duration::from_secs(t.tv_sec().max(0) as u64)
+                        + Duration::from_micros(t.tv_usec().max(0) as u64)
+                };
+                (d(u.user_time()), d(u.system_time()))
+            }
+            Err(_) => (Duration::ZERO, Duration::ZERO),
+        }
+    }
+
     /// Stops the workers (within about 100 ms) and returns the agents' totals and
     /// the server's counters.
     pub fn stop(mut self) -> (AgentStats, ServerStats) {

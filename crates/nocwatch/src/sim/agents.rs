@@ -427,6 +427,7 @@ pub(crate) async fn run(args: &AgentsArgs) -> anyhow::Result<ExitCode> {
     let _ = std::io::stdout().flush();
     wait_for_signal().await?;
     let (agents, server) = server.stop();
+    let (user, system) = FleetServer::process_cpu();
     println!(
         "stopped: {} requests, {} responses ({} errors, {} reports), {} varbinds, {} dropped",
         agents.requests,
@@ -454,6 +455,11 @@ pub(crate) async fn run(args: &AgentsArgs) -> anyhow::Result<ExitCode> {
         server.dropped_receive_queue_full,
         server.receive_buffer,
         server.send_errors,
+    );
+    println!(
+        "cpu: user {:.2} s, system {:.2} s",
+        user.as_secs_f64(),
+        system.as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
 }
