@@ -20,7 +20,9 @@ const AFTER_HELP: &str = "\
 DEVICES
   Device i (0-based) answers at BASE+i on PORT (addresses mode, the default: all of
   127.0.0.0/8 is local on Linux, so 127.1.0.1 ... 127.1.39.16 need no setup), or at
-  BASE:PORT+i with --ports. Families cycle through --families; each device has the
+  BASE:PORT+i with --ports. In addresses mode the simulator binds 0.0.0.0:PORT (one
+  socket per --threads) and answers only datagrams addressed to one of its devices,
+  from that device's address. Families cycle through --families; each device has the
   system group (vendor sysObjectID/sysDescr), IF-MIB ifTable+ifXTable, EtherLike-MIB,
   IP-MIB ipAddrTable, HOST-RESOURCES (CPU load, storage), ENTITY-SENSOR temperatures,
   LLDP-MIB neighbours (a ring: port 1 faces the next device's port 2) and the vendor
@@ -36,7 +38,8 @@ SNMPv3
   the device index), so managers discover it as they would a real device.
 
 PER-DEVICE SETTINGS AND QUIRKS
-  --device SELECTOR=SETTING[,SETTING...], repeatable, later ones win.
+  --device SELECTOR=SETTING[,SETTING...] (alias --quirk), repeatable, later ones win;
+  or --device-file FILE with one SELECTOR=SETTINGS per line (`# ` starts a comment).
   SELECTOR: an address (127.1.0.5), a range (127.1.0.5-127.1.0.9), a port or port
   range in --ports mode (:16105, :16105-16109), #INDEX or #FIRST-LAST, or all.
   SETTING:
@@ -107,8 +110,16 @@ pub(crate) struct AgentsArgs {
     #[arg(long)]
     loss: Option<f64>,
     /// Per-device settings and quirks: SELECTOR=SETTING[,SETTING...] (see below).
-    #[arg(long = "device", value_name = "SELECTOR=SETTINGS")]
+    #[arg(
+        long = "device",
+        visible_alias = "quirk",
+        value_name = "SELECTOR=SETTINGS"
+    )]
     devices: Vec<String>,
+    /// Per-device settings from a file: one SELECTOR=SETTINGS per line, applied
+    /// before the --device flags.
+    #[arg(long = "device-file", value_name = "FILE")]
+    device_file: Option<std::path::PathBuf>,
     /// Every device answers from this recording (`snmpwalk -On` output).
     #[arg(long, value_name = "FILE")]
     recording: Option<std::path::PathBuf>,
@@ -380,13 +391,37 @@ pub(crate) fn fleet_config(args: &AgentsArgs) -> anyhow::Result<(FleetConfig, La
         };
         config.overrides.push((0..=args.count - 1, all));
     }
-    for d in &args.devices {
+    let mut lines: Vec<(String, String)> = Vec::new();
+    if let Some(path) = &args.device_file {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        for (n, line) in text.lines().enumerate() {
+            // `# ` (hash, space) starts a comment; `#12=...` is an index selector.
+            let line = line.trim();
+            let line = if line == "#" || line.starts_with("# ") {
+                ""
+            } else {
+                line.split(" # ").next().unwrap_or("").trim()
+            };
+            if !line.is_empty() {
+                lines.push((
+                    format!("{} line {}", path.display(), n + 1),
+                    line.to_string(),
+                ));
+            }
+        }
+    }
+    lines.extend(
+        args.devices
+            .iter()
+            .map(|d| (format!("--device {d:?}"), d.clone())),
+    );
+    for (origin, d) in &lines {
         let (sel, settings) = d
             .split_once('=')
-            .ok_or_else(|| anyhow!("--device {d:?}: expected SELECTOR=SETTING[,SETTING...]"))?;
-        let range = parse_selector(sel, &layout, args.count)?;
-        let o =
-            parse_settings(settings, &mut recordings).with_context(|| format!("--device {d:?}"))?;
+            .ok_or_else(|| anyhow!("{origin}: expected SELECTOR=SETTING[,SETTING...]"))?;
+        let range = parse_selector(sel, &layout, args.count).with_context(|| origin.clone())?;
+        let o = parse_settings(settings, &mut recordings).with_context(|| origin.clone())?;
         config.overrides.push((range, o));
     }
     Ok((config, layout))
@@ -427,6 +462,7 @@ pub(crate) async fn run(args: &AgentsArgs) -> anyhow::Result<ExitCode> {
     let _ = std::io::stdout().flush();
     wait_for_signal().await?;
     let (agents, server) = server.stop();
+    let (user, system) = FleetServer::process_cpu();
     println!(
         "stopped: {} requests, {} responses ({} errors, {} reports), {} varbinds, {} dropped",
         agents.requests,
@@ -434,10 +470,13 @@ pub(crate) async fn run(args: &AgentsArgs) -> anyhow::Result<ExitCode> {
         agents.error_responses,
         agents.reports,
         agents.varbinds_out,
-        agents.dropped() + server.dropped_unknown_destination + server.dropped_delay_queue_full,
+        agents.dropped()
+            + server.dropped_unknown_destination
+            + server.dropped_delay_queue_full
+            + server.dropped_receive_queue_full,
     );
     println!(
-        "drops: malformed {}, bad community {}, unsupported {}, too big {}, bad version {}, loss {}, size quirk {}, usm {}, unknown destination {}, latency queue full {}; send errors {}",
+        "drops: malformed {}, bad community {}, unsupported {}, too big {}, bad version {}, loss {}, size quirk {}, usm {}, unknown destination {}, latency queue full {}, receive queue full {} (receive buffer {} bytes); send errors {}",
         agents.dropped_malformed,
         agents.dropped_bad_community,
         agents.dropped_unsupported,
@@ -448,7 +487,14 @@ pub(crate) async fn run(args: &AgentsArgs) -> anyhow::Result<ExitCode> {
         agents.dropped_usm,
         server.dropped_unknown_destination,
         server.dropped_delay_queue_full,
+        server.dropped_receive_queue_full,
+        server.receive_buffer,
         server.send_errors,
+    );
+    println!(
+        "cpu: user {:.2} s, system {:.2} s",
+        user.as_secs_f64(),
+        system.as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -462,4 +508,115 @@ async fn wait_for_signal() -> anyhow::Result<()> {
         _ = int.recv() => {}
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("20ms"), Ok(Duration::from_millis(20)));
+        assert_eq!(parse_duration("250us"), Ok(Duration::from_micros(250)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_millis(7)));
+        assert!(parse_duration("5min").is_err());
+        assert!(parse_duration("-1ms").is_err());
+        assert!(parse_duration("fast").is_err());
+    }
+
+    #[test]
+    fn users() {
+        let u = parse_user("ops:authNoPriv:SHA-256:authpass123:AES:privpass123").unwrap();
+        assert_eq!(u.level, SecurityLevel::AuthNoPriv);
+        assert!(u.auth.is_some() && u.privacy.is_some());
+        let u = parse_user("anon:noAuthNoPriv").unwrap();
+        assert!(u.auth.is_none());
+        assert!(
+            parse_user("x:authPriv:SHA:authpass123").is_err(),
+            "level above keys"
+        );
+        assert!(
+            parse_user("x:authNoPriv:SHA:short").is_err(),
+            "short pass phrase"
+        );
+        assert!(parse_user("x:authNoPriv:SHA").is_err(), "unpaired");
+        assert!(parse_user("x:authNoPriv:ROT13:authpass123").is_err());
+        assert!(parse_user("x").is_err());
+    }
+
+    #[test]
+    fn selectors() {
+        let addrs = Layout::Addresses {
+            base: Ipv4Addr::new(127, 1, 0, 1),
+            port: 1161,
+        };
+        assert_eq!(parse_selector("127.1.0.5", &addrs, 10).unwrap(), 4..=4);
+        assert_eq!(
+            parse_selector("127.1.0.5-127.1.0.7", &addrs, 10).unwrap(),
+            4..=6
+        );
+        assert_eq!(parse_selector("#2-3", &addrs, 10).unwrap(), 2..=3);
+        assert_eq!(parse_selector("all", &addrs, 10).unwrap(), 0..=9);
+        assert!(
+            parse_selector("127.1.0.11", &addrs, 10).is_err(),
+            "past the end"
+        );
+        assert!(
+            parse_selector("127.0.0.1", &addrs, 10).is_err(),
+            "before the base"
+        );
+        let ports = Layout::Ports {
+            addr: Ipv4Addr::LOCALHOST,
+            base_port: 16100,
+        };
+        assert_eq!(parse_selector(":16102", &ports, 5).unwrap(), 2..=2);
+        assert_eq!(parse_selector("16101-16104", &ports, 5).unwrap(), 1..=4);
+    }
+
+    #[test]
+    fn settings() {
+        let mut r = Recordings::default();
+        let o = parse_settings(
+            "toobig:20,nonincreasing:.1.3.6.1.2.1.2.2.1.2.3,badid:3,dropabove:1400,loss:0.25,latency:5ms,versions:1+3,family:junos",
+            &mut r,
+        )
+        .unwrap();
+        assert_eq!(o.quirks.too_big_above, Some(20));
+        assert_eq!(
+            o.quirks.non_increasing_at,
+            Some("1.3.6.1.2.1.2.2.1.2.3".parse().unwrap())
+        );
+        assert_eq!(o.quirks.wrong_request_id_every, Some(3));
+        assert_eq!(o.quirks.drop_responses_above, Some(1400));
+        assert_eq!(o.quirks.loss, Some(0.25));
+        assert_eq!(o.quirks.latency, Some(Duration::from_millis(5)));
+        assert_eq!(
+            o.versions,
+            Some(Versions {
+                v1: true,
+                v2c: false,
+                v3: true
+            })
+        );
+        assert_eq!(o.family, Some(Family::Junos));
+        assert_eq!(
+            parse_settings("badid", &mut r)
+                .unwrap()
+                .quirks
+                .wrong_request_id_every,
+            Some(1)
+        );
+        for bad in [
+            "loss:2",
+            "toobig",
+            "frobnicate:1",
+            "versions:4",
+            "recording:/nonexistent",
+        ] {
+            assert!(parse_settings(bad, &mut r).is_err(), "{bad}");
+        }
+    }
 }
