@@ -59,7 +59,7 @@ pub(crate) struct PollArgs {
     #[arg(long)]
     pub(crate) shards: Option<usize>,
     /// Targets polled at once per shard.
-    #[arg(long, default_value_t = 8192)]
+    #[arg(long, default_value_t = 512)]
     pub(crate) window: usize,
     /// Targets polled at once in total (one group holding every target); default
     /// no limit but the window.
