@@ -253,6 +253,12 @@ impl RequestTracker {
                 }
                 None
             }
+            // msgID matched, but the PDU answers another request (an agent bug:
+            // RFC 3412 §7.2.10 pairs them); dropped like a wrong request-id.
+            PduType::Response if opened.pdu.request_id != id => {
+                self.stats.unknown_id += 1;
+                None
+            }
             PduType::Response => {
                 if opened.authenticated {
                     // RFC 3414 §3.2.7: keep the latest notion of the engine's clock.
