@@ -42,10 +42,13 @@
 //!
 //! GetBulk max-repetitions adapts per target (see `bulk.rs`): halved on tooBig, on
 //! genErr (net-snmp 5.9 over v3 when the reply exceeds msgMaxSize, which we
-//! advertise as 65507) and on a timeout; the request is then sent again from the same
-//! OID, without spending a retry for tooBig/genErr. It grows back by a quarter after
-//! 16 clean replies. A walk whose OIDs do not increase ends with
-//! [`NetError::NotIncreasing`] and keeps the values it had.
+//! advertise as 65507) and on a timeout of a size never answered before (or a second
+//! timeout in a row of the same request); the request is then sent again from the
+//! same OID, without spending a retry for tooBig/genErr. It grows back by a quarter
+//! after 16 clean replies, staying below a refused size for a while. A walk whose
+//! OIDs do not increase ends with [`NetError::NotIncreasing`] and keeps the values it
+//! had. A v3 Response whose request-id differs from its msgID is dropped and counted
+//! like a wrong request-id.
 //!
 //! # Removing a target
 //!
