@@ -653,3 +653,28 @@ async fn adding_and_removing_100k_targets_leaves_memory_flat() {
         "RSS grew from {before} KiB to {after} KiB"
     );
 }
+
+#[tokio::test]
+async fn a_cycle_dropped_early_hands_its_targets_to_the_next() {
+    let agent = lab();
+    let p = poller(2);
+    for _ in 0..4 {
+        let q = Quirk::Slow(
+            Duration::from_millis(20),
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+        );
+        let a = scripted(agent.clone(), local(), q).await;
+        p.add_target(target(a, 25)).await.unwrap();
+    }
+    let first = p.poll_cycle().await.unwrap();
+    assert!(matches!(p.poll_cycle().await, Err(NetError::CycleRunning)));
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    drop(first);
+    let (reports, sum) = one_cycle(&p).await;
+    assert_eq!(reports.len(), 4);
+    assert_eq!(sum.complete, 4);
+    let s = p.stats().await.unwrap();
+    assert_eq!(s.state.sessions, 0);
+    assert_eq!(s.state.queued, 0);
+}

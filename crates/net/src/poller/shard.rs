@@ -374,15 +374,18 @@ impl Shard {
         let mut remaining = 0;
         for t in self.targets.values_mut() {
             if t.session.is_some() || t.queued_at.is_some() {
+                // Still busy from a cycle whose consumer went away: it reports into
+                // this one.
+                remaining += 1;
                 continue;
             }
             t.queued_at = Some(now);
             if let Some(g) = self.groups.get_mut(t.group) {
                 g.queue.push_back(t.id.0);
             }
+            self.queued += 1;
             remaining += 1;
         }
-        self.queued += remaining;
         self.cycle = Some(CycleState {
             reports,
             done: Some(done),
