@@ -50,9 +50,17 @@ impl Counter {
         let ms = now.as_millis();
         let (s, f) = (ms / 1000, ms % 1000);
         let g = ms * JITTER_ONE + jitter(self.seed, s) * (1000 - f) + jitter(self.seed, s + 1) * f;
-        let grown = u128::from(self.rate_per_sec) * g / (1000 * JITTER_ONE);
+        // rate·g / (1000·2¹⁷), as a shift then a division: floor(floor(x/a)/b) is
+        // floor(x/(a·b)), and after the shift the quotient fits a u64 for any
+        // plausible rate and age, so the division is a cheap 64-bit one (a u128
+        // division was a tenth of a simulated response's cost).
+        let shifted = (u128::from(self.rate_per_sec) * g) >> JITTER_ONE.trailing_zeros();
+        let grown = match u64::try_from(shifted) {
+            Ok(x) => x / 1000,
+            Err(_) => (shifted / 1000) as u64,
+        };
         // Wrapping is the counter's nature; u64 only wraps after 584 years at 1 GB/s.
-        self.base.wrapping_add(grown as u64)
+        self.base.wrapping_add(grown)
     }
 
     /// The value at `now`, wrapped to the counter's width.

@@ -19,10 +19,24 @@
 //!   [`Agent`]); bad communities and malformed packets are dropped silently and
 //!   counted ([`AgentStats`]).
 //! * **Datasets.** [`lab_device`] builds a plausible router (system group, IF-MIB,
-//!   IP-MIB, UCD load averages) where every SNMP type appears.
+//!   IP-MIB, UCD load averages) where every SNMP type appears. [`family_mib`] builds
+//!   what a Cisco IOS-XE, Junos, Arista EOS or Linux device answers (about 1,000
+//!   instances with 10 interfaces), shared by every device of a [`Fleet`]; each
+//!   device differs by a small [`Device`] (counter seed, sysName, MACs, LLDP
+//!   neighbours). [`recording_mib`] replays an `snmpwalk -On` capture instead.
+//! * **SNMPv3.** Each agent can be an authoritative engine ([`AgentUsm`]) with the
+//!   users of a [`UsmUsers`]: discovery, time synchronisation, every USM
+//!   combination, with `nocwatch-snmp`'s crypto and sealing.
+//! * **Quirks.** Per-agent misbehaviours a poller must survive ([`Quirks`]): tooBig
+//!   above N bindings, a non-increasing OID, a wrong request-id, responses dropped
+//!   above a size, loss and latency.
+//! * **Fleets.** [`FleetServer`] serves thousands of devices on consecutive loopback
+//!   addresses (one wildcard socket per worker, `IP_PKTINFO` to learn and answer
+//!   from each device's address) or consecutive ports; it is what
+//!   `nocwatch sim agents` runs.
 //!
-//! Not yet here: SNMPv3 (requests are dropped as unsupported), traps, and the
-//! thousands-of-devices fleet that later work builds on top of shared [`Mib`]s.
+//! Not here: traps from the simulated devices; SNMPv3 users are read-only (as
+//! net-snmp's `rouser`; there is no VACM).
 //!
 //! ```
 //! use std::time::Duration;
@@ -50,6 +64,7 @@ mod fleet_server;
 mod lab;
 mod mib;
 mod operation;
+mod recording;
 mod response;
 mod server;
 mod stats;
@@ -69,6 +84,7 @@ pub use fleet::{DeviceOverride, Fleet, FleetConfig, QuirksOverride, engine_id};
 pub use fleet_server::{FleetServer, Layout, ServerStats};
 pub use lab::{LAB_SYS_OBJECT_ID, lab_device, lab_mib};
 pub use mib::{Entry, Mib, MibBuilder};
+pub use recording::{parse_recording, recording_mib, write_recording};
 pub use server::{AgentServer, serve};
 pub use stats::AgentStats;
 pub use usm::{AgentUsm, UsmUsers};

@@ -34,6 +34,12 @@ pub struct Mib {
     /// `v1_next[i]`: the first index `>= i` whose cell SNMPv1 can carry (not a
     /// Counter64), or `entries.len()`. Lets a v1 GETNEXT skip Counter64 columns in O(1).
     v1_next: Vec<usize>,
+    /// Every instance name's BER content, concatenated: responses copy it instead
+    /// of encoding arcs (the view is shared by thousands of devices and never
+    /// changes, so it is encoded once).
+    names_ber: Vec<u8>,
+    /// `names_ber[name_at[i]..name_at[i + 1]]` is entry `i`'s name.
+    name_at: Vec<usize>,
 }
 
 impl Mib {
@@ -68,6 +74,13 @@ impl Mib {
     /// GETNEXT answer.
     pub fn successor(&self, arcs: &[u32]) -> usize {
         self.entries.partition_point(|e| e.oid.arcs() <= arcs)
+    }
+
+    /// Entry `index`'s name as BER content (no tag or length).
+    pub fn name_ber(&self, index: usize) -> Option<&[u8]> {
+        let start = *self.name_at.get(index)?;
+        let end = *self.name_at.get(index + 1)?;
+        self.names_ber.get(start..end)
     }
 
     /// The first index `>= index` visible to SNMPv1 (not Counter64), or `len()`.
@@ -177,10 +190,19 @@ impl MibBuilder {
             }
             v1_next[i] = next;
         }
+        let mut names_ber = Vec::with_capacity(entries.len() * 12);
+        let mut name_at = Vec::with_capacity(entries.len() + 1);
+        for e in &entries {
+            name_at.push(names_ber.len());
+            e.oid.as_oid_ref().write_ber(&mut names_ber);
+        }
+        name_at.push(names_ber.len());
         Ok(Mib {
             entries,
             objects,
             v1_next,
+            names_ber,
+            name_at,
         })
     }
 }
@@ -245,6 +267,17 @@ mod tests {
         assert!(!mib.object_exists(oid("1.3.6.1.2.1.1").arcs()));
         assert!(!mib.object_exists(oid("1.3.6.1.2.1.1.99.0").arcs()));
         assert!(!mib.object_exists(oid("1.3.6.1.2.1.2.2.1.3.1").arcs()));
+    }
+
+    #[test]
+    fn pre_encoded_names_are_the_oids() {
+        let mib = crate::dataset::family_mib(crate::dataset::Family::Junos, 4).unwrap();
+        for (i, e) in mib.entries().iter().enumerate() {
+            let mut ber = Vec::new();
+            e.oid.as_oid_ref().write_ber(&mut ber);
+            assert_eq!(mib.name_ber(i), Some(&ber[..]), "{}", e.oid);
+        }
+        assert_eq!(mib.name_ber(mib.len()), None);
     }
 
     #[test]

@@ -64,6 +64,18 @@ impl Reader<'_> {
         entry.cell.value_in(self.now, self.device)
     }
 
+    /// Adds entry `idx` with its value now, its name copied pre-encoded.
+    fn push_entry(&self, builder: &mut ResponseBuilder<'_>, idx: usize, entry: &Entry) -> bool {
+        let value = self.value(idx, entry);
+        match self.mib.name_ber(idx) {
+            Some(name) => builder.try_push_named(name, &value),
+            None => builder.try_push(&VarBind {
+                name: entry.oid.as_oid_ref(),
+                value,
+            }),
+        }
+    }
+
     /// `idx`, or in v1 the first index from `idx` on that v1 can carry; with the
     /// non-increasing quirk, the entry before the configured one in its place.
     fn visible_from(&self, idx: usize) -> usize {
@@ -129,10 +141,7 @@ impl Reader<'_> {
         for (i, vb) in vbs.iter().enumerate() {
             let idx = self.visible_from(self.mib.successor(vb.name.to_oid().arcs()));
             let pushed = match self.mib.get(idx) {
-                Some(entry) => builder.try_push(&VarBind {
-                    name: entry.oid.as_oid_ref(),
-                    value: self.value(idx, entry),
-                }),
+                Some(entry) => self.push_entry(&mut builder, idx, entry),
                 None if self.v1 => {
                     return Answer::Echo {
                         status: ErrorStatus::NoSuchName,
@@ -173,10 +182,7 @@ impl Reader<'_> {
         for vb in singles {
             let idx = self.visible_from(self.mib.successor(vb.name.to_oid().arcs()));
             let pushed = match self.mib.get(idx) {
-                Some(entry) => builder.try_push(&VarBind {
-                    name: entry.oid.as_oid_ref(),
-                    value: self.value(idx, entry),
-                }),
+                Some(entry) => self.push_entry(&mut builder, idx, entry),
                 None => builder.try_push(&VarBind {
                     name: vb.name,
                     value: Value::EndOfMibView,
@@ -199,23 +205,20 @@ impl Reader<'_> {
         'rows: for _ in 0..m {
             let mut all_end = true;
             for cursor in &mut cursors {
-                let vb = match self.mib.get(cursor.next) {
+                let pushed = match self.mib.get(cursor.next) {
                     Some(entry) => {
                         all_end = false;
-                        let vb = VarBind {
-                            name: entry.oid.as_oid_ref(),
-                            value: self.value(cursor.next, entry),
-                        };
+                        let pushed = self.push_entry(&mut builder, cursor.next, entry);
                         cursor.name = entry.oid.as_oid_ref();
                         cursor.next = self.visible_from(cursor.next + 1);
-                        vb
+                        pushed
                     }
-                    None => VarBind {
+                    None => builder.try_push(&VarBind {
                         name: cursor.name,
                         value: Value::EndOfMibView,
-                    },
+                    }),
                 };
-                if !builder.try_push(&vb) {
+                if !pushed {
                     break 'rows;
                 }
             }

@@ -10,7 +10,8 @@
 //! already-encoded content ([`VarBinds::encoded`]), so the message encoder is the
 //! codec's own and the bindings are copied once.
 
-use nocwatch_snmp::ber::Writer;
+use nocwatch_snmp::Value;
+use nocwatch_snmp::ber::{TAG_OID, TAG_SEQUENCE, Writer};
 use nocwatch_snmp::{
     CommunityMessage, ErrorStatus, Pdu, PduType, Pdus, VarBind, VarBinds, Version,
 };
@@ -86,6 +87,22 @@ impl<'a> ResponseBuilder<'a> {
     pub fn try_push(&mut self, vb: &VarBind<'_>) -> bool {
         let before = self.buf.len();
         vb.encode(&mut Writer::new(&mut self.buf));
+        if self.envelope.message_len(0, 0, self.buf.len()) > self.max_message_size {
+            self.buf.truncate(before);
+            return false;
+        }
+        self.count += 1;
+        true
+    }
+
+    /// Adds a binding whose name is already BER content (see
+    /// [`crate::Mib::name_ber`]), like [`ResponseBuilder::try_push`].
+    pub fn try_push_named(&mut self, name_ber: &[u8], value: &Value<'_>) -> bool {
+        let before = self.buf.len();
+        Writer::new(&mut self.buf).nested(TAG_SEQUENCE, |w| {
+            w.primitive(TAG_OID, name_ber);
+            value.encode(w);
+        });
         if self.envelope.message_len(0, 0, self.buf.len()) > self.max_message_size {
             self.buf.truncate(before);
             return false;

@@ -308,7 +308,7 @@ impl AgentUsm {
         let reply = match agent.answer(
             now,
             false,
-            Access::ReadWrite,
+            Access::ReadOnly,
             &pdu,
             envelope,
             max.saturating_sub(overhead),

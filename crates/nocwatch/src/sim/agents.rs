@@ -52,6 +52,13 @@ PER-DEVICE SETTINGS AND QUIRKS
     badid[:N]              every Nth response (default every one) carries the
                            request-id plus one (managers must discard it)
     dropabove:BYTES        silently drop responses larger than BYTES
+    recording:FILE         answer from a recording instead of the generated data
+
+RECORDINGS
+  --recording FILE (all devices) or --device SEL=recording:FILE replays a device
+  recorded with `MIBS= snmpwalk -v2c -c public -On -Ob HOST .1 > FILE` (snmpsim
+  style; every net-snmp value type, hex and multi-line strings). A bad line stops the
+  simulator with its line number. Recorded values are replayed as they are.
 
   Example: --device 127.1.0.5=toobig:20 --device #10-19=latency:50ms,loss:0.1
 
@@ -102,6 +109,9 @@ pub(crate) struct AgentsArgs {
     /// Per-device settings and quirks: SELECTOR=SETTING[,SETTING...] (see below).
     #[arg(long = "device", value_name = "SELECTOR=SETTINGS")]
     devices: Vec<String>,
+    /// Every device answers from this recording (`snmpwalk -On` output).
+    #[arg(long, value_name = "FILE")]
+    recording: Option<std::path::PathBuf>,
     /// Worker threads (each with its own socket in addresses mode).
     #[arg(long, default_value_t = 1)]
     threads: usize,
@@ -243,7 +253,27 @@ fn parse_selector(sel: &str, layout: &Layout, count: u32) -> anyhow::Result<Rang
     Ok(first..=last)
 }
 
-fn parse_settings(spec: &str) -> anyhow::Result<DeviceOverride> {
+/// Loads recordings once per path.
+#[derive(Debug, Default)]
+struct Recordings(std::collections::HashMap<std::path::PathBuf, Arc<nocwatch_sim::Mib>>);
+
+impl Recordings {
+    fn load(&mut self, path: &std::path::Path) -> anyhow::Result<Arc<nocwatch_sim::Mib>> {
+        if let Some(m) = self.0.get(path) {
+            return Ok(Arc::clone(m));
+        }
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading recording {}", path.display()))?;
+        let mib = Arc::new(
+            nocwatch_sim::recording_mib(&text)
+                .with_context(|| format!("recording {}", path.display()))?,
+        );
+        self.0.insert(path.to_path_buf(), Arc::clone(&mib));
+        Ok(mib)
+    }
+}
+
+fn parse_settings(spec: &str, recordings: &mut Recordings) -> anyhow::Result<DeviceOverride> {
     let mut o = DeviceOverride::default();
     let mut q = QuirksOverride::default();
     for setting in spec.split(',').filter(|s| !s.is_empty()) {
@@ -280,6 +310,9 @@ fn parse_settings(spec: &str) -> anyhow::Result<DeviceOverride> {
             }
             "dropabove" => {
                 q.drop_responses_above = Some(need("BYTES")?.parse().context("dropabove:BYTES")?);
+            }
+            "recording" => {
+                o.mib = Some(recordings.load(std::path::Path::new(need("FILE")?))?);
             }
             other => bail!("unknown device setting {other:?} (see nocwatch sim agents --help)"),
         }
@@ -339,12 +372,21 @@ pub(crate) fn fleet_config(args: &AgentsArgs) -> anyhow::Result<(FleetConfig, La
             .collect::<anyhow::Result<Vec<_>>>()?;
         config.users = Some(Arc::new(UsmUsers::new(users)?));
     }
+    let mut recordings = Recordings::default();
+    if let Some(path) = &args.recording {
+        let all = DeviceOverride {
+            mib: Some(recordings.load(path)?),
+            ..DeviceOverride::default()
+        };
+        config.overrides.push((0..=args.count - 1, all));
+    }
     for d in &args.devices {
         let (sel, settings) = d
             .split_once('=')
             .ok_or_else(|| anyhow!("--device {d:?}: expected SELECTOR=SETTING[,SETTING...]"))?;
         let range = parse_selector(sel, &layout, args.count)?;
-        let o = parse_settings(settings).with_context(|| format!("--device {d:?}"))?;
+        let o =
+            parse_settings(settings, &mut recordings).with_context(|| format!("--device {d:?}"))?;
         config.overrides.push((range, o));
     }
     Ok((config, layout))
@@ -385,6 +427,7 @@ pub(crate) async fn run(args: &AgentsArgs) -> anyhow::Result<ExitCode> {
     let _ = std::io::stdout().flush();
     wait_for_signal().await?;
     let (agents, server) = server.stop();
+    let (user, system) = FleetServer::process_cpu();
     println!(
         "stopped: {} requests, {} responses ({} errors, {} reports), {} varbinds, {} dropped",
         agents.requests,
@@ -392,10 +435,13 @@ pub(crate) async fn run(args: &AgentsArgs) -> anyhow::Result<ExitCode> {
         agents.error_responses,
         agents.reports,
         agents.varbinds_out,
-        agents.dropped() + server.dropped_unknown_destination + server.dropped_delay_queue_full,
+        agents.dropped()
+            + server.dropped_unknown_destination
+            + server.dropped_delay_queue_full
+            + server.dropped_receive_queue_full,
     );
     println!(
-        "drops: malformed {}, bad community {}, unsupported {}, too big {}, bad version {}, loss {}, size quirk {}, usm {}, unknown destination {}, latency queue full {}; send errors {}",
+        "drops: malformed {}, bad community {}, unsupported {}, too big {}, bad version {}, loss {}, size quirk {}, usm {}, unknown destination {}, latency queue full {}, receive queue full {} (receive buffer {} bytes); send errors {}",
         agents.dropped_malformed,
         agents.dropped_bad_community,
         agents.dropped_unsupported,
@@ -406,7 +452,14 @@ pub(crate) async fn run(args: &AgentsArgs) -> anyhow::Result<ExitCode> {
         agents.dropped_usm,
         server.dropped_unknown_destination,
         server.dropped_delay_queue_full,
+        server.dropped_receive_queue_full,
+        server.receive_buffer,
         server.send_errors,
+    );
+    println!(
+        "cpu: user {:.2} s, system {:.2} s",
+        user.as_secs_f64(),
+        system.as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -420,4 +473,115 @@ async fn wait_for_signal() -> anyhow::Result<()> {
         _ = int.recv() => {}
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("20ms"), Ok(Duration::from_millis(20)));
+        assert_eq!(parse_duration("250us"), Ok(Duration::from_micros(250)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_millis(7)));
+        assert!(parse_duration("5min").is_err());
+        assert!(parse_duration("-1ms").is_err());
+        assert!(parse_duration("fast").is_err());
+    }
+
+    #[test]
+    fn users() {
+        let u = parse_user("ops:authNoPriv:SHA-256:authpass123:AES:privpass123").unwrap();
+        assert_eq!(u.level, SecurityLevel::AuthNoPriv);
+        assert!(u.auth.is_some() && u.privacy.is_some());
+        let u = parse_user("anon:noAuthNoPriv").unwrap();
+        assert!(u.auth.is_none());
+        assert!(
+            parse_user("x:authPriv:SHA:authpass123").is_err(),
+            "level above keys"
+        );
+        assert!(
+            parse_user("x:authNoPriv:SHA:short").is_err(),
+            "short pass phrase"
+        );
+        assert!(parse_user("x:authNoPriv:SHA").is_err(), "unpaired");
+        assert!(parse_user("x:authNoPriv:ROT13:authpass123").is_err());
+        assert!(parse_user("x").is_err());
+    }
+
+    #[test]
+    fn selectors() {
+        let addrs = Layout::Addresses {
+            base: Ipv4Addr::new(127, 1, 0, 1),
+            port: 1161,
+        };
+        assert_eq!(parse_selector("127.1.0.5", &addrs, 10).unwrap(), 4..=4);
+        assert_eq!(
+            parse_selector("127.1.0.5-127.1.0.7", &addrs, 10).unwrap(),
+            4..=6
+        );
+        assert_eq!(parse_selector("#2-3", &addrs, 10).unwrap(), 2..=3);
+        assert_eq!(parse_selector("all", &addrs, 10).unwrap(), 0..=9);
+        assert!(
+            parse_selector("127.1.0.11", &addrs, 10).is_err(),
+            "past the end"
+        );
+        assert!(
+            parse_selector("127.0.0.1", &addrs, 10).is_err(),
+            "before the base"
+        );
+        let ports = Layout::Ports {
+            addr: Ipv4Addr::LOCALHOST,
+            base_port: 16100,
+        };
+        assert_eq!(parse_selector(":16102", &ports, 5).unwrap(), 2..=2);
+        assert_eq!(parse_selector("16101-16104", &ports, 5).unwrap(), 1..=4);
+    }
+
+    #[test]
+    fn settings() {
+        let mut r = Recordings::default();
+        let o = parse_settings(
+            "toobig:20,nonincreasing:.1.3.6.1.2.1.2.2.1.2.3,badid:3,dropabove:1400,loss:0.25,latency:5ms,versions:1+3,family:junos",
+            &mut r,
+        )
+        .unwrap();
+        assert_eq!(o.quirks.too_big_above, Some(20));
+        assert_eq!(
+            o.quirks.non_increasing_at,
+            Some("1.3.6.1.2.1.2.2.1.2.3".parse().unwrap())
+        );
+        assert_eq!(o.quirks.wrong_request_id_every, Some(3));
+        assert_eq!(o.quirks.drop_responses_above, Some(1400));
+        assert_eq!(o.quirks.loss, Some(0.25));
+        assert_eq!(o.quirks.latency, Some(Duration::from_millis(5)));
+        assert_eq!(
+            o.versions,
+            Some(Versions {
+                v1: true,
+                v2c: false,
+                v3: true
+            })
+        );
+        assert_eq!(o.family, Some(Family::Junos));
+        assert_eq!(
+            parse_settings("badid", &mut r)
+                .unwrap()
+                .quirks
+                .wrong_request_id_every,
+            Some(1)
+        );
+        for bad in [
+            "loss:2",
+            "toobig",
+            "frobnicate:1",
+            "versions:4",
+            "recording:/nonexistent",
+        ] {
+            assert!(parse_settings(bad, &mut r).is_err(), "{bad}");
+        }
+    }
 }
