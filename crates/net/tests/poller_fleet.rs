@@ -215,5 +215,11 @@ async fn v3_auth_priv_quirks_of_the_simulator() {
     check(&server, &reports, &stats).await;
     assert_eq!(stats.tracker.discoveries, 12, "{:?}", stats.tracker);
     assert_eq!(stats.state.engines, 12);
+    // Keys: one 1 MiB password-to-key per password per shard at most, one
+    // localisation per password per engine, never more.
+    let k = stats.keys;
+    eprintln!("{k:?}");
+    assert!(k.ku_misses <= 2 * 2, "{k:?}");
+    assert_eq!(k.kul_misses, 12 * 2, "{k:?}");
     server.stop();
 }

@@ -69,6 +69,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use nocwatch_snmp::crypto::KeyCacheStats;
 use nocwatch_snmp::{DecodeOptions, Oid, TrackerStats, UsmUser, VarBinds, Version};
 use tokio::sync::{mpsc, oneshot};
 
@@ -488,6 +489,10 @@ pub struct PollerStats {
     pub state: StateSizes,
     /// Per-group slot accounting.
     pub groups: Vec<GroupStats>,
+    /// SNMPv3 key derivations and localisations, summed over shards: each shard
+    /// derives a password's key once and localises it once per engine, then reuses
+    /// it for every request.
+    pub keys: KeyCacheStats,
 }
 
 fn add_tracker(a: &mut TrackerStats, b: &TrackerStats) {
@@ -508,6 +513,16 @@ fn add_tracker(a: &mut TrackerStats, b: &TrackerStats) {
     a.auth_failures += b.auth_failures;
     a.decrypt_failures += b.decrypt_failures;
     a.failures += b.failures;
+}
+
+fn add_keys(a: &mut KeyCacheStats, b: &KeyCacheStats) {
+    a.ku_hits += b.ku_hits;
+    a.ku_misses += b.ku_misses;
+    a.kul_hits += b.kul_hits;
+    a.kul_misses += b.kul_misses;
+    a.priv_hits += b.priv_hits;
+    a.priv_misses += b.priv_misses;
+    a.evictions += b.evictions;
 }
 
 /// Shard `index`'s share of a limit over `shards` shards.
@@ -663,6 +678,7 @@ impl Poller {
             self.send(i, Control::Stats(tx)).await?;
             let s = rx.await.map_err(|_| NetError::Closed)?;
             add_tracker(&mut total.tracker, &s.tracker);
+            add_keys(&mut total.keys, &s.keys);
             total.engine.merge(&s.engine);
             total.state.merge(&s.state);
             for g in s.groups {

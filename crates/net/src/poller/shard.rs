@@ -887,6 +887,7 @@ impl Shard {
                 outbox: self.outbox.len(),
             },
             groups: self.groups.iter().map(|g| g.stats.clone()).collect(),
+            keys: self.tracker.key_stats(),
         }
     }
 }

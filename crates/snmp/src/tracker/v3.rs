@@ -44,6 +44,10 @@ pub(super) struct UsmState {
 }
 
 impl UsmState {
+    pub(super) fn key_stats(&self) -> crate::crypto::KeyCacheStats {
+        self.keys.stats()
+    }
+
     pub(super) fn new(seed: u64) -> Self {
         Self {
             engines: HashMap::new(),
