@@ -102,6 +102,7 @@ async fn poll(server: &FleetServer, v3: Option<Arc<UsmUser>>) -> (Vec<TargetRepo
         ..PollerConfig::default()
     })
     .unwrap();
+    let mut ids = Vec::new();
     for i in 0..12 {
         let addr = server.address(i).unwrap();
         let mut t = match &v3 {
@@ -110,7 +111,7 @@ async fn poll(server: &FleetServer, v3: Option<Arc<UsmUser>>) -> (Vec<TargetRepo
         };
         t.timeout = Duration::from_millis(150);
         t.retries = 4;
-        p.add_target(t).await.unwrap();
+        ids.push(p.add_target(t).await.unwrap());
     }
     let mut c = p.poll_cycle().await.unwrap();
     let mut reports = Vec::new();
@@ -119,7 +120,16 @@ async fn poll(server: &FleetServer, v3: Option<Arc<UsmUser>>) -> (Vec<TargetRepo
     }
     c.finish().await.unwrap();
     reports.sort_by_key(|r| r.addr);
-    (reports, p.stats().await.unwrap())
+    let stats = p.stats().await.unwrap();
+    // Removing every target leaves nothing behind, v3 engines included.
+    for id in ids {
+        assert!(p.remove_target(id).await.unwrap());
+    }
+    assert_eq!(
+        p.stats().await.unwrap().state,
+        nocwatch_net::StateSizes::default()
+    );
+    (reports, stats)
 }
 
 /// The OIDs of a GetNext walk of device `i` by the plain client.
