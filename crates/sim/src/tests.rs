@@ -787,3 +787,255 @@ fn stats_count_every_kind_of_request() {
     // Value::Null is what requests carry; it is not confused with a stored value.
     assert_ne!(Value::Null.tag(), OwnedValue::string("").tag());
 }
+
+// ------------------------------------------------------------------ quirks
+
+fn quirky(quirks: crate::Quirks) -> Agent {
+    let config = AgentConfig {
+        quirks,
+        ..AgentConfig::default()
+    };
+    Agent::new(lab_mib("lab-q", 10).unwrap(), config)
+}
+
+#[test]
+fn too_big_above_n_bindings() {
+    let agent = quirky(crate::Quirks {
+        too_big_above: Some(10),
+        ..Default::default()
+    });
+    let r = bulk(&agent, 0, 11, &[IF_DESCR]);
+    assert_eq!(r.status, ErrorStatus::TooBig);
+    assert!(r.bindings.is_empty());
+    let r = bulk(&agent, 0, 10, &[IF_DESCR]);
+    assert_eq!((r.status, r.bindings.len()), (ErrorStatus::NoError, 10));
+}
+
+#[test]
+fn non_increasing_successor() {
+    let agent = quirky(crate::Quirks {
+        non_increasing_at: Some(oid("1.3.6.1.2.1.2.2.1.2.3")),
+        ..Default::default()
+    });
+    // GETNEXT of .2 should give .3; it gives .2 again.
+    let r = get_next(&agent, Version::V2c, &["1.3.6.1.2.1.2.2.1.2.2"]);
+    assert_eq!(r.names(), ["1.3.6.1.2.1.2.2.1.2.2"]);
+    // A bulk row stalls there too.
+    let r = bulk(&agent, 0, 4, &[IF_DESCR]);
+    assert_eq!(
+        r.names(),
+        [
+            "1.3.6.1.2.1.2.2.1.2.1",
+            "1.3.6.1.2.1.2.2.1.2.2",
+            "1.3.6.1.2.1.2.2.1.2.2",
+            "1.3.6.1.2.1.2.2.1.2.2"
+        ]
+    );
+    // Elsewhere the order is right.
+    let r = get_next(&agent, Version::V2c, &["1.3.6.1.2.1.2.2.1.2.5"]);
+    assert_eq!(r.names(), ["1.3.6.1.2.1.2.2.1.2.6"]);
+}
+
+#[test]
+fn wrong_request_id_every_nth_response() {
+    let agent = quirky(crate::Quirks {
+        wrong_request_id_every: Some(2),
+        ..Default::default()
+    });
+    let ids: Vec<i32> = (0..4)
+        .map(|_| get(&agent, Version::V2c, &[SYS_DESCR]).request_id)
+        .collect();
+    assert_eq!(ids, [4242, 4243, 4242, 4243]);
+}
+
+#[test]
+fn responses_above_a_size_vanish() {
+    let agent = quirky(crate::Quirks {
+        drop_responses_above: Some(300),
+        ..Default::default()
+    });
+    assert!(get(&agent, Version::V2c, &[SYS_CONTACT]).len <= 300);
+    let request = encode_request(
+        Version::V2c,
+        "public",
+        PduType::GetBulkRequest,
+        (0, 30),
+        &nulls(&[IF_DESCR]),
+    );
+    let mut out = Vec::new();
+    assert_eq!(
+        agent.respond_at(Duration::ZERO, &request, &mut out),
+        Outcome::Dropped(DropReason::QuirkTooLarge)
+    );
+    assert!(out.is_empty());
+    assert_eq!(agent.stats().dropped_quirk_too_large, 1);
+}
+
+#[test]
+fn loss_drops_about_the_configured_fraction() {
+    let agent = quirky(crate::Quirks {
+        loss: 0.3,
+        ..Default::default()
+    });
+    let request = encode_request(
+        Version::V2c,
+        "public",
+        PduType::GetRequest,
+        (0, 0),
+        &nulls(&[SYS_DESCR]),
+    );
+    let mut out = Vec::new();
+    for _ in 0..2000 {
+        out.clear();
+        let _ = agent.respond_at(Duration::ZERO, &request, &mut out);
+    }
+    let lost = agent.stats().dropped_lost;
+    assert!((450..750).contains(&lost), "{lost} of 2000");
+}
+
+#[test]
+fn disabled_versions_are_dropped() {
+    let config = AgentConfig {
+        versions: crate::Versions {
+            v1: true,
+            v2c: false,
+            v3: false,
+        },
+        ..AgentConfig::default()
+    };
+    let agent = Agent::new(small_mib(), config);
+    let request = encode_request(
+        Version::V2c,
+        "public",
+        PduType::GetRequest,
+        (0, 0),
+        &nulls(&[SYS_DESCR]),
+    );
+    assert_dropped(&agent, &request, DropReason::BadVersion);
+    assert_eq!(
+        get(&agent, Version::V1, &[SYS_DESCR]).status,
+        ErrorStatus::NoError
+    );
+}
+
+// ------------------------------------------------------------------ SNMPv3
+
+mod v3 {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use nocwatch_snmp::crypto::{AuthProtocol, KeyCache, PrivProtocol};
+    use nocwatch_snmp::security::{
+        self, EngineInfo, ReportKind, SecurityLevel, UsmUser, encode_discovery,
+    };
+    use nocwatch_snmp::{
+        DecodeOptions, Message, Oid, Pdu, PduType, ScopedPduData, VarBind, VarBinds,
+    };
+
+    use crate::{Agent, AgentConfig, AgentUsm, Outcome, UsmUsers, engine_id, lab_mib};
+
+    fn user() -> UsmUser {
+        UsmUser::new(
+            b"ops",
+            SecurityLevel::AuthPriv,
+            Some((AuthProtocol::Sha1, b"authpass123")),
+            Some((PrivProtocol::Aes128, b"privpass123")),
+        )
+        .unwrap()
+    }
+
+    fn agent() -> Agent {
+        let users = Arc::new(UsmUsers::new(vec![user()]).unwrap());
+        let config = AgentConfig {
+            usm: Some(AgentUsm::new(users, engine_id(7), 3).unwrap()),
+            ..AgentConfig::default()
+        };
+        Agent::new(lab_mib("lab-v3", 2).unwrap(), config)
+    }
+
+    /// The Report's kind, or None for a Response; and the engine boots/time.
+    fn report_of(bytes: &[u8]) -> (Option<ReportKind>, i32, i32) {
+        let Message::V3(m) = Message::decode(bytes, &DecodeOptions::strict()).unwrap() else {
+            panic!("not v3");
+        };
+        let usm = m.usm().unwrap();
+        let kind = match m.data {
+            ScopedPduData::Plaintext(s) => {
+                let pdu = *s.pdu.as_pdu().unwrap();
+                (pdu.pdu_type == PduType::Report).then(|| {
+                    let vb = pdu.varbinds.iter().next().unwrap().unwrap();
+                    ReportKind::from_oid(&vb.name)
+                })
+            }
+            ScopedPduData::Encrypted(_) => None,
+        };
+        (kind, usm.engine_boots, usm.engine_time)
+    }
+
+    fn request(time: u32, password: &[u8]) -> Vec<u8> {
+        let mut u = user();
+        u.auth = Some((AuthProtocol::Sha1, Arc::new(password.to_vec().into())));
+        let engine = EngineInfo {
+            id: engine_id(7),
+            boots: 3,
+            time,
+            learned_at: Instant::now(),
+        };
+        let keys = security::user_keys(&mut KeyCache::new(4), &u, &engine.id).unwrap();
+        let name: Oid = "1.3.6.1.2.1.1.5.0".parse().unwrap();
+        let vbs = [VarBind::null(name.as_oid_ref())];
+        let pdu = Pdu::new(PduType::GetRequest, 99, VarBinds::from_slice(&vbs));
+        let (mut scratch, mut out) = (Vec::new(), Vec::new());
+        security::encode_request(
+            &u,
+            &keys,
+            &engine,
+            engine.learned_at,
+            5,
+            &pdu,
+            1,
+            &mut scratch,
+            &mut out,
+        )
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn discovery_time_window_digest_and_answer() {
+        let agent = agent();
+        let now = Duration::from_secs(500);
+        let mut out = Vec::new();
+        // Discovery: unknown engine ID, with our ID, boots and time.
+        let mut probe = Vec::new();
+        encode_discovery(1, &mut probe);
+        assert_eq!(agent.respond_at(now, &probe, &mut out), Outcome::Replied);
+        assert_eq!(report_of(&out), (Some(ReportKind::UnknownEngineId), 3, 500));
+        // Authentic but far from our clock: notInTimeWindow.
+        out.clear();
+        assert!(
+            agent
+                .respond_at(now, &request(0, b"authpass123"), &mut out)
+                .replied()
+        );
+        assert_eq!(report_of(&out).0, Some(ReportKind::NotInTimeWindow));
+        // Wrong pass phrase: wrongDigest.
+        out.clear();
+        assert!(
+            agent
+                .respond_at(now, &request(500, b"wrongpass1"), &mut out)
+                .replied()
+        );
+        assert_eq!(report_of(&out).0, Some(ReportKind::WrongDigest));
+        // In the window: an encrypted Response.
+        out.clear();
+        assert!(
+            agent
+                .respond_at(now, &request(490, b"authpass123"), &mut out)
+                .replied()
+        );
+        assert_eq!(report_of(&out), (None, 3, 500));
+        let stats = agent.stats();
+        assert_eq!((stats.reports, stats.responses), (3, 4));
+    }
+}
