@@ -225,6 +225,8 @@ fn report_cycle(n: u32, targets: usize, s: &CycleSummary, st: &PollerStats, json
             "unknown_id": st.tracker.unknown_id,
             "malformed": st.tracker.malformed,
             "discoveries": st.tracker.discoveries,
+            "key_derivations": st.keys.ku_misses,
+            "key_localisations": st.keys.kul_misses,
             "bulk_shrinks": shrinks,
             "bulk_grows": st.engine.grows,
             "datagrams_sent": st.engine.datagrams_sent,
