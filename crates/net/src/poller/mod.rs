@@ -716,3 +716,23 @@ impl Drop for Poller {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::share;
+
+    #[test]
+    fn shares_add_up_to_the_limit() {
+        for shards in 1..6 {
+            for limit in 1..20 {
+                let total: usize = (0..shards).map(|i| share(limit, shards, i)).sum();
+                assert_eq!(total, limit, "{limit} over {shards}");
+            }
+        }
+        // A limit below the shard count: only the first shards get a slot (targets of
+        // the group are placed there only).
+        assert_eq!(share(1, 2, 0), 1);
+        assert_eq!(share(1, 2, 1), 0);
+        assert_eq!(share(usize::MAX, 4, 3), usize::MAX);
+    }
+}
