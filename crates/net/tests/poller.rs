@@ -653,3 +653,55 @@ async fn adding_and_removing_100k_targets_leaves_memory_flat() {
         "RSS grew from {before} KiB to {after} KiB"
     );
 }
+
+#[tokio::test]
+async fn a_cycle_dropped_early_hands_its_targets_to_the_next() {
+    let agent = lab();
+    let p = poller(2);
+    for _ in 0..4 {
+        let q = Quirk::Slow(
+            Duration::from_millis(20),
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+        );
+        let a = scripted(agent.clone(), local(), q).await;
+        p.add_target(target(a, 25)).await.unwrap();
+    }
+    let first = p.poll_cycle().await.unwrap();
+    assert!(matches!(p.poll_cycle().await, Err(NetError::CycleRunning)));
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    drop(first);
+    let (reports, sum) = one_cycle(&p).await;
+    assert_eq!(reports.len(), 4);
+    assert_eq!(sum.complete, 4);
+    let s = p.stats().await.unwrap();
+    assert_eq!(s.state.sessions, 0);
+    assert_eq!(s.state.queued, 0);
+}
+
+#[tokio::test]
+async fn a_group_limit_below_the_shard_count_still_holds() {
+    let agent = lab();
+    let now = Arc::new(AtomicUsize::new(0));
+    let max = Arc::new(AtomicUsize::new(0));
+    let p = Poller::start(PollerConfig {
+        shards: 2,
+        bind: IpAddr::from([127, 0, 0, 1]),
+        groups: vec![GroupLimit {
+            name: "one".into(),
+            max_sessions: 1,
+        }],
+        ..PollerConfig::default()
+    })
+    .unwrap();
+    for _ in 0..4 {
+        let q = Quirk::Slow(Duration::from_millis(5), now.clone(), max.clone());
+        let a = scripted(agent.clone(), local(), q).await;
+        let mut t = target(a, 100);
+        t.group = "one".into();
+        p.add_target(t).await.unwrap();
+    }
+    let (_, sum) = one_cycle(&p).await;
+    assert_eq!(sum.complete, 4);
+    assert_eq!(max.load(Ordering::SeqCst), 1);
+}

@@ -40,6 +40,8 @@ async fn polls_every_agent_completely() {
     let p = Poller::start(PollerConfig {
         shards: 2,
         bind: IpAddr::from([0, 0, 0, 0]),
+        // Every target in flight at once.
+        window: 8192,
         ..PollerConfig::default()
     })
     .unwrap();

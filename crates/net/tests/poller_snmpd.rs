@@ -151,6 +151,7 @@ async fn v3_auth_priv_walks_equal_snmpbulkwalk_with_one_discovery() {
     t.max_in_flight = 4;
     p.add_target(t).await.unwrap();
     let first = cycle(&p).await;
+    let keys_after_first = p.stats().await.unwrap().keys;
     let second = cycle(&p).await;
     check_against_net_snmp(&agent, &v3_flags(), &first);
     check_against_net_snmp(&agent, &v3_flags(), &second);
@@ -159,6 +160,10 @@ async fn v3_auth_priv_walks_equal_snmpbulkwalk_with_one_discovery() {
     assert_eq!(s.tracker.discoveries, 1, "{:?}", s.tracker);
     assert_eq!(s.state.engines, 1);
     assert_eq!(s.tracker.timeouts, 0);
+    // Keys derived and localised during the first cycle only (auth and priv
+    // passwords: two localisations), then reused for every request.
+    assert_eq!(s.keys, keys_after_first);
+    assert_eq!(s.keys.kul_misses, 2, "{:?}", s.keys);
 }
 
 #[tokio::test]

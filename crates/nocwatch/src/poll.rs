@@ -59,7 +59,7 @@ pub(crate) struct PollArgs {
     #[arg(long)]
     pub(crate) shards: Option<usize>,
     /// Targets polled at once per shard.
-    #[arg(long, default_value_t = 8192)]
+    #[arg(long, default_value_t = 512)]
     pub(crate) window: usize,
     /// Targets polled at once in total (one group holding every target); default
     /// no limit but the window.
@@ -161,14 +161,21 @@ pub(crate) async fn poll(args: &PollArgs) -> anyhow::Result<ExitCode> {
                         format::push(&mut out, &vb?, mode);
                     }
                 }
-                print!("{out}");
+                // A closed pipe (`| head`) ends the command with an error, not a panic.
+                emit(&out)?;
                 out.clear();
             }
         }
         let summary = cycle.finish().await?;
         let stats = poller.stats().await?;
         failures += summary.timed_out + summary.failed;
-        report_cycle(n + 1, addrs.len(), &summary, &stats, opts.json);
+        emit(&report_cycle(
+            n + 1,
+            addrs.len(),
+            &summary,
+            &stats,
+            opts.json,
+        ))?;
         if n + 1 < args.cycles && args.interval > 0.0 {
             let next = started + Duration::from_secs_f64(args.interval);
             tokio::time::sleep_until(tokio::time::Instant::from_std(next)).await;
@@ -181,7 +188,16 @@ pub(crate) async fn poll(args: &PollArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn report_cycle(n: u32, targets: usize, s: &CycleSummary, st: &PollerStats, json: bool) {
+/// Writes to standard output, returning the error a `print!` would panic with.
+fn emit(text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+/// One cycle's summary line (or JSON object), newline included.
+fn report_cycle(n: u32, targets: usize, s: &CycleSummary, st: &PollerStats, json: bool) -> String {
     let secs = s.elapsed.as_secs_f64();
     let rate = if secs > 0.0 {
         s.values as f64 / secs
@@ -209,6 +225,8 @@ fn report_cycle(n: u32, targets: usize, s: &CycleSummary, st: &PollerStats, json
             "unknown_id": st.tracker.unknown_id,
             "malformed": st.tracker.malformed,
             "discoveries": st.tracker.discoveries,
+            "key_derivations": st.keys.ku_misses,
+            "key_localisations": st.keys.kul_misses,
             "bulk_shrinks": shrinks,
             "bulk_grows": st.engine.grows,
             "datagrams_sent": st.engine.datagrams_sent,
@@ -219,13 +237,13 @@ fn report_cycle(n: u32, targets: usize, s: &CycleSummary, st: &PollerStats, json
             "cpu_s": cpu_s,
             "rss_mb": rss_mb,
         });
-        println!("{v}");
+        format!("{v}\n")
     } else {
-        println!(
+        format!(
             "cycle {n}: {} of {targets} targets, {} values in {secs:.3} s ({rate:.0} values/s); \
              {} timed out, {} failed; {} requests, {} retries; late {}, duplicates {}, \
              bulk shrinks {shrinks}; datagrams {}/{} sent/received in {}/{} syscalls; \
-             CPU {cpu_s:.2} s, peak RSS {rss_mb:.1} MB",
+             CPU {cpu_s:.2} s, peak RSS {rss_mb:.1} MB\n",
             s.targets,
             s.values,
             s.timed_out,
@@ -238,7 +256,7 @@ fn report_cycle(n: u32, targets: usize, s: &CycleSummary, st: &PollerStats, json
             st.engine.datagrams_received,
             st.engine.send_calls,
             st.engine.recv_calls,
-        );
+        )
     }
 }
 

@@ -308,6 +308,12 @@ impl RequestTracker {
         self.usm.engines.len()
     }
 
+    /// The USM key cache's counters: how many password-to-key derivations and
+    /// localisations this tracker ran, and how many it answered from the cache.
+    pub fn key_stats(&self) -> crate::crypto::KeyCacheStats {
+        self.usm.key_stats()
+    }
+
     /// The configuration.
     pub fn config(&self) -> &TrackerConfig {
         &self.config

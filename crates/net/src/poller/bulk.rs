@@ -5,6 +5,11 @@
 //! manager's msgMaxSize, and some agents (or firewalls dropping IP fragments) say
 //! nothing at all. Each of these halves max-repetitions and the request is sent again
 //! from the same OID, so a walk continues instead of stopping as other engines do.
+//! A timeout counts as a size problem at once when the size has not been answered
+//! before. Once a max-repetitions got a reply, a first timeout at that size or below
+//! is taken for plain loss and retried as it is (otherwise a lossy agent would be
+//! walked one row per request); a second timeout of the same request shrinks after
+//! all (rows further on may be larger).
 //! After [`GROW_AFTER`] consecutive answered bulk requests the value grows back by a
 //! quarter (at least one), never above the configured maximum: a one-off loss costs
 //! a few smaller requests, not a permanently slow target. A size the agent refused
@@ -25,8 +30,10 @@ pub(crate) enum Shrink {
     TooBig,
     /// The agent answered genErr to a GetBulk (net-snmp over v3).
     GenErr,
-    /// A GetBulk went unanswered (a large reply silently dropped).
+    /// A GetBulk went unanswered (a large reply silently dropped?).
     Silent,
+    /// The same GetBulk went unanswered again.
+    SilentAgain,
 }
 
 /// The current max-repetitions of one target.
@@ -37,6 +44,8 @@ pub(crate) struct AdaptiveBulk {
     /// Growth stops below this (a size the agent refused), until `clean` reaches
     /// [`RETRY_CEILING_AFTER`].
     ceiling: u16,
+    /// The largest max-repetitions answered since the last refusal (0: none yet).
+    proven: u16,
     streak: u32,
     clean: u32,
 }
@@ -49,6 +58,7 @@ impl AdaptiveBulk {
             max,
             current: max,
             ceiling: max,
+            proven: 0,
             streak: 0,
             clean: 0,
         }
@@ -62,21 +72,28 @@ impl AdaptiveBulk {
     /// Halves max-repetitions. Returns false when it is already 1: the failure is then
     /// not about size, and the caller reports it instead of trying again.
     pub(crate) fn shrink(&mut self, why: Shrink) -> bool {
+        if why == Shrink::Silent && self.current <= self.proven {
+            // This size was answered before: the loss is not about size (yet).
+            return false;
+        }
         self.streak = 0;
         self.clean = 0;
-        if why != Shrink::Silent {
+        if matches!(why, Shrink::TooBig | Shrink::GenErr) {
             // Growth stops below the refused size.
             self.ceiling = self.current.saturating_sub(1).max(1);
+            self.proven = self.proven.min(self.ceiling);
         }
         if self.current <= 1 {
             return false;
         }
         self.current = (self.current / 2).max(1);
+        self.proven = self.proven.min(self.current);
         true
     }
 
     /// Records an answered bulk request; returns true when max-repetitions grew.
     pub(crate) fn answered(&mut self) -> bool {
+        self.proven = self.proven.max(self.current);
         self.clean = self.clean.saturating_add(1);
         if self.clean >= RETRY_CEILING_AFTER {
             self.ceiling = self.max;
@@ -129,12 +146,14 @@ mod tests {
             b.answered();
         }
         assert_eq!(b.current(), 40);
-        // A shrink resets the streak.
-        b.shrink(Shrink::Silent);
+        // 40 was answered: a timeout there is loss, not size.
+        assert!(!b.shrink(Shrink::Silent));
+        // A refusal shrinks and resets the streak.
+        assert!(b.shrink(Shrink::GenErr));
         for _ in 0..GROW_AFTER - 1 {
             b.answered();
         }
-        b.shrink(Shrink::Silent);
+        b.shrink(Shrink::TooBig);
         assert_eq!(b.current(), 10);
     }
 
@@ -151,6 +170,24 @@ mod tests {
             b.answered();
         }
         assert_eq!(b.current(), 50);
+    }
+
+    #[test]
+    fn a_timeout_at_an_answered_size_is_loss_not_size() {
+        let mut b = AdaptiveBulk::new(40);
+        assert!(b.shrink(Shrink::Silent)); // 40 never answered: 20
+        b.answered(); // 20 works
+        assert!(!b.shrink(Shrink::Silent));
+        assert_eq!(b.current(), 20);
+        // A refusal at 20 makes it unproven again.
+        assert!(b.shrink(Shrink::TooBig));
+        assert_eq!(b.current(), 10);
+        b.answered();
+        assert!(!b.shrink(Shrink::Silent));
+        assert_eq!(b.current(), 10);
+        // Twice in a row: rows further on may be larger.
+        assert!(b.shrink(Shrink::SilentAgain));
+        assert_eq!(b.current(), 5);
     }
 
     #[test]

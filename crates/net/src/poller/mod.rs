@@ -42,10 +42,13 @@
 //!
 //! GetBulk max-repetitions adapts per target (see `bulk.rs`): halved on tooBig, on
 //! genErr (net-snmp 5.9 over v3 when the reply exceeds msgMaxSize, which we
-//! advertise as 65507) and on a timeout; the request is then sent again from the same
-//! OID, without spending a retry for tooBig/genErr. It grows back by a quarter after
-//! 16 clean replies. A walk whose OIDs do not increase ends with
-//! [`NetError::NotIncreasing`] and keeps the values it had.
+//! advertise as 65507) and on a timeout of a size never answered before (or a second
+//! timeout in a row of the same request); the request is then sent again from the
+//! same OID, without spending a retry for tooBig/genErr. It grows back by a quarter
+//! after 16 clean replies, staying below a refused size for a while. A walk whose
+//! OIDs do not increase ends with [`NetError::NotIncreasing`] and keeps the values it
+//! had. A v3 Response whose request-id differs from its msgID is dropped and counted
+//! like a wrong request-id.
 //!
 //! # Removing a target
 //!
@@ -66,6 +69,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use nocwatch_snmp::crypto::KeyCacheStats;
 use nocwatch_snmp::{DecodeOptions, Oid, TrackerStats, UsmUser, VarBinds, Version};
 use tokio::sync::{mpsc, oneshot};
 
@@ -80,7 +84,10 @@ pub struct PollerConfig {
     /// Local address to bind the sockets to (port 0). Its family must match the
     /// targets'.
     pub bind: IpAddr,
-    /// Targets being polled at once per shard.
+    /// Targets being polled at once per shard. 512 kept a 2-core box busy in
+    /// `scripts/bench-scale` without overrunning socket buffers; 10,000 and more
+    /// work (see the scale test) but hold every target's values at once and, with a
+    /// slow agent process, overflow receive buffers (drops, retries).
     pub window: usize,
     /// Limits per group; groups not listed are unlimited.
     pub groups: Vec<GroupLimit>,
@@ -102,7 +109,7 @@ impl Default for PollerConfig {
         Self {
             shards: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
             bind: IpAddr::from([0, 0, 0, 0]),
-            window: 8192,
+            window: 512,
             groups: Vec::new(),
             reports: 1024,
             socket_buffer: 8 << 20,
@@ -482,6 +489,10 @@ pub struct PollerStats {
     pub state: StateSizes,
     /// Per-group slot accounting.
     pub groups: Vec<GroupStats>,
+    /// SNMPv3 key derivations and localisations, summed over shards: each shard
+    /// derives a password's key once and localises it once per engine, then reuses
+    /// it for every request.
+    pub keys: KeyCacheStats,
 }
 
 fn add_tracker(a: &mut TrackerStats, b: &TrackerStats) {
@@ -502,6 +513,16 @@ fn add_tracker(a: &mut TrackerStats, b: &TrackerStats) {
     a.auth_failures += b.auth_failures;
     a.decrypt_failures += b.decrypt_failures;
     a.failures += b.failures;
+}
+
+fn add_keys(a: &mut KeyCacheStats, b: &KeyCacheStats) {
+    a.ku_hits += b.ku_hits;
+    a.ku_misses += b.ku_misses;
+    a.kul_hits += b.kul_hits;
+    a.kul_misses += b.kul_misses;
+    a.priv_hits += b.priv_hits;
+    a.priv_misses += b.priv_misses;
+    a.evictions += b.evictions;
 }
 
 /// Shard `index`'s share of a limit over `shards` shards.
@@ -657,6 +678,7 @@ impl Poller {
             self.send(i, Control::Stats(tx)).await?;
             let s = rx.await.map_err(|_| NetError::Closed)?;
             add_tracker(&mut total.tracker, &s.tracker);
+            add_keys(&mut total.keys, &s.keys);
             total.engine.merge(&s.engine);
             total.state.merge(&s.state);
             for g in s.groups {
@@ -692,5 +714,25 @@ impl Drop for Poller {
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::share;
+
+    #[test]
+    fn shares_add_up_to_the_limit() {
+        for shards in 1..6 {
+            for limit in 1..20 {
+                let total: usize = (0..shards).map(|i| share(limit, shards, i)).sum();
+                assert_eq!(total, limit, "{limit} over {shards}");
+            }
+        }
+        // A limit below the shard count: only the first shards get a slot (targets of
+        // the group are placed there only).
+        assert_eq!(share(1, 2, 0), 1);
+        assert_eq!(share(1, 2, 1), 0);
+        assert_eq!(share(usize::MAX, 4, 3), usize::MAX);
     }
 }

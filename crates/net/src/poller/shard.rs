@@ -218,13 +218,15 @@ impl Shard {
                     Err(mpsc::error::TryRecvError::Disconnected) => return,
                 }
             }
-            let now = Instant::now();
-            self.tracker.handle_timeout(now);
+            // Replies already queued first: a reply that arrived in time but waited
+            // for the CPU (a loaded machine, a key derivation) is not a timeout.
+            let received = self.receive().await;
+            self.tracker.handle_timeout(Instant::now());
             self.events();
             self.deliver();
             self.admit();
             self.flush().await;
-            if self.receive().await {
+            if received {
                 continue;
             }
             self.deliver();
@@ -372,15 +374,18 @@ impl Shard {
         let mut remaining = 0;
         for t in self.targets.values_mut() {
             if t.session.is_some() || t.queued_at.is_some() {
+                // Still busy from a cycle whose consumer went away: it reports into
+                // this one.
+                remaining += 1;
                 continue;
             }
             t.queued_at = Some(now);
             if let Some(g) = self.groups.get_mut(t.group) {
                 g.queue.push_back(t.id.0);
             }
+            self.queued += 1;
             remaining += 1;
         }
-        self.queued += remaining;
         self.cycle = Some(CycleState {
             reports,
             done: Some(done),
@@ -702,7 +707,12 @@ impl Shard {
         }
         run.attempt += 1;
         s.retries += 1;
-        if bulk && t.bulk.shrink(Shrink::Silent) {
+        let why = if run.attempt >= 2 {
+            Shrink::SilentAgain
+        } else {
+            Shrink::Silent
+        };
+        if bulk && t.bulk.shrink(why) {
             self.counters.shrinks_silent += 1;
         }
         self.send_request(tid, w);
@@ -807,10 +817,11 @@ impl Shard {
     async fn flush(&mut self) {
         let fd = self.socket.as_raw_fd();
         loop {
-            let now = Instant::now();
             while self.out.len() < BATCH {
                 let mut buf = self.spare.pop().unwrap_or_default();
-                match self.tracker.poll_transmit(now, &mut buf) {
+                // A fresh `now` per datagram: encoding one may take long (the first
+                // v3 request derives keys), and the next one's timer starts after it.
+                match self.tracker.poll_transmit(Instant::now(), &mut buf) {
                     Some(t) => {
                         self.out.push(buf);
                         self.dests.push(t.destination);
@@ -876,6 +887,7 @@ impl Shard {
                 outbox: self.outbox.len(),
             },
             groups: self.groups.iter().map(|g| g.stats.clone()).collect(),
+            keys: self.tracker.key_stats(),
         }
     }
 }

@@ -44,6 +44,10 @@ pub(super) struct UsmState {
 }
 
 impl UsmState {
+    pub(super) fn key_stats(&self) -> crate::crypto::KeyCacheStats {
+        self.keys.stats()
+    }
+
     pub(super) fn new(seed: u64) -> Self {
         Self {
             engines: HashMap::new(),
@@ -251,6 +255,12 @@ impl RequestTracker {
                         reason: Failure::Report(kind),
                     });
                 }
+                None
+            }
+            // msgID matched, but the PDU answers another request (an agent bug:
+            // RFC 3412 §7.2.10 pairs them); dropped like a wrong request-id.
+            PduType::Response if opened.pdu.request_id != id => {
+                self.stats.unknown_id += 1;
                 None
             }
             PduType::Response => {
