@@ -280,8 +280,9 @@ impl Lane {
             MsgFlags::empty(),
         ) {
             Ok(r) => {
+                // `sent` counts attempts (it paces the lane); `errors` the refused.
                 let k = r.count() as u64;
-                self.sent += k;
+                self.sent += n as u64;
                 self.errors += n as u64 - k;
             }
             Err(Errno::EINTR) => {}

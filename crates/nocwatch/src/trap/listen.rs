@@ -1,5 +1,17 @@
-//! `nocwatch trap listen`: the listener's sockets, the receiver, output and
-//! `/metrics`, and the SIGTERM drain.
+//! `nocwatch trap listen`: the listener's sockets feeding the trap pipeline
+//! (`nocwatch-traps`), its output and `/metrics`, and the SIGTERM drain.
+//!
+//! Threads: one reader per socket (recvmmsg batches, see `nocwatch_net::listener`)
+//! copies each batch into a bounded hand-off queue; one pipeline thread owns the
+//! [`Pipeline`] (decode → journal → classify → limiter → dedup → sinks), sends
+//! Reports at once and inform Responses once their journal record is durable, and
+//! answers `/metrics` requests. When the hand-off queue is full a reader waits: the
+//! socket's receive buffer absorbs the burst meanwhile, and what it cannot hold the
+//! kernel drops and counts (exported as kernel drops), so nothing is lost silently.
+//!
+//! SIGTERM: readers stop, the queue is emptied into the pipeline, the pipeline
+//! drains to the journal and sinks by `--drain-timeout`; whatever is still queued
+//! then stays in the journal and is replayed on the next start. Exit status 0.
 
 mod metrics;
 mod output;
@@ -7,20 +19,21 @@ mod output;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError, TrySendError};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use clap::Args;
 use nocwatch_net::{ListenSocket, Listener, ListenerConfig, RecvBuffers};
 use nocwatch_snmp::crypto::{AuthProtocol, PrivProtocol};
-use nocwatch_snmp::receiver::{
-    AuthoritativeEngine, Outcome, Receiver, ReceiverConfig, ReceiverStats, generate_engine_id,
-};
+use nocwatch_snmp::receiver::{AuthoritativeEngine, ReceiverConfig, generate_engine_id};
 use nocwatch_snmp::{SecurityLevel, UsmUser};
+use nocwatch_traps::{
+    Datagram, DrainReport, JournalConfig, Pipeline, PipelineConfig, Rules, Transmit,
+};
 
-use self::output::{Event, Output};
 use crate::request::engine_id_hex;
 
 /// `nocwatch trap listen`.
@@ -64,6 +77,23 @@ pub(crate) struct ListenArgs {
     /// Our snmpEngineID in hex, for informs (default: derived from the host name).
     #[arg(long, value_name = "HEX")]
     pub(crate) engine_id: Option<String>,
+    /// Journal fsync interval in milliseconds (inform acks wait for it).
+    #[arg(long, default_value_t = 10.0, value_name = "MS")]
+    pub(crate) journal_sync_ms: f64,
+    /// Attribute forwarded traps to their snmpTrapAddress.0 instead of the sender.
+    #[arg(long)]
+    pub(crate) source_from_trap_address: bool,
+    /// Per-source sustained rate limit, traps/s (clears and critical events have
+    /// reserved capacity and are never limited).
+    #[arg(long, default_value_t = 5_000.0, value_name = "PER_S")]
+    pub(crate) rate_limit: f64,
+    /// Per-source burst allowance, traps.
+    #[arg(long, default_value_t = 20_000.0, value_name = "TRAPS")]
+    pub(crate) rate_burst: f64,
+    /// Dedup window in seconds (identical traps inside it become one event with a
+    /// count); 0 turns dedup off.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub(crate) dedup_window: f64,
     /// On SIGTERM, how long to drain queued events before exiting.
     #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
     pub(crate) drain_timeout: f64,
@@ -168,58 +198,173 @@ fn bind(args: &ListenArgs) -> anyhow::Result<Listener> {
     }
 }
 
-/// Shared counters for /metrics: the receivers' stats, summed over reader threads.
+/// One receive batch handed from a reader thread to the pipeline thread: the
+/// datagrams' bytes back to back, and (peer, start, len) for each.
 #[derive(Debug, Default)]
-pub(crate) struct Shared {
-    receivers: Mutex<Vec<ReceiverStats>>,
+struct Batch {
+    data: Vec<u8>,
+    items: Vec<(SocketAddr, usize, usize)>,
 }
 
-impl Shared {
-    fn receiver_totals(&self) -> ReceiverStats {
-        let mut t = ReceiverStats::default();
-        if let Ok(all) = self.receivers.lock() {
-            for s in all.iter() {
-                t.datagrams += s.datagrams;
-                t.traps += s.traps;
-                t.v1_traps += s.v1_traps;
-                t.informs += s.informs;
-                t.reports += s.reports;
-                t.discoveries += s.discoveries;
-                t.unknown_engine_ids += s.unknown_engine_ids;
-                t.unknown_user_names += s.unknown_user_names;
-                t.unsupported_sec_levels += s.unsupported_sec_levels;
-                t.wrong_digests += s.wrong_digests;
-                t.not_in_time_windows += s.not_in_time_windows;
-                t.decryption_errors += s.decryption_errors;
-                t.bad_community_names += s.bad_community_names;
-                t.unknown_security_models += s.unknown_security_models;
-                t.malformed += s.malformed;
-                t.unexpected_pdus += s.unexpected_pdus;
-                t.ack_failures += s.ack_failures;
+/// Hand-off queue counters, for /metrics.
+#[derive(Debug, Default)]
+pub(crate) struct Handoff {
+    /// Batches handed over.
+    batches: AtomicU64,
+    /// Times a reader found the queue full and waited (the kernel buffer absorbs
+    /// meanwhile; what it cannot hold shows as kernel drops).
+    full: AtomicU64,
+    /// Batches waiting now.
+    depth: AtomicU64,
+}
+
+/// Capacity of the reader → pipeline queue, in batches (of up to 64 datagrams).
+const HANDOFF_BATCHES: usize = 1024;
+
+/// How long the pipeline thread sleeps at most when idle.
+const IDLE_POLL: Duration = Duration::from_millis(20);
+
+/// A request for the pipeline's metrics text, answered by the pipeline thread.
+type MetricsRequest = tokio::sync::oneshot::Sender<String>;
+
+/// The socket an answer to `peer` leaves from: the first of its address family
+/// (every shard of an address shares it, so the sender sees the address it used).
+fn socket_for(listener: &Listener, peer: SocketAddr) -> Option<&ListenSocket> {
+    listener
+        .sockets()
+        .iter()
+        .find(|s| s.local_addr().is_ipv4() == peer.is_ipv4())
+        .map(AsRef::as_ref)
+}
+
+fn transmit(listener: &Listener, out: &mut Vec<Transmit>) {
+    for t in out.drain(..) {
+        match socket_for(listener, t.peer) {
+            Some(s) => {
+                if let Err(e) = s.send_to(&t.datagram, t.peer) {
+                    tracing::debug!(peer = %t.peer, error = %e, "response not sent");
+                }
             }
+            None => tracing::debug!(peer = %t.peer, "no socket of that family for a response"),
         }
-        t
     }
 }
 
-pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
-    if args.journal.is_some() || args.rules.is_some() {
-        bail!("--journal and --rules need the trap pipeline, not built into this binary yet");
+fn ingest(p: &mut Pipeline, b: &Batch, handoff: &Handoff, out: &mut Vec<Transmit>) {
+    handoff.depth.fetch_sub(1, Ordering::Relaxed);
+    let dgrams: Vec<Datagram<'_>> = b
+        .items
+        .iter()
+        .filter_map(|&(peer, at, len)| {
+            Some(Datagram {
+                peer,
+                data: b.data.get(at..at + len)?,
+            })
+        })
+        .collect();
+    p.ingest(Instant::now(), &dgrams, out);
+}
+
+/// The pipeline thread: ingests batches, polls, releases acks once durable, answers
+/// metrics requests; when every reader is gone, drains by the deadline.
+fn drive(
+    mut p: Pipeline,
+    rx: &Receiver<Batch>,
+    metrics: &Receiver<MetricsRequest>,
+    listener: &Listener,
+    handoff: &Handoff,
+    drain: Duration,
+) -> anyhow::Result<DrainReport> {
+    let mut out = Vec::new();
+    loop {
+        let now = Instant::now();
+        let wait = if p.queued() > 0 {
+            Duration::ZERO
+        } else {
+            p.poll_timeout()
+                .map_or(IDLE_POLL, |t| t.saturating_duration_since(now))
+                .min(IDLE_POLL)
+        };
+        let first = if wait.is_zero() {
+            rx.try_recv().map_err(|e| match e {
+                TryRecvError::Empty => RecvTimeoutError::Timeout,
+                TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
+            })
+        } else {
+            rx.recv_timeout(wait)
+        };
+        match first {
+            Ok(b) => {
+                ingest(&mut p, &b, handoff, &mut out);
+                // Take what else is waiting (bounded) before processing.
+                for b in rx.try_iter().take(64) {
+                    ingest(&mut p, &b, handoff, &mut out);
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        transmit(listener, &mut out);
+        if let Err(e) = p.poll(Instant::now()) {
+            tracing::error!(error = %e, "trap pipeline poll failed");
+        }
+        p.take_acks(&mut out);
+        transmit(listener, &mut out);
+        for reply in metrics.try_iter() {
+            let mut text = String::new();
+            p.render_metrics(&mut text);
+            let _ = reply.send(text);
+        }
     }
-    let users = users(args)?;
-    let listener = bind(args)?;
-    let engine_id = match &args.engine_id {
+    let report = p.drain(Instant::now() + drain)?;
+    p.take_acks(&mut out);
+    transmit(listener, &mut out);
+    Ok(report)
+}
+
+fn engine_id(args: &ListenArgs) -> anyhow::Result<Vec<u8>> {
+    Ok(match &args.engine_id {
         Some(h) => engine_id_hex(h)?,
         None => {
+            // Stable across restarts (senders cache it): derived from the host name.
             let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
             let seed = host.trim().bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
                 (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
             });
             generate_engine_id(seed)
         }
+    })
+}
+
+/// snmpEngineBoots, kept in the journal directory and incremented at every start
+/// (RFC 3414: an engine whose ID is stable must never reuse a boots value). Without a
+/// journal there is nowhere to keep it: 1.
+fn engine_boots(journal: Option<&std::path::Path>) -> anyhow::Result<u32> {
+    let Some(dir) = journal else { return Ok(1) };
+    std::fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
+    let path = dir.join("engine-boots");
+    let last: u32 = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(0);
+    let boots = last.saturating_add(1).min(2_147_483_647);
+    std::fs::write(&path, format!("{boots}\n")).with_context(|| format!("{}", path.display()))?;
+    Ok(boots)
+}
+
+pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
+    let users = users(args)?;
+    let rules = match &args.rules {
+        Some(path) => Rules::load(path)?,
+        None => Rules::default_pack()?,
     };
-    let started = Instant::now();
-    let receiver_config = ReceiverConfig {
+    let engine = AuthoritativeEngine::new(
+        engine_id(args)?,
+        engine_boots(args.journal.as_deref())?,
+        Instant::now(),
+    );
+    let mut config = PipelineConfig::new(engine, Arc::new(rules));
+    config.receiver = ReceiverConfig {
         communities: if args.communities.is_empty() {
             None
         } else {
@@ -237,66 +382,67 @@ pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
                 .map_or(0, |d| d.as_nanos() as u64),
         ..ReceiverConfig::default()
     };
-    let output = Arc::new(Output::stdout(args.json));
-    let shared = Arc::new(Shared::default());
-    let listener = Arc::new(listener);
-    let stop = Arc::new(AtomicBool::new(false));
+    config.source_from_trap_address = args.source_from_trap_address;
+    if !(args.rate_limit > 0.0 && args.rate_burst >= 1.0) {
+        bail!("--rate-limit must be positive and --rate-burst at least 1");
+    }
+    config.limiter.rate = args.rate_limit;
+    config.limiter.burst = args.rate_burst;
+    config.dedup.window = Duration::try_from_secs_f64(args.dedup_window)
+        .context("--dedup-window: seconds, 0 or more")?;
+    if let Some(dir) = &args.journal {
+        let mut j = JournalConfig::new(dir);
+        j.sync_interval = Duration::from_secs_f64(args.journal_sync_ms.max(0.0) / 1000.0);
+        config.journal = Some(j);
+    }
+    // Opening replays what a previous run accepted but did not finish.
+    let mut pipeline = Pipeline::open(config, Instant::now())?;
+    let listener = Arc::new(bind(args)?);
+    let local = listener.local_addrs().first().copied();
+    if args.json {
+        pipeline.set_json_output(Box::new(std::io::stdout()));
+    } else {
+        pipeline.set_json_output(Box::new(output::Text::new(std::io::stdout(), local)));
+    }
 
-    // Each reader thread owns a receiver; they share the engine identity.
-    let mut receivers = Vec::new();
-    for _ in listener.sockets() {
-        let engine = AuthoritativeEngine::new(engine_id.clone(), 1, started);
-        receivers.push(Receiver::new(receiver_config.clone(), engine)?);
-    }
-    if let Ok(mut r) = shared.receivers.lock() {
-        r.resize(receivers.len(), ReceiverStats::default());
-    }
-    let mut next = 0usize;
-    let threads = listener.spawn(&stop, |_socket| {
-        let index = next;
-        next += 1;
-        let mut receiver = receivers.pop();
-        let output = Arc::clone(&output);
-        let shared = Arc::clone(&shared);
-        let mut events: Vec<Event> = Vec::new();
-        let mut acks: Vec<(SocketAddr, Vec<u8>)> = Vec::new();
-        move |socket: &ListenSocket, bufs: &RecvBuffers| {
-            let Some(receiver) = receiver.as_mut() else {
-                return;
+    let stop = Arc::new(AtomicBool::new(false));
+    let handoff = Arc::new(Handoff::default());
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(HANDOFF_BATCHES);
+    let (mtx, mrx) = std::sync::mpsc::channel::<MetricsRequest>();
+    let drain = Duration::from_secs_f64(args.drain_timeout.max(0.0));
+    let pipeline_thread = {
+        let listener = Arc::clone(&listener);
+        let handoff = Arc::clone(&handoff);
+        std::thread::Builder::new()
+            .name("trap-pipeline".into())
+            .spawn(move || drive(pipeline, &rx, &mrx, &listener, &handoff, drain))?
+    };
+    let readers = listener.spawn(&stop, |_socket| {
+        let tx = tx.clone();
+        let handoff = Arc::clone(&handoff);
+        move |_s: &ListenSocket, bufs: &RecvBuffers| {
+            let mut b = Batch {
+                data: Vec::with_capacity(bufs.iter().map(|d| d.data.len()).sum()),
+                items: Vec::with_capacity(bufs.len()),
             };
-            let now = Instant::now();
             for d in bufs.iter() {
-                match receiver.handle(now, d.peer, d.data) {
-                    Outcome::Notification(n) => {
-                        let local = socket.local_addr();
-                        events.push(Event::from_notification(&n, local));
-                        if let Some(ack) = n.ack {
-                            acks.push((ack.peer(), ack.into_datagram()));
-                        }
-                    }
-                    Outcome::Report { datagram, .. } => {
-                        let _ = socket.send_to(datagram, d.peer);
-                    }
-                    Outcome::Dropped(reason) => {
-                        tracing::debug!(peer = %d.peer, %reason, "datagram dropped");
-                    }
-                }
+                b.items.push((d.peer, b.data.len(), d.data.len()));
+                b.data.extend_from_slice(d.data);
             }
-            // Informs are answered only once their event is written out.
-            if output.write(&events).is_ok() {
-                for (peer, datagram) in acks.drain(..) {
-                    let _ = socket.send_to(&datagram, peer);
+            handoff.batches.fetch_add(1, Ordering::Relaxed);
+            handoff.depth.fetch_add(1, Ordering::Relaxed);
+            // When full, wait: the socket's buffer holds what arrives meanwhile,
+            // and what it cannot hold is counted by the kernel (kernel drops).
+            match tx.try_send(b) {
+                Ok(()) | Err(TrySendError::Disconnected(_)) => {}
+                Err(TrySendError::Full(b)) => {
+                    handoff.full.fetch_add(1, Ordering::Relaxed);
+                    let _ = tx.send(b);
                 }
-            }
-            acks.clear();
-            events.clear();
-            if let Ok(mut all) = shared.receivers.lock()
-                && let Some(slot) = all.get_mut(index)
-            {
-                *slot = *receiver.stats();
             }
         }
     })?;
+    drop(tx);
     let addrs: Vec<String> = listener
         .local_addrs()
         .iter()
@@ -307,24 +453,34 @@ pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
         addrs.join(", "),
         listener.sockets().len()
     );
-
     let metrics_task = match args.metrics_listen {
-        Some(addr) => Some(metrics::serve(addr, Arc::clone(&listener), Arc::clone(&shared)).await?),
+        Some(addr) => {
+            Some(metrics::serve(addr, Arc::clone(&listener), Arc::clone(&handoff), mtx).await?)
+        }
         None => None,
     };
 
     wait_for_signal().await?;
+    // Stop reading, then let the pipeline thread drain what was accepted.
     stop.store(true, Ordering::Relaxed);
-    let deadline = Duration::from_secs_f64(args.drain_timeout.max(0.0));
-    let drained = tokio::task::spawn_blocking(move || {
-        for t in threads {
-            let _ = t.join();
+    let joined = tokio::task::spawn_blocking(move || {
+        for r in readers {
+            let _ = r.join();
         }
+        pipeline_thread.join()
     });
-    if tokio::time::timeout(deadline, drained).await.is_err() {
-        tracing::warn!("drain deadline passed; exiting with readers still busy");
+    match tokio::time::timeout(drain + Duration::from_secs(1), joined).await {
+        Ok(Ok(Ok(Ok(report)))) => {
+            if report.left > 0 {
+                eprintln!(
+                    "nocwatch trap listen: drain deadline passed with {} events queued; they stay in the journal and are replayed on the next start",
+                    report.left
+                );
+            }
+        }
+        Ok(Ok(Ok(Err(e)))) => eprintln!("nocwatch trap listen: drain failed: {e:#}"),
+        _ => eprintln!("nocwatch trap listen: drain did not finish in time"),
     }
-    output.flush();
     if let Some(t) = metrics_task {
         t.abort();
     }

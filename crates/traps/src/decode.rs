@@ -1,0 +1,462 @@
+//! Decode stage: datagrams in, [`Event`]s (SNMPv2 form) out, via `nocwatch-snmp`'s
+//! sans-IO [`Receiver`].
+//!
+//! The receiver checks communities and USM (v3 traps from any engine, informs to our
+//! [`AuthoritativeEngine`]), answers discovery with Reports and builds each inform's
+//! Response ([`InformAck`]). It leaves RFC 3584 translation of v1 Traps to its caller,
+//! so it is done here ([`translate_v1`]):
+//!
+//! - sysUpTime.0 = time-stamp; snmpTrapOID.0 = `snmpTraps.(generic-trap + 1)` for
+//!   the six generic traps, `enterprise.0.specific-trap` for enterpriseSpecific(6);
+//! - then the v1 bindings, then snmpTrapAddress.0 = agent-addr,
+//!   snmpTrapCommunity.0 = community and snmpTrapEnterprise.0 = enterprise, each
+//!   only if the trap does not already carry it (§3.1 (3));
+//! - agent-addr is also kept on the event ([`Event::agent_addr`]).
+//!
+//! Datagrams that do not decode or authenticate are counted by reason and a bounded
+//! copy is kept in a [`RejectRing`] for inspection.
+
+use std::collections::VecDeque;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Instant;
+
+use nocwatch_snmp::ber::Writer;
+use nocwatch_snmp::receiver::{
+    AuthoritativeEngine, DropReason, InformAck, NotificationKind, Outcome, Receiver, ReceiverConfig,
+};
+use nocwatch_snmp::{GenericTrap, Oid, OidRef, Pdus, ReportKind, TrapV1Pdu, Value, VarBind};
+
+use crate::error::Error;
+use crate::event::{BufferPool, Event, PduKind};
+
+/// sysUpTime.0
+const SYS_UP_TIME: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 3, 0];
+/// snmpTrapOID.0
+const SNMP_TRAP_OID: [u32; 11] = [1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0];
+/// snmpTraps (coldStart is .1)
+const SNMP_TRAPS: [u32; 10] = [1, 3, 6, 1, 6, 3, 1, 1, 5, 0];
+/// snmpTrapAddress.0
+const SNMP_TRAP_ADDRESS: [u32; 10] = [1, 3, 6, 1, 6, 3, 18, 1, 3, 0];
+/// snmpTrapCommunity.0
+const SNMP_TRAP_COMMUNITY: [u32; 10] = [1, 3, 6, 1, 6, 3, 18, 1, 4, 0];
+/// snmpTrapEnterprise.0
+const SNMP_TRAP_ENTERPRISE: [u32; 11] = [1, 3, 6, 1, 6, 3, 1, 1, 4, 3, 0];
+
+/// Why a datagram was refused, as a metric label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RejectReason {
+    /// Not decodable.
+    Malformed,
+    /// Community not accepted.
+    BadCommunity,
+    /// Not a notification PDU.
+    UnexpectedPdu,
+    /// v3 with another security model.
+    UnknownSecurityModel,
+    /// A USM check failed (unknown user / engine, wrong digest, decryption, level,
+    /// time window).
+    Usm(ReportKind),
+    /// A notification with no snmpTrapOID.0 in its second binding.
+    NoTrapOid,
+}
+
+impl RejectReason {
+    /// Label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Malformed => "malformed",
+            Self::BadCommunity => "bad_community",
+            Self::UnexpectedPdu => "unexpected_pdu",
+            Self::UnknownSecurityModel => "unknown_security_model",
+            Self::Usm(ReportKind::UnsupportedSecurityLevel) => "usm_unsupported_sec_level",
+            Self::Usm(ReportKind::NotInTimeWindow) => "usm_not_in_time_window",
+            Self::Usm(ReportKind::UnknownUserName) => "usm_unknown_user",
+            Self::Usm(ReportKind::UnknownEngineId) => "usm_unknown_engine_id",
+            Self::Usm(ReportKind::WrongDigest) => "usm_wrong_digest",
+            Self::Usm(ReportKind::DecryptionError) => "usm_decryption_error",
+            Self::Usm(_) => "usm_other",
+            Self::NoTrapOid => "no_trap_oid",
+        }
+    }
+
+    /// Every label value, for rendering zeros.
+    pub const LABELS: [&'static str; 12] = [
+        "malformed",
+        "bad_community",
+        "unexpected_pdu",
+        "unknown_security_model",
+        "usm_unsupported_sec_level",
+        "usm_not_in_time_window",
+        "usm_unknown_user",
+        "usm_unknown_engine_id",
+        "usm_wrong_digest",
+        "usm_decryption_error",
+        "usm_other",
+        "no_trap_oid",
+    ];
+
+    fn from_drop(d: DropReason) -> Self {
+        match d {
+            DropReason::BadCommunity => Self::BadCommunity,
+            DropReason::UnexpectedPdu(_) => Self::UnexpectedPdu,
+            DropReason::UnknownSecurityModel => Self::UnknownSecurityModel,
+            DropReason::Usm(k) => Self::Usm(k),
+            _ => Self::Malformed,
+        }
+    }
+}
+
+/// A refused datagram kept for inspection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// Wall-clock receive time (ns since the epoch).
+    pub received_unix_ns: u64,
+    /// Where it came from.
+    pub peer: SocketAddr,
+    /// Why.
+    pub reason: RejectReason,
+    /// The datagram's first [`RejectRing`] `max_bytes` bytes.
+    pub bytes: Vec<u8>,
+    /// Its full length.
+    pub len: usize,
+}
+
+/// The last refused datagrams, bounded in count and bytes per entry: the oldest is
+/// overwritten (a ring is for inspection, the counters are the accounting).
+#[derive(Debug)]
+pub struct RejectRing {
+    entries: VecDeque<Rejected>,
+    cap: usize,
+    max_bytes: usize,
+}
+
+impl RejectRing {
+    /// A ring of `cap` entries keeping at most `max_bytes` of each datagram.
+    pub fn new(cap: usize, max_bytes: usize) -> Self {
+        Self {
+            entries: VecDeque::with_capacity(cap.min(1024)),
+            cap,
+            max_bytes,
+        }
+    }
+
+    fn push(&mut self, r: Rejected) {
+        if self.cap == 0 {
+            return;
+        }
+        if self.entries.len() >= self.cap {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(r);
+    }
+
+    /// Oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &Rejected> {
+        self.entries.iter()
+    }
+
+    /// How many are kept.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether none is kept.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// What one datagram became.
+#[derive(Debug)]
+pub enum Decoded {
+    /// An event (and for informs, the Response to send once it is durable).
+    Event(Event, Option<InformAck>),
+    /// A Report to send back now (v3 discovery / USM errors on informs).
+    Report(SocketAddr, Vec<u8>),
+    /// Refused; counted and kept in the ring.
+    Rejected(RejectReason),
+}
+
+/// The decode stage.
+#[derive(Debug)]
+pub struct Decoder {
+    receiver: Receiver,
+    source_from_trap_address: bool,
+    rejects: RejectRing,
+    oids: Oids,
+    scratch: Vec<u8>,
+}
+
+#[derive(Debug)]
+struct Oids {
+    sys_up_time: Oid,
+    snmp_trap_oid: Oid,
+    trap_address: Oid,
+    trap_community: Oid,
+    trap_enterprise: Oid,
+}
+
+impl Decoder {
+    /// A decoder accepting what `config` allows, authoritative (for informs) as
+    /// `engine`. With `source_from_trap_address`, a notification carrying
+    /// snmpTrapAddress.0 is attributed to that address (forwarded traps).
+    pub fn new(
+        config: ReceiverConfig,
+        engine: AuthoritativeEngine,
+        source_from_trap_address: bool,
+        rejects: RejectRing,
+    ) -> Result<Self, Error> {
+        let oid = |a: &[u32]| Oid::from_arcs(a).map_err(|e| Error::Config(e.to_string()));
+        Ok(Self {
+            receiver: Receiver::new(config, engine).map_err(|e| Error::Config(e.to_string()))?,
+            source_from_trap_address,
+            rejects,
+            oids: Oids {
+                sys_up_time: oid(&SYS_UP_TIME)?,
+                snmp_trap_oid: oid(&SNMP_TRAP_OID)?,
+                trap_address: oid(&SNMP_TRAP_ADDRESS)?,
+                trap_community: oid(&SNMP_TRAP_COMMUNITY)?,
+                trap_enterprise: oid(&SNMP_TRAP_ENTERPRISE)?,
+            },
+            scratch: Vec::new(),
+        })
+    }
+
+    /// The receiver (its counters, engine, key cache).
+    pub fn receiver(&self) -> &Receiver {
+        &self.receiver
+    }
+
+    /// The kept refused datagrams.
+    pub fn rejects(&self) -> &RejectRing {
+        &self.rejects
+    }
+
+    /// Decodes one datagram.
+    pub fn decode(
+        &mut self,
+        now: Instant,
+        unix_ns: u64,
+        peer: SocketAddr,
+        datagram: &[u8],
+        pool: &mut BufferPool,
+    ) -> Decoded {
+        let outcome = self.receiver.handle(now, peer, datagram);
+        let reason = match outcome {
+            Outcome::Notification(n) => {
+                let community = n.security_name();
+                let built = match (&n.pdu, n.kind) {
+                    (Pdus::TrapV1(v1), _) => Some(translate_v1(
+                        &self.oids,
+                        v1,
+                        community,
+                        peer,
+                        unix_ns,
+                        now,
+                        pool.take(),
+                        &mut self.scratch,
+                    )),
+                    (Pdus::Pdu(pdu), kind) => n.trap_oid().map(|oid| {
+                        let kind = if kind == NotificationKind::Inform {
+                            PduKind::Inform
+                        } else {
+                            PduKind::Trap
+                        };
+                        self.scratch.clear();
+                        oid.write_ber(&mut self.scratch);
+                        let raw = pdu.varbinds.raw();
+                        let list = pdu.varbinds;
+                        Event::from_parts(
+                            pool.take(),
+                            peer,
+                            peer.ip(),
+                            n.version,
+                            kind,
+                            None,
+                            unix_ns,
+                            now,
+                            community,
+                            &self.scratch,
+                            |out| match raw {
+                                Some(r) => out.extend_from_slice(r),
+                                None => {
+                                    let v: Vec<VarBind<'_>> =
+                                        list.iter().filter_map(Result::ok).collect();
+                                    nocwatch_snmp::VarBinds::encode_content(&v, out);
+                                }
+                            },
+                        )
+                    }),
+                };
+                match built {
+                    Some(mut ev) => {
+                        if self.source_from_trap_address
+                            && let Some(a) = trap_address(&ev, &self.oids.trap_address)
+                        {
+                            ev.source = IpAddr::V4(a);
+                        }
+                        return Decoded::Event(ev, n.ack);
+                    }
+                    None => RejectReason::NoTrapOid,
+                }
+            }
+            Outcome::Report { datagram: d, .. } => return Decoded::Report(peer, d.to_vec()),
+            Outcome::Dropped(d) => RejectReason::from_drop(d),
+        };
+        let keep = datagram.len().min(self.rejects.max_bytes);
+        self.rejects.push(Rejected {
+            received_unix_ns: unix_ns,
+            peer,
+            reason,
+            bytes: datagram.get(..keep).unwrap_or(&[]).to_vec(),
+            len: datagram.len(),
+        });
+        Decoded::Rejected(reason)
+    }
+}
+
+/// snmpTrapAddress.0's value, when the event carries it as an IpAddress.
+fn trap_address(ev: &Event, name: &Oid) -> Option<Ipv4Addr> {
+    ev.varbinds()
+        .iter()
+        .map_while(Result::ok)
+        .find(|vb| vb.name == *name)
+        .and_then(|vb| match vb.value {
+            Value::IpAddress(a) => Some(Ipv4Addr::from(a)),
+            _ => None,
+        })
+}
+
+/// RFC 3584 §3.1: a v1 Trap as an SNMPv2 notification. See the module docs.
+#[allow(clippy::too_many_arguments)]
+fn translate_v1(
+    oids: &Oids,
+    v1: &TrapV1Pdu<'_>,
+    community: &[u8],
+    peer: SocketAddr,
+    unix_ns: u64,
+    now: Instant,
+    buf: Vec<u8>,
+    scratch: &mut Vec<u8>,
+) -> Event {
+    // snmpTrapOID.0's value as BER content.
+    scratch.clear();
+    match v1.generic() {
+        GenericTrap::EnterpriseSpecific | GenericTrap::Other(_) => {
+            v1.enterprise.write_ber(scratch);
+            // `.0.specific`: arcs < 128 are one byte; larger ones need base-128.
+            push_arc(scratch, 0);
+            push_arc(scratch, u32::try_from(v1.specific_trap).unwrap_or(0));
+        }
+        _ => {
+            let mut arcs = SNMP_TRAPS;
+            arcs[9] = u32::try_from(v1.generic_trap).unwrap_or(0) + 1;
+            if let Ok(o) = Oid::from_arcs(&arcs) {
+                OidRef::from(&o).write_ber(scratch);
+            }
+        }
+    }
+    let trap_oid_ber = scratch.clone();
+    let has = |name: &Oid| {
+        v1.varbinds
+            .iter()
+            .map_while(Result::ok)
+            .any(|vb| vb.name == *name)
+    };
+    let (has_addr, has_comm, has_ent) = (
+        has(&oids.trap_address),
+        has(&oids.trap_community),
+        has(&oids.trap_enterprise),
+    );
+    Event::from_parts(
+        buf,
+        peer,
+        peer.ip(),
+        nocwatch_snmp::Version::V1,
+        PduKind::TrapV1,
+        Some(v1.agent_addr),
+        unix_ns,
+        now,
+        community,
+        &trap_oid_ber,
+        |out| {
+            let mut w = Writer::new(out);
+            VarBind {
+                name: OidRef::from(&oids.sys_up_time),
+                value: Value::TimeTicks(v1.time_stamp),
+            }
+            .encode(&mut w);
+            // The OID bytes were produced above from a valid OID.
+            if let Ok(trap_oid) = OidRef::from_ber(&trap_oid_ber, true) {
+                VarBind {
+                    name: OidRef::from(&oids.snmp_trap_oid),
+                    value: Value::ObjectIdentifier(trap_oid),
+                }
+                .encode(&mut w);
+            }
+            if let Some(raw) = v1.varbinds.raw() {
+                w.raw(raw);
+            }
+            if !has_addr {
+                VarBind {
+                    name: OidRef::from(&oids.trap_address),
+                    value: Value::IpAddress(v1.agent_addr.octets()),
+                }
+                .encode(&mut w);
+            }
+            if !has_comm {
+                VarBind {
+                    name: OidRef::from(&oids.trap_community),
+                    value: Value::OctetString(community),
+                }
+                .encode(&mut w);
+            }
+            if !has_ent {
+                VarBind {
+                    name: OidRef::from(&oids.trap_enterprise),
+                    value: Value::ObjectIdentifier(v1.enterprise),
+                }
+                .encode(&mut w);
+            }
+        },
+    )
+}
+
+/// Appends one sub-identifier in BER base-128.
+fn push_arc(out: &mut Vec<u8>, arc: u32) {
+    let mut tmp = [0u8; 5];
+    let mut i = tmp.len();
+    let mut v = arc;
+    loop {
+        i -= 1;
+        if let Some(b) = tmp.get_mut(i) {
+            *b = (v & 0x7f) as u8 | if i == 4 { 0 } else { 0x80 };
+        }
+        v >>= 7;
+        if v == 0 || i == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(tmp.get(i..).unwrap_or(&[]));
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+
+    #[test]
+    fn arcs_encode_base128() {
+        for (arc, want) in [
+            (0u32, vec![0u8]),
+            (127, vec![0x7f]),
+            (128, vec![0x81, 0x00]),
+            (16384, vec![0x81, 0x80, 0x00]),
+            (u32::MAX, vec![0x8f, 0xff, 0xff, 0xff, 0x7f]),
+        ] {
+            let mut out = Vec::new();
+            push_arc(&mut out, arc);
+            assert_eq!(out, want, "arc {arc}");
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! The crate's error type.
+
+use std::path::PathBuf;
+
+/// Everything that can fail in the trap pipeline.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Invalid configuration.
+    #[error("invalid trap pipeline configuration: {0}")]
+    Config(String),
+    /// A rules file error, with its 1-based line.
+    #[error("{file}:{line}: {message}")]
+    Rules {
+        /// The file (or `<default rules>`).
+        file: String,
+        /// 1-based line of the offending item.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// Journal I/O.
+    #[error("journal {path}: {source}")]
+    Journal {
+        /// File or directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The journal holds as many unprocessed bytes as allowed; the event is refused.
+    #[error("journal full ({0} unprocessed bytes)")]
+    JournalFull(u64),
+    /// Writing to a sink failed.
+    #[error("event sink: {0}")]
+    Sink(std::io::Error),
+}
