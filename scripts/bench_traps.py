@@ -211,10 +211,10 @@ def count_headers(path):
 # (stage="journal") and classified; every classified event passes the limiter or is
 # dropped (stage="limiter") and then reaches dedup and the sinks. So "processed" =
 # classified - limiter drops, and the counted drops are every drops_total series plus
-# what the kernel dropped on our sockets (read from SO_RXQ_OVFL and /proc/net/udp)
-# and datagrams too long for a receive slot.
+# what the kernel dropped on our sockets (read from SO_RXQ_OVFL and /proc/net/udp),
+# datagrams too long for a receive slot, and the intake's per-source queue overflows.
 COUNTED_DROPS = ["nocwatch_trap_drops_total", "nocwatch_trap_socket_kernel_drops_total",
-                 "nocwatch_trap_socket_truncated_total"]
+                 "nocwatch_trap_socket_truncated_total", "nocwatch_trap_intake_drops_total"]
 
 
 def processed_of(m):
@@ -388,8 +388,10 @@ def fairness(binary, work, extra, storm_bin, quiet, noisy_rate, seconds):
             for line in lines:
                 s = line.decode(errors="replace")
                 if quiet_re.search(s):
+                    # A dedup summary (occurrences N) follows the first event, which
+                    # was emitted on its own: it adds N - 1.
                     occ = int(occ_re.search(s).group(1)) if occ_re.search(s) else 1
-                    quiet_events += occ
+                    quiet_events += 1 if occ == 1 else occ - 1
                     m = stamp_re.search(s)
                     if m and int(m.group(1)) > warm_until_us:
                         lat.append(now_us - int(m.group(1)))
@@ -424,6 +426,7 @@ def main():
     ap.add_argument("--fair-seconds", type=float, default=10.0)
     ap.add_argument("--listen-args", default="", help="extra `trap listen` arguments")
     ap.add_argument("--load", default="", help="note on machine load for the record")
+    ap.add_argument("--fairness-only", action="store_true", help="skip the rate ladders")
     a = ap.parse_args()
 
     work = tempfile.mkdtemp(prefix="nocwatch-bench-traps-")
@@ -431,6 +434,18 @@ def main():
     rates = [int(x) for x in a.rates.split(",") if x != ""]
     storm = Storm(a.nocwatch, a.sources)
     rows = []
+    if a.fairness_only:
+        try:
+            fair = fairness(a.nocwatch, work, extra, a.nocwatch, a.quiet, a.noisy_rate, a.fair_seconds)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        alone, noisy = fair["quiet alone"], fair["quiet + noisy"]
+        print(json.dumps(dict(
+            quiet_delivered_pct=round(100.0 * noisy["quiet_delivered"] / max(noisy["quiet_sent"], 1), 3),
+            quiet_p99_ms_alone=alone["p99_ms"], quiet_p99_ms_with_noisy=noisy["p99_ms"],
+            quiet_p99_ratio=round(noisy["p99_ms"] / alone["p99_ms"], 3) if alone["p99_ms"] else None,
+            machine_load=a.load or None)))
+        return
     log(" | ".join(COLS))
     try:
         sink_sustained, sink_burst = ladder(RawSink(a.sink), storm, rates, a.step_seconds, rows, burst=a.burst)

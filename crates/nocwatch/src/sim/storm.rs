@@ -394,11 +394,14 @@ pub(crate) async fn storm(args: &StormArgs) -> anyhow::Result<ExitCode> {
             // A lane waits until it owes a step's worth, so high rates go out in
             // full sendmmsg batches and low rates trap by trap; each batch comes
             // from the next source.
-            if owed < lane.step(batch) as u64 {
+            let step = lane.step(batch);
+            if owed < step as u64 {
                 continue;
             }
+            // At most a step per source in a row: at low rates every trap comes from
+            // the next source, so N sources at R/N each really send R/N each.
             while owed > 0 {
-                let k = batch.min(usize::try_from(owed).unwrap_or(batch));
+                let k = step.min(usize::try_from(owed).unwrap_or(step));
                 lane.send_batch(k, &mut rid);
                 owed -= k as u64;
             }

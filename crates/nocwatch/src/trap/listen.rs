@@ -2,17 +2,19 @@
 //! (`nocwatch-traps`), its output and `/metrics`, and the SIGTERM drain.
 //!
 //! Threads: one reader per socket (recvmmsg batches, see `nocwatch_net::listener`)
-//! copies each batch into a bounded hand-off queue; one pipeline thread owns the
-//! [`Pipeline`] (decode → journal → classify → limiter → dedup → sinks), sends
-//! Reports at once and inform Responses once their journal record is durable, and
-//! answers `/metrics` requests. When the hand-off queue is full a reader waits: the
-//! socket's receive buffer absorbs the burst meanwhile, and what it cannot hold the
-//! kernel drops and counts (exported as kernel drops), so nothing is lost silently.
+//! queues each datagram under its source in the [`intake`]; one pipeline thread
+//! takes them round-robin by source into the [`Pipeline`] (decode → journal →
+//! classify → limiter → dedup → sinks), sends Reports at once and inform Responses
+//! once their journal record is durable, and answers `/metrics` requests. Readers
+//! never wait on the pipeline, so a flooding source cannot hold quiet sources' traps
+//! in a FIFO (kernel socket queue or hand-off) in front of it; what overflows the
+//! intake is dropped and counted by source.
 //!
-//! SIGTERM: readers stop, the queue is emptied into the pipeline, the pipeline
+//! SIGTERM: readers stop, the intake is emptied into the pipeline, the pipeline
 //! drains to the journal and sinks by `--drain-timeout`; whatever is still queued
 //! then stays in the journal and is replayed on the next start. Exit status 0.
 
+mod intake;
 mod metrics;
 mod output;
 
@@ -20,8 +22,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError, TrySendError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
@@ -34,6 +36,7 @@ use nocwatch_traps::{
     Datagram, DrainReport, JournalConfig, Pipeline, PipelineConfig, Rules, Transmit,
 };
 
+use self::intake::Intake;
 use crate::request::engine_id_hex;
 
 /// `nocwatch trap listen`.
@@ -198,28 +201,15 @@ fn bind(args: &ListenArgs) -> anyhow::Result<Listener> {
     }
 }
 
-/// One receive batch handed from a reader thread to the pipeline thread: the
-/// datagrams' bytes back to back, and (peer, start, len) for each.
-#[derive(Debug, Default)]
-struct Batch {
-    data: Vec<u8>,
-    items: Vec<(SocketAddr, usize, usize)>,
-}
+/// Datagrams handed to one [`Pipeline::ingest`] call at most.
+const TAKE: usize = 256;
 
-/// Hand-off queue counters, for /metrics.
-#[derive(Debug, Default)]
-pub(crate) struct Handoff {
-    /// Batches handed over.
-    batches: AtomicU64,
-    /// Times a reader found the queue full and waited (the kernel buffer absorbs
-    /// meanwhile; what it cannot hold shows as kernel drops).
-    full: AtomicU64,
-    /// Batches waiting now.
-    depth: AtomicU64,
-}
+/// Intake bounds: per source, and in total (see [`intake`]).
+const INTAKE_PER_SOURCE: usize = 16_384;
+const INTAKE_TOTAL: usize = 262_144;
 
-/// Capacity of the reader → pipeline queue, in batches (of up to 64 datagrams).
-const HANDOFF_BATCHES: usize = 1024;
+/// Events processed per [`Pipeline::poll`] between two intakes.
+const PROCESS_BUDGET: usize = 1024;
 
 /// How long the pipeline thread sleeps at most when idle.
 const IDLE_POLL: Duration = Duration::from_millis(20);
@@ -250,32 +240,18 @@ fn transmit(listener: &Listener, out: &mut Vec<Transmit>) {
     }
 }
 
-fn ingest(p: &mut Pipeline, b: &Batch, handoff: &Handoff, out: &mut Vec<Transmit>) {
-    handoff.depth.fetch_sub(1, Ordering::Relaxed);
-    let dgrams: Vec<Datagram<'_>> = b
-        .items
-        .iter()
-        .filter_map(|&(peer, at, len)| {
-            Some(Datagram {
-                peer,
-                data: b.data.get(at..at + len)?,
-            })
-        })
-        .collect();
-    p.ingest(Instant::now(), &dgrams, out);
-}
-
-/// The pipeline thread: ingests batches, polls, releases acks once durable, answers
-/// metrics requests; when every reader is gone, drains by the deadline.
+/// The pipeline thread: takes datagrams from the intake (round-robin by source),
+/// ingests and polls, sends Reports at once and inform acks once durable, answers
+/// metrics requests; once the intake is closed and empty, drains by the deadline.
 fn drive(
     mut p: Pipeline,
-    rx: &Receiver<Batch>,
+    intake: &Intake,
     metrics: &Receiver<MetricsRequest>,
     listener: &Listener,
-    handoff: &Handoff,
     drain: Duration,
 ) -> anyhow::Result<DrainReport> {
     let mut out = Vec::new();
+    let mut taken = Vec::with_capacity(TAKE);
     loop {
         let now = Instant::now();
         let wait = if p.queued() > 0 {
@@ -285,24 +261,14 @@ fn drive(
                 .map_or(IDLE_POLL, |t| t.saturating_duration_since(now))
                 .min(IDLE_POLL)
         };
-        let first = if wait.is_zero() {
-            rx.try_recv().map_err(|e| match e {
-                TryRecvError::Empty => RecvTimeoutError::Timeout,
-                TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
-            })
-        } else {
-            rx.recv_timeout(wait)
-        };
-        match first {
-            Ok(b) => {
-                ingest(&mut p, &b, handoff, &mut out);
-                // Take what else is waiting (bounded) before processing.
-                for b in rx.try_iter().take(64) {
-                    ingest(&mut p, &b, handoff, &mut out);
-                }
-            }
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => break,
+        taken.clear();
+        let open = intake.take(TAKE, wait, &mut taken);
+        if !taken.is_empty() {
+            let dgrams: Vec<Datagram<'_>> = taken
+                .iter()
+                .map(|(peer, data)| Datagram { peer: *peer, data })
+                .collect();
+            p.ingest(Instant::now(), &dgrams, &mut out);
         }
         transmit(listener, &mut out);
         if let Err(e) = p.poll(Instant::now()) {
@@ -314,6 +280,9 @@ fn drive(
             let mut text = String::new();
             p.render_metrics(&mut text);
             let _ = reply.send(text);
+        }
+        if !open {
+            break;
         }
     }
     let report = p.drain(Instant::now() + drain)?;
@@ -386,6 +355,10 @@ pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
     if !(args.rate_limit > 0.0 && args.rate_burst >= 1.0) {
         bail!("--rate-limit must be positive and --rate-burst at least 1");
     }
+    // Small poll budgets: the thread that processes also ingests, so one long poll
+    // (up to 65,536 events by default) would hold every new datagram, quiet
+    // sources' included, in the intake meanwhile.
+    config.process_budget = PROCESS_BUDGET;
     config.limiter.rate = args.rate_limit;
     config.limiter.burst = args.rate_burst;
     config.dedup.window = Duration::try_from_secs_f64(args.dedup_window)
@@ -406,43 +379,22 @@ pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
     }
 
     let stop = Arc::new(AtomicBool::new(false));
-    let handoff = Arc::new(Handoff::default());
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(HANDOFF_BATCHES);
+    let intake = Arc::new(Intake::new(INTAKE_PER_SOURCE, INTAKE_TOTAL));
     let (mtx, mrx) = std::sync::mpsc::channel::<MetricsRequest>();
     let drain = Duration::from_secs_f64(args.drain_timeout.max(0.0));
     let pipeline_thread = {
         let listener = Arc::clone(&listener);
-        let handoff = Arc::clone(&handoff);
+        let intake = Arc::clone(&intake);
         std::thread::Builder::new()
             .name("trap-pipeline".into())
-            .spawn(move || drive(pipeline, &rx, &mrx, &listener, &handoff, drain))?
+            .spawn(move || drive(pipeline, &intake, &mrx, &listener, drain))?
     };
+    // Readers never wait on the pipeline: they drain their socket and queue each
+    // datagram under its source (see `intake`).
     let readers = listener.spawn(&stop, |_socket| {
-        let tx = tx.clone();
-        let handoff = Arc::clone(&handoff);
-        move |_s: &ListenSocket, bufs: &RecvBuffers| {
-            let mut b = Batch {
-                data: Vec::with_capacity(bufs.iter().map(|d| d.data.len()).sum()),
-                items: Vec::with_capacity(bufs.len()),
-            };
-            for d in bufs.iter() {
-                b.items.push((d.peer, b.data.len(), d.data.len()));
-                b.data.extend_from_slice(d.data);
-            }
-            handoff.batches.fetch_add(1, Ordering::Relaxed);
-            handoff.depth.fetch_add(1, Ordering::Relaxed);
-            // When full, wait: the socket's buffer holds what arrives meanwhile,
-            // and what it cannot hold is counted by the kernel (kernel drops).
-            match tx.try_send(b) {
-                Ok(()) | Err(TrySendError::Disconnected(_)) => {}
-                Err(TrySendError::Full(b)) => {
-                    handoff.full.fetch_add(1, Ordering::Relaxed);
-                    let _ = tx.send(b);
-                }
-            }
-        }
+        let intake = Arc::clone(&intake);
+        move |_s: &ListenSocket, bufs: &RecvBuffers| intake.push(bufs)
     })?;
-    drop(tx);
     let addrs: Vec<String> = listener
         .local_addrs()
         .iter()
@@ -455,7 +407,7 @@ pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
     );
     let metrics_task = match args.metrics_listen {
         Some(addr) => {
-            Some(metrics::serve(addr, Arc::clone(&listener), Arc::clone(&handoff), mtx).await?)
+            Some(metrics::serve(addr, Arc::clone(&listener), Arc::clone(&intake), mtx).await?)
         }
         None => None,
     };
@@ -467,6 +419,7 @@ pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
         for r in readers {
             let _ = r.join();
         }
+        intake.close();
         pipeline_thread.join()
     });
     match tokio::time::timeout(drain + Duration::from_secs(1), joined).await {

@@ -2,25 +2,25 @@
 //!
 //! On each scrape: the pipeline's own metrics (asked of the pipeline thread, which
 //! owns it, over a channel) followed by the sockets' (datagrams, kernel drops,
-//! buffer sizes) and the reader → pipeline hand-off queue's, read from atomics.
+//! buffer sizes, read from atomics) and the intake queues'.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use nocwatch_net::Listener;
 
-use super::{HANDOFF_BATCHES, Handoff, MetricsRequest};
+use super::MetricsRequest;
+use super::intake::Intake;
 
 /// Starts serving `/metrics` on `addr`; the task runs until aborted.
 pub(crate) async fn serve(
     addr: SocketAddr,
     listener: Arc<Listener>,
-    handoff: Arc<Handoff>,
+    intake: Arc<Intake>,
     pipeline: Sender<MetricsRequest>,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let tcp = tokio::net::TcpListener::bind(addr)
@@ -32,7 +32,7 @@ pub(crate) async fn serve(
             let (tx, rx) = tokio::sync::oneshot::channel();
             let asked = pipeline.send(tx).is_ok();
             let listener = Arc::clone(&listener);
-            let handoff = Arc::clone(&handoff);
+            let intake = Arc::clone(&intake);
             async move {
                 let mut body = if asked {
                     tokio::time::timeout(Duration::from_secs(5), rx)
@@ -43,7 +43,7 @@ pub(crate) async fn serve(
                 } else {
                     String::new()
                 };
-                render(&mut body, &listener, &handoff);
+                render(&mut body, &listener, &intake);
                 (
                     [(
                         axum::http::header::CONTENT_TYPE,
@@ -69,8 +69,8 @@ fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
 }
 
-/// Appends the sockets' and the hand-off queue's metrics.
-pub(crate) fn render(out: &mut String, listener: &Listener, handoff: &Handoff) {
+/// Appends the sockets' and the intake's metrics.
+pub(crate) fn render(out: &mut String, listener: &Listener, intake: &Intake) {
     let sockets: Vec<_> = listener
         .sockets()
         .iter()
@@ -152,38 +152,5 @@ pub(crate) fn render(out: &mut String, listener: &Listener, handoff: &Handoff) {
         );
     }
 
-    family(
-        out,
-        "nocwatch_trap_handoff_depth_ratio",
-        "gauge",
-        "Reader -> pipeline queue: batches waiting over capacity.",
-    );
-    let depth = handoff.depth.load(Ordering::Relaxed);
-    let _ = writeln!(
-        out,
-        "nocwatch_trap_handoff_depth_ratio {}",
-        depth as f64 / HANDOFF_BATCHES as f64
-    );
-    family(
-        out,
-        "nocwatch_trap_handoff_batches_total",
-        "counter",
-        "Receive batches handed to the pipeline thread.",
-    );
-    let _ = writeln!(
-        out,
-        "nocwatch_trap_handoff_batches_total {}",
-        handoff.batches.load(Ordering::Relaxed)
-    );
-    family(
-        out,
-        "nocwatch_trap_handoff_full_total",
-        "counter",
-        "Times a reader found the hand-off queue full and waited (the socket buffer absorbs meanwhile; overflow shows as kernel drops).",
-    );
-    let _ = writeln!(
-        out,
-        "nocwatch_trap_handoff_full_total {}",
-        handoff.full.load(Ordering::Relaxed)
-    );
+    intake.render(out);
 }
