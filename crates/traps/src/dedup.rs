@@ -54,24 +54,53 @@ pub struct DedupStats {
     pub summaries: u64,
 }
 
+/// One open window. Kept small (48 bytes) because the map holds up to
+/// `max_entries` of them and is probed at random: with the folded event stored
+/// inline (200+ bytes) the map's cache misses cost more than the rest of the
+/// pipeline. Folded events live in a side slab instead.
 #[derive(Debug)]
 struct Entry {
     expires: Instant,
     first_unix_ns: u64,
+    /// Seq of the first folded event (pinned in `pending`); 0 if none.
+    pending_seq: u64,
     folded: u32,
-    latest: Option<Event>,
-    /// Seq of the first folded event (pinned in `pending`).
-    pending_seq: Option<u64>,
+    /// Slab index of the newest folded event; `NONE` if none.
+    latest: u32,
     generation: u64,
 }
+
+const NONE: u32 = u32::MAX;
+
+/// Keys are already SipHash digests: hashing them again would only cost time.
+#[derive(Debug, Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+type KeyMap = HashMap<u64, Entry, std::hash::BuildHasherDefault<KeyHasher>>;
 
 /// The dedup stage. See the module docs.
 #[derive(Debug)]
 pub struct Dedup {
     cfg: DedupConfig,
-    map: HashMap<u64, Entry>,
+    map: KeyMap,
     order: VecDeque<(Instant, u64, u64)>,
     pending: BTreeSet<u64>,
+    slab: Vec<Option<Event>>,
+    free: Vec<u32>,
     generation: u64,
     stats: DedupStats,
 }
@@ -80,74 +109,107 @@ impl Dedup {
     /// A dedup stage with `cfg`.
     pub fn new(cfg: DedupConfig) -> Self {
         Self {
-            map: HashMap::with_capacity(cfg.max_entries.min(1 << 16)),
+            map: KeyMap::with_capacity_and_hasher(cfg.max_entries.min(1 << 16), Default::default()),
             cfg,
             order: VecDeque::new(),
             pending: BTreeSet::new(),
+            slab: Vec::new(),
+            free: Vec::new(),
             generation: 0,
             stats: DedupStats::default(),
         }
     }
 
-    /// Offers an event: returns it if it leaves now (first occurrence), `None` if it
-    /// was folded. Summaries of windows closed early (cache full) go to `out`.
+    /// Offers an event. A first occurrence is pushed to `out` (returns true); a
+    /// duplicate is folded (returns false). Summaries of windows closed early (cache
+    /// full) also go to `out`, before the event.
     pub fn offer(
         &mut self,
         now: Instant,
         ev: Event,
         out: &mut Vec<Event>,
         pool: &mut BufferPool,
-    ) -> Option<Event> {
+    ) -> bool {
         if self.cfg.window.is_zero() || self.cfg.max_entries == 0 {
-            return Some(ev);
+            out.push(ev);
+            return true;
         }
         self.stats.lookups += 1;
         let key = ev.class.dedup_key;
-        if let Some(e) = self.map.get_mut(&key)
-            && e.expires > now
-        {
-            self.stats.hits += 1;
-            e.folded = e.folded.saturating_add(ev.occurrences);
-            if e.pending_seq.is_none() {
-                e.pending_seq = Some(ev.seq);
-                self.pending.insert(ev.seq);
+        let expires = now + self.cfg.window;
+        if let Some(e) = self.map.get_mut(&key) {
+            if e.expires > now {
+                self.stats.hits += 1;
+                e.folded = e.folded.saturating_add(ev.occurrences);
+                if e.pending_seq == 0 {
+                    e.pending_seq = ev.seq.max(1);
+                    self.pending.insert(e.pending_seq);
+                }
+                if e.latest == NONE {
+                    e.latest = match self.free.pop() {
+                        Some(i) => i,
+                        None => {
+                            self.slab.push(None);
+                            u32::try_from(self.slab.len() - 1).unwrap_or(NONE)
+                        }
+                    };
+                }
+                if let Some(old) = self
+                    .slab
+                    .get_mut(e.latest as usize)
+                    .and_then(|s| s.replace(ev))
+                {
+                    pool.recycle(old);
+                }
+                return false;
             }
-            if let Some(old) = e.latest.replace(ev) {
-                pool.recycle(old);
-            }
-            return None;
-        }
-        // A new window (or the old one expired and was not collected yet).
-        if let Some(old) = self.map.remove(&key) {
-            self.close(old, out);
+            // The window ended and was not collected yet: close it, open a new one
+            // in place (one probe, no remove + insert).
+            self.generation += 1;
+            let old = std::mem::replace(
+                e,
+                Entry {
+                    expires,
+                    first_unix_ns: ev.received_unix_ns,
+                    folded: 0,
+                    latest: NONE,
+                    pending_seq: 0,
+                    generation: self.generation,
+                },
+            );
             self.stats.expirations += 1;
+            self.close(old, out);
+            self.order.push_back((expires, key, self.generation));
+            out.push(ev);
+            return true;
         }
         while self.map.len() >= self.cfg.max_entries {
             let Some((_, k, g)) = self.order.pop_front() else {
                 break;
             };
-            if self.map.get(&k).is_some_and(|e| e.generation == g)
-                && let Some(e) = self.map.remove(&k)
+            if let std::collections::hash_map::Entry::Occupied(o) = self.map.entry(k)
+                && o.get().generation == g
             {
+                let e = o.remove();
                 self.stats.evictions += 1;
                 self.close(e, out);
             }
         }
         self.generation += 1;
-        let expires = now + self.cfg.window;
         self.map.insert(
             key,
             Entry {
                 expires,
                 first_unix_ns: ev.received_unix_ns,
                 folded: 0,
-                latest: None,
-                pending_seq: None,
+                latest: NONE,
+                pending_seq: 0,
                 generation: self.generation,
             },
         );
         self.order.push_back((expires, key, self.generation));
-        Some(ev)
+        out.push(ev);
+        true
     }
 
     /// Closes windows that ended by `now`; their summaries go to `out`.
@@ -157,9 +219,10 @@ impl Dedup {
                 break;
             }
             self.order.pop_front();
-            if self.map.get(&k).is_some_and(|e| e.generation == g)
-                && let Some(e) = self.map.remove(&k)
+            if let std::collections::hash_map::Entry::Occupied(o) = self.map.entry(k)
+                && o.get().generation == g
             {
+                let e = o.remove();
                 self.stats.expirations += 1;
                 self.close(e, out);
             }
@@ -176,10 +239,15 @@ impl Dedup {
     }
 
     fn close(&mut self, e: Entry, out: &mut Vec<Event>) {
-        if let Some(seq) = e.pending_seq {
-            self.pending.remove(&seq);
+        if e.pending_seq != 0 {
+            self.pending.remove(&e.pending_seq);
         }
-        if let Some(mut ev) = e.latest {
+        if e.latest == NONE {
+            return;
+        }
+        let latest = self.slab.get_mut(e.latest as usize).and_then(Option::take);
+        self.free.push(e.latest);
+        if let Some(mut ev) = latest {
             // The window's total: the first occurrence plus everything folded.
             ev.last_unix_ns = ev.received_unix_ns;
             ev.received_unix_ns = e.first_unix_ns;

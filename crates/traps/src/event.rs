@@ -294,3 +294,16 @@ impl BufferPool {
         self.give(ev.into_buffer());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Events are moved by value through the queues: keep them small.
+    #[test]
+    fn event_stays_small() {
+        assert!(
+            size_of::<super::Event>() <= 192,
+            "{}",
+            size_of::<super::Event>()
+        );
+    }
+}

@@ -27,7 +27,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::event::Event;
 use crate::rules::Cidr;
@@ -142,6 +142,7 @@ pub struct Limiter {
     sources: Vec<Source>,
     ring: VecDeque<usize>,
     queued: usize,
+    last_gc: Instant,
     stats: LimiterStats,
 }
 
@@ -168,6 +169,7 @@ impl Limiter {
             sources: vec![overflow],
             ring: VecDeque::new(),
             queued: 0,
+            last_gc: now,
             stats: LimiterStats::default(),
         }
     }
@@ -251,6 +253,10 @@ impl Limiter {
         let ev = s.queue.pop_front();
         if s.queue.is_empty() {
             s.in_ring = false;
+            // A drained backlog must not pin its memory (8,192 events is 1.4 MiB).
+            if s.queue.capacity() > 64 {
+                s.queue.shrink_to(16);
+            }
         } else {
             self.ring.push_back(i);
         }
@@ -283,11 +289,15 @@ impl Limiter {
             .min()
     }
 
-    /// Forgets idle sources (empty queue, bucket refilled). Call now and then.
+    /// Forgets idle sources (empty queue, bucket refilled), once the map is half
+    /// full and at most once a second (it is a pass over every source).
     pub fn gc(&mut self, now: Instant) {
-        if self.index.len() < self.cfg.max_sources / 2 {
+        if self.index.len() < self.cfg.max_sources / 2
+            || now.saturating_duration_since(self.last_gc) < Duration::from_secs(1)
+        {
             return;
         }
+        self.last_gc = now;
         let mut keep = Vec::with_capacity(self.sources.len());
         let mut map = HashMap::with_capacity(self.index.len());
         let old = std::mem::take(&mut self.sources);

@@ -105,8 +105,9 @@ impl PipelineConfig {
 }
 
 /// Pipeline counters. Accounting identity (checked by the tests):
-/// `received = rejected + reports + drops + queued + emitted_first + folded`, where
-/// `folded` is dedup hits and `drops` every counted drop.
+/// `received + replayed = reports + drops + queued + emitted_first + folded`, where
+/// `drops` is every counted drop (decode refusals included) and `folded` the dedup
+/// hits (their count leaves in a follow-up event's `occurrences`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PipelineStats {
     /// Datagrams handed to [`Pipeline::ingest`].
@@ -161,7 +162,6 @@ struct Latency {
     limiter: Histogram,
     queue_wait: Histogram,
     dedup_sink: Histogram,
-    fsync: Histogram,
     end_to_end: Histogram,
     inform_ack: Histogram,
 }
@@ -187,6 +187,10 @@ pub struct Pipeline {
     latency: Latency,
     out: Vec<Event>,
     pending: Vec<(Event, Option<InformAck>)>,
+    next_commit: Instant,
+    commit_interval: std::time::Duration,
+    /// Events replayed from the journal, not processed yet.
+    replay: VecDeque<Event>,
 }
 
 impl Pipeline {
@@ -199,6 +203,12 @@ impl Pipeline {
             cfg.source_from_trap_address,
             RejectRing::new(cfg.reject_ring.0, cfg.reject_ring.1),
         )?;
+        let commit_interval = cfg
+            .journal
+            .as_ref()
+            .map_or(std::time::Duration::from_millis(10), |j| {
+                j.sync_interval.min(std::time::Duration::from_secs(1))
+            });
         let (journal, replay) = match cfg.journal {
             Some(j) => {
                 let (j, rec) = Journal::open(j, now)?;
@@ -225,6 +235,9 @@ impl Pipeline {
             latency: Latency::default(),
             out: Vec::new(),
             pending: Vec::new(),
+            next_commit: now,
+            commit_interval,
+            replay: VecDeque::new(),
         };
         if !replay.is_empty() {
             tracing::info!(
@@ -232,11 +245,15 @@ impl Pipeline {
                 "replaying unprocessed journal events"
             );
         }
+        // Replayed events were accepted before the crash: they go straight to
+        // dedup and the sinks (oldest first, ahead of new traffic), not through the
+        // token buckets and queue bounds, which would refuse a backlog that arrives
+        // all at once and lose what was already accepted.
         for mut ev in replay {
             ev.ingested = now;
             p.stats.replayed += 1;
             p.classify(&mut ev);
-            p.offer(now, ev);
+            p.replay.push_back(ev);
         }
         Ok(p)
     }
@@ -389,15 +406,16 @@ impl Pipeline {
         let mut out = std::mem::take(&mut self.out);
         let mut n = 0;
         while n < self.budget {
-            let Some(ev) = self.limiter.pop() else { break };
+            let Some(ev) = self.replay.pop_front().or_else(|| self.limiter.pop()) else {
+                break;
+            };
             n += 1;
             self.stats.dequeued += 1;
             self.latency
                 .queue_wait
                 .observe(t0.saturating_duration_since(ev.ingested).as_secs_f64());
-            if let Some(first) = self.dedup.offer(now, ev, &mut out, &mut self.pool) {
+            if self.dedup.offer(now, ev, &mut out, &mut self.pool) {
                 self.stats.emitted_first += 1;
-                out.push(first);
             }
         }
         self.dedup.expire(now, &mut out);
@@ -409,12 +427,17 @@ impl Pipeline {
                 .dedup_sink
                 .observe_n(per_item(t1 - t0, n as u64), n as u64);
         }
-        self.commit();
-        if let Some(j) = &mut self.journal {
-            let t = Instant::now();
-            if j.poll(now)? {
-                self.latency.fsync.observe(t.elapsed().as_secs_f64());
-            }
+        // The commit point is a pass over the sources with queued events: compute
+        // it when the journal is about to write (its sync interval), not per poll.
+        if now >= self.next_commit {
+            self.commit();
+            self.next_commit = now + self.commit_interval;
+        }
+        if let Some(j) = &mut self.journal
+            && let Err(e) = j.poll(now)
+        {
+            self.stats.journal_errors += 1;
+            tracing::error!(error = %e, "journal sync failed");
         }
         self.limiter.gc(now);
         Ok(n)
@@ -448,10 +471,14 @@ impl Pipeline {
     /// The commit point: everything before the oldest event still queued or folded.
     fn commit(&mut self) {
         let Some(j) = &mut self.journal else { return };
-        let min = [self.limiter.min_queued_seq(), self.dedup.min_pending_seq()]
-            .into_iter()
-            .flatten()
-            .min();
+        let min = [
+            self.replay.front().map(|e| e.seq),
+            self.limiter.min_queued_seq(),
+            self.dedup.min_pending_seq(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         let point = match min {
             Some(s) => s.saturating_sub(1),
             None => j.last_seq(),
@@ -489,9 +516,7 @@ impl Pipeline {
     pub fn sync(&mut self) -> Result<(), Error> {
         self.commit();
         if let Some(j) = &mut self.journal {
-            let t = Instant::now();
             j.sync()?;
-            self.latency.fsync.observe(t.elapsed().as_secs_f64());
         }
         Ok(())
     }
@@ -499,7 +524,14 @@ impl Pipeline {
     /// When [`Pipeline::poll`] next has timed work (journal sync, dedup window
     /// close), if any; call it sooner when events are queued.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let j = self.journal.as_ref().and_then(Journal::poll_timeout);
+        let j = self.journal.as_ref().and_then(|j| {
+            // Processed events whose commit record is not written yet.
+            let commit = (j.committed() < j.last_seq()).then_some(self.next_commit);
+            match (j.poll_timeout(), commit) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        });
         let d = self.dedup.next_expiry();
         match (j, d) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -507,9 +539,9 @@ impl Pipeline {
         }
     }
 
-    /// Events waiting in the fair queue.
+    /// Events waiting to be processed (fair queue plus journal replay backlog).
     pub fn queued(&self) -> usize {
-        self.limiter.queued()
+        self.limiter.queued() + self.replay.len()
     }
 
     /// Stops nothing by itself (the caller stops reading first), then processes
@@ -521,12 +553,12 @@ impl Pipeline {
         let mut processed = 0u64;
         loop {
             let now = Instant::now();
-            if self.limiter.queued() == 0 || now >= deadline {
+            if self.queued() == 0 || now >= deadline {
                 break;
             }
             processed += self.poll(now)? as u64;
         }
-        if self.limiter.queued() == 0 {
+        if self.queued() == 0 {
             let mut out = std::mem::take(&mut self.out);
             self.dedup.flush(&mut out);
             self.emit(&mut out);
@@ -535,7 +567,7 @@ impl Pipeline {
         self.sync()?;
         Ok(DrainReport {
             processed,
-            left: self.limiter.queued(),
+            left: self.queued(),
         })
     }
 
@@ -709,6 +741,11 @@ impl Pipeline {
                 "fair_queue",
                 self.limiter.queued() as u64,
                 self.limiter.capacity() as u64,
+            ),
+            (
+                "replay_backlog",
+                self.replay.len() as u64,
+                self.stats.replayed.max(1),
             ),
             (
                 "dedup_cache",
@@ -896,6 +933,11 @@ impl Pipeline {
             "Per-event latency by stage (decode/journal/classify/limiter/dedup_sink: batch time over batch size; queue_wait/end_to_end/inform_ack per event; fsync per call).",
         );
         let lat = &self.latency;
+        let fsync = self
+            .journal
+            .as_ref()
+            .map(Journal::sync_latency)
+            .unwrap_or_default();
         for (stage, h) in [
             ("decode", &lat.decode),
             ("journal", &lat.journal),
@@ -903,7 +945,7 @@ impl Pipeline {
             ("limiter", &lat.limiter),
             ("queue_wait", &lat.queue_wait),
             ("dedup_sink", &lat.dedup_sink),
-            ("fsync", &lat.fsync),
+            ("fsync", &fsync),
             ("end_to_end", &lat.end_to_end),
             ("inform_ack", &lat.inform_ack),
         ] {

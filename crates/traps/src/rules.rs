@@ -23,16 +23,19 @@
 //!
 //! Without `key`/`key_index` the dedup key is every binding except sysUpTime.0
 //! (identical traps de-duplicate, different ones do not). Keys are 64-bit SipHash
-//! digests: a collision (2^-64 per pair) would fold two different traps together;
-//! this is accepted for the memory it saves.
+//! digests keyed at random per process: a collision (2^-64 per pair, and not
+//! steerable from outside) would fold two different traps together; this is
+//! accepted for the memory it saves.
 //!
 //! Errors (syntax, unknown fields, bad OIDs, bad CIDRs) carry the file's 1-based line.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use nocwatch_snmp::ber::Reader;
 use nocwatch_snmp::{Oid, OidRef, Value};
 use serde::Deserialize;
 use toml::Spanned;
@@ -165,6 +168,8 @@ pub struct Rules {
     prefixes: Vec<u32>,
     default_severity: Severity,
     unknown: Arc<str>,
+    /// Keyed per process, so nobody outside can aim two different traps at one key.
+    hasher: RandomState,
 }
 
 /// 1-based line of byte offset `at` in `text`.
@@ -291,6 +296,7 @@ impl Rules {
                 .and_then(|d| d.severity)
                 .unwrap_or(Severity::Warning),
             unknown: Arc::from("unknown"),
+            hasher: RandomState::new(),
         })
     }
 
@@ -334,13 +340,13 @@ impl Rules {
                 rule: Some(i),
                 name: Arc::clone(&r.name),
                 severity: r.severity,
-                dedup_key: dedup_key(ev, &r.key, &r.key_index),
+                dedup_key: dedup_key(&self.hasher, ev, &r.key, &r.key_index),
             },
             None => Classification {
                 rule: None,
                 name: Arc::clone(&self.unknown),
                 severity: self.default_severity,
-                dedup_key: dedup_key(ev, &[], &[]),
+                dedup_key: dedup_key(&self.hasher, ev, &[], &[]),
             },
         }
     }
@@ -368,40 +374,40 @@ impl Rule {
 }
 
 /// The dedup key: source, trap OID and the selected bindings (see module docs).
-fn dedup_key(ev: &Event, key: &[Vec<u8>], key_index: &[Vec<u8>]) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+///
+/// Bindings are walked as raw TLVs (name bytes, value tag and bytes) rather than
+/// decoded values: identity only needs the bytes, and skipping value decoding makes
+/// this per-trap step cheaper.
+fn dedup_key(hasher: &RandomState, ev: &Event, key: &[Vec<u8>], key_index: &[Vec<u8>]) -> u64 {
+    let mut h = hasher.build_hasher();
     ev.source.hash(&mut h);
     ev.trap_oid_ber().hash(&mut h);
     let all = key.is_empty() && key_index.is_empty();
-    for vb in ev.varbinds().iter().map_while(Result::ok) {
-        let Some(name) = vb.name.ber() else { continue };
-        if all {
-            if name == SYS_UP_TIME_BER || name == SNMP_TRAP_OID_BER {
-                continue;
-            }
-            name.hash(&mut h);
-            hash_value(&vb.value, &mut h);
+    let mut list = Reader::new(ev.varbinds_ber(), 0);
+    while !list.is_empty() {
+        let Ok(vb) = list.read_tlv() else { break };
+        let mut inner = Reader::new(vb.content, 0);
+        let (Ok(name), Ok(value)) = (inner.read_tlv(), inner.read_tlv()) else {
+            break;
+        };
+        let name = name.content;
+        let (with_value, with_name) = if all {
+            let skip = name == SYS_UP_TIME_BER || name == SNMP_TRAP_OID_BER;
+            (!skip, !skip)
         } else if key.iter().any(|p| name.starts_with(p)) {
+            (true, true)
+        } else {
+            (false, key_index.iter().any(|p| name.starts_with(p)))
+        };
+        if with_name {
             name.hash(&mut h);
-            hash_value(&vb.value, &mut h);
-        } else if key_index.iter().any(|p| name.starts_with(p)) {
-            name.hash(&mut h);
+        }
+        if with_value {
+            value.tag.hash(&mut h);
+            value.content.hash(&mut h);
         }
     }
     h.finish()
-}
-
-fn hash_value(v: &Value<'_>, h: &mut impl Hasher) {
-    v.tag().hash(h);
-    match v {
-        Value::Integer(i) => i.hash(h),
-        Value::OctetString(s) | Value::Opaque(s) => s.hash(h),
-        Value::ObjectIdentifier(o) => o.hash(h),
-        Value::IpAddress(a) => a.hash(h),
-        Value::Counter32(n) | Value::Gauge32(n) | Value::TimeTicks(n) => n.hash(h),
-        Value::Counter64(n) => n.hash(h),
-        _ => {}
-    }
 }
 
 /// A value as plain text: numbers in decimal, OIDs dotted, addresses dotted,

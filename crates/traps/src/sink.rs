@@ -19,32 +19,44 @@
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
 
-use nocwatch_snmp::{OidRef, Value};
+use nocwatch_snmp::{OidRef, Value, push_i64, push_u64};
 
 use crate::event::{Event, version_str};
-use crate::rules::value_text;
 
 /// Appends `ev` as one JSON object and a newline.
 pub fn write_json(ev: &Event, out: &mut String) {
     out.push_str("{\"seq\":");
-    let _ = write!(out, "{}", ev.seq);
+    push_u64(out, ev.seq);
     out.push_str(",\"time\":\"");
     rfc3339(ev.received_unix_ns, out);
     out.push_str("\",\"last_time\":\"");
     rfc3339(ev.last_unix_ns, out);
-    let _ = write!(
-        out,
-        "\",\"source\":\"{}\",\"peer\":\"{}\",\"version\":\"{}\",\"pdu\":\"{}\",\"security_name\":",
-        ev.source,
-        ev.peer,
-        version_str(ev.version),
-        ev.kind.as_str()
-    );
+    out.push_str("\",\"source\":\"");
+    push_ip(out, ev.source);
+    out.push_str("\",\"peer\":\"");
+    match ev.peer {
+        SocketAddr::V4(a) => {
+            push_ip(out, IpAddr::V4(*a.ip()));
+            out.push(':');
+            push_u64(out, u64::from(a.port()));
+        }
+        SocketAddr::V6(a) => {
+            let _ = write!(out, "{a}");
+        }
+    }
+    out.push_str("\",\"version\":\"");
+    out.push_str(version_str(ev.version));
+    out.push_str("\",\"pdu\":\"");
+    out.push_str(ev.kind.as_str());
+    out.push_str("\",\"security_name\":");
     json_str(&String::from_utf8_lossy(ev.security_name()), out);
     match ev.agent_addr {
         Some(a) => {
-            let _ = write!(out, ",\"agent_addr\":\"{a}\"");
+            out.push_str(",\"agent_addr\":\"");
+            push_ip(out, IpAddr::V4(a));
+            out.push('"');
         }
         None => out.push_str(",\"agent_addr\":null"),
     }
@@ -52,13 +64,11 @@ pub fn write_json(ev: &Event, out: &mut String) {
     dotted(&ev.trap_oid(), out);
     out.push_str("\",\"event\":");
     json_str(&ev.class.name, out);
-    let _ = write!(
-        out,
-        ",\"severity\":\"{}\",\"occurrences\":{},\"varbinds\":[",
-        ev.class.severity.as_str(),
-        ev.occurrences
-    );
-    let mut text = String::new();
+    out.push_str(",\"severity\":\"");
+    out.push_str(ev.class.severity.as_str());
+    out.push_str("\",\"occurrences\":");
+    push_u64(out, u64::from(ev.occurrences));
+    out.push_str(",\"varbinds\":[");
     for (i, vb) in ev.varbinds().iter().enumerate() {
         if i > 0 {
             out.push(',');
@@ -69,22 +79,31 @@ pub fn write_json(ev: &Event, out: &mut String) {
         };
         out.push_str("{\"oid\":\"");
         dotted(&vb.name, out);
-        let _ = write!(out, "\",\"type\":\"{}\",\"value\":", vb.value.type_name());
+        out.push_str("\",\"type\":\"");
+        out.push_str(vb.value.type_name());
+        out.push_str("\",\"value\":");
         match vb.value {
-            Value::Integer(n) => {
-                let _ = write!(out, "{n}");
-            }
+            Value::Integer(n) => push_i64(out, n),
             Value::Counter32(n) | Value::Gauge32(n) | Value::TimeTicks(n) => {
-                let _ = write!(out, "{n}");
+                push_u64(out, u64::from(n));
             }
-            Value::Counter64(n) => {
-                let _ = write!(out, "{n}");
-            }
+            Value::Counter64(n) => push_u64(out, n),
             Value::Null => out.push_str("null"),
+            Value::OctetString(s) => match std::str::from_utf8(s) {
+                Ok(t) if t.chars().all(|c| !c.is_control() || c == '\n' || c == '\t') => {
+                    json_str(t, out);
+                }
+                _ => {
+                    out.push('"');
+                    crate::rules::value_text(&vb.value, out);
+                    out.push('"');
+                }
+            },
             ref v => {
-                text.clear();
-                value_text(v, &mut text);
-                json_str(&text, out);
+                // OIDs, addresses, hex and exception names need no escaping.
+                out.push('"');
+                crate::rules::value_text(v, out);
+                out.push('"');
             }
         }
         out.push('}');
@@ -98,7 +117,29 @@ pub fn dotted(oid: &OidRef<'_>, out: &mut String) {
         if i > 0 {
             out.push('.');
         }
-        nocwatch_snmp::push_u64(out, u64::from(arc));
+        // Most arcs are one digit; skip the general formatter for them.
+        if arc < 10 {
+            out.push(char::from(b'0' + arc as u8));
+        } else {
+            push_u64(out, u64::from(arc));
+        }
+    }
+}
+
+/// Appends an address (IPv4 without the `fmt` machinery; it is on every event).
+fn push_ip(out: &mut String, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(a) => {
+            for (i, o) in a.octets().iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                push_u64(out, u64::from(*o));
+            }
+        }
+        IpAddr::V6(a) => {
+            let _ = write!(out, "{a}");
+        }
     }
 }
 
@@ -122,9 +163,33 @@ pub fn json_str(s: &str, out: &mut String) {
 }
 
 /// Appends nanoseconds since the epoch as RFC 3339 UTC with milliseconds.
+///
+/// The date-and-seconds part is cached per thread: a storm's events fall in the
+/// same second, so the calendar arithmetic runs once a second, not once per event.
 pub fn rfc3339(unix_ns: u64, out: &mut String) {
+    thread_local! {
+        static LAST: std::cell::RefCell<(u64, String)> =
+            const { std::cell::RefCell::new((u64::MAX, String::new())) };
+    }
     let secs = unix_ns / 1_000_000_000;
     let ms = (unix_ns / 1_000_000) % 1000;
+    LAST.with_borrow_mut(|(at, text)| {
+        if *at != secs {
+            text.clear();
+            civil(secs, text);
+            *at = secs;
+        }
+        out.push_str(text);
+    });
+    out.push('.');
+    out.push(char::from(b'0' + (ms / 100) as u8));
+    out.push(char::from(b'0' + (ms / 10 % 10) as u8));
+    out.push(char::from(b'0' + (ms % 10) as u8));
+    out.push('Z');
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` for seconds since the epoch.
+fn civil(secs: u64, out: &mut String) {
     let days = i64::try_from(secs / 86_400).unwrap_or(0);
     let rem = secs % 86_400;
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
@@ -139,7 +204,7 @@ pub fn rfc3339(unix_ns: u64, out: &mut String) {
     let y = yoe + era * 400 + i64::from(m <= 2);
     let _ = write!(
         out,
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
         rem / 3600,
         (rem / 60) % 60,
         rem % 60
@@ -237,5 +302,31 @@ impl JsonLines {
             self.buf.clear();
         }
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_dates() {
+        for (ns, want) in [
+            (0u64, "1970-01-01T00:00:00.000Z"),
+            (951_782_400_123_000_000, "2000-02-29T00:00:00.123Z"),
+            (1_795_321_845_999_999_999, "2026-11-22T04:30:45.999Z"),
+            (4_107_542_399_000_000_000, "2100-02-28T23:59:59.000Z"),
+        ] {
+            let mut s = String::new();
+            rfc3339(ns, &mut s);
+            assert_eq!(s, want);
+        }
+    }
+
+    #[test]
+    fn json_strings_are_escaped() {
+        let mut s = String::new();
+        json_str("a\"b\\c\nd\u{1}", &mut s);
+        assert_eq!(s, r#""a\"b\\c\nd\u0001""#);
     }
 }

@@ -340,11 +340,11 @@ fn every_datagram_is_accounted_for() {
     let s = *p.stats();
     let folded = p.dedup().stats().hits;
     let lhs = s.received;
-    let rhs = s.rejected + s.reports + p.drops().total() - s.rejected // decode drops are in both
-        + p.queued() as u64
-        + s.emitted_first
-        + folded;
-    assert_eq!(lhs, rhs, "{s:?}");
+    // received + replayed = reports + drops (decode refusals included) + queued
+    //                      + emitted first occurrences + folded duplicates
+    let rhs = s.reports + p.drops().total() + p.queued() as u64 + s.emitted_first + folded;
+    assert_eq!(lhs + s.replayed, rhs, "{s:?}");
+    assert_eq!(p.drops().by_reason("decode", "malformed"), s.rejected);
     p.drain(Instant::now() + Duration::from_secs(5)).unwrap();
     let s = *p.stats();
     let folded = p.dedup().stats().hits;
@@ -465,4 +465,84 @@ fn pipeline_config_is_send() {
     fn is_send<T: Send>() {}
     is_send::<Pipeline>();
     is_send::<PipelineConfig>();
+}
+
+#[test]
+fn key_index_folds_state_changes_of_one_peer() {
+    let mut p = Pipeline::open(config(), Instant::now()).unwrap();
+    // bgpBackwardTransNotification keys on bgpPeerState's instance (the peer), so
+    // two transitions of one peer with different states fold; another peer does not.
+    let bgp = |peer_ip: &str, state: i64| {
+        v2c(
+            PduType::SnmpV2Trap,
+            "public",
+            "1.3.6.1.2.1.15.0.2",
+            &[
+                (
+                    format!("1.3.6.1.2.1.15.3.1.14.{peer_ip}").as_str(),
+                    Value::OctetString(&[6, 2]),
+                ),
+                (
+                    format!("1.3.6.1.2.1.15.3.1.2.{peer_ip}").as_str(),
+                    Value::Integer(state),
+                ),
+            ],
+        )
+    };
+    feed(
+        &mut p,
+        &[
+            (peer(1), bgp("192.0.2.1", 1)),
+            (peer(1), bgp("192.0.2.1", 3)),
+            (peer(1), bgp("192.0.2.2", 1)),
+        ],
+    );
+    assert_eq!(p.stats().emitted_first, 2);
+    assert_eq!(p.dedup().stats().hits, 1);
+}
+
+#[test]
+fn drop_labels_are_bounded() {
+    let mut cfg = config();
+    cfg.source_labels = 3;
+    let mut p = Pipeline::open(cfg, Instant::now()).unwrap();
+    let pkts: Vec<(SocketAddr, Vec<u8>)> = (1..=10).map(|i| (peer(i), vec![0u8])).collect();
+    feed(&mut p, &pkts);
+    assert_eq!(p.drops().total(), 10);
+    assert_eq!(p.drops().by_source("10.0.0.1"), 1);
+    assert_eq!(p.drops().by_source("other"), 7);
+    let mut text = String::new();
+    p.render_metrics(&mut text);
+    let series = text
+        .lines()
+        .filter(|l| l.starts_with("nocwatch_trap_drops_total{"))
+        .count();
+    assert_eq!(series, 4, "3 named sources + other:\n{text}");
+}
+
+#[test]
+fn drain_by_a_deadline_leaves_the_rest_in_the_journal() {
+    let dir = nocwatch_testkit::TempDir::new("nocwatch-traps-drain").unwrap();
+    let mut cfg = config();
+    cfg.journal = Some(JournalConfig::new(dir.path()));
+    cfg.dedup.window = Duration::ZERO;
+    let mut p = Pipeline::open(cfg.clone(), Instant::now()).unwrap();
+    let pkts: Vec<Vec<u8>> = (0..50).map(link_down).collect();
+    let batch: Vec<Datagram<'_>> = pkts
+        .iter()
+        .map(|d| Datagram {
+            peer: peer(1),
+            data: d,
+        })
+        .collect();
+    p.ingest(Instant::now(), &batch, &mut Vec::new());
+    // A deadline already past: nothing is processed, everything stays journaled.
+    let r = p.drain(Instant::now()).unwrap();
+    assert_eq!((r.processed, r.left), (0, 50));
+    drop(p);
+    let mut p = Pipeline::open(cfg, Instant::now()).unwrap();
+    assert_eq!(p.stats().replayed, 50);
+    let r = p.drain(Instant::now() + Duration::from_secs(10)).unwrap();
+    assert_eq!((r.processed, r.left), (50, 0));
+    assert_eq!(p.recent().len(), 50);
 }
