@@ -60,7 +60,10 @@ pub(crate) struct ListenArgs {
     /// Serve Prometheus metrics at http://ADDR/metrics.
     #[arg(long, value_name = "ADDR")]
     pub(crate) metrics_listen: Option<SocketAddr>,
-    /// Journal directory (accepted events are written there before they are processed).
+    /// Journal directory: accepted events are written (CRC-checked, fsynced every
+    /// --journal-sync-ms) before they are processed, informs are answered once synced,
+    /// and after a crash the unprocessed ones are replayed. Without it events live in
+    /// memory only.
     #[arg(long, value_name = "DIR")]
     pub(crate) journal: Option<PathBuf>,
     /// Classification rules file.
@@ -363,6 +366,12 @@ pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
     config.limiter.burst = args.rate_burst;
     config.dedup.window = Duration::try_from_secs_f64(args.dedup_window)
         .context("--dedup-window: seconds, 0 or more")?;
+    if args.journal.is_none() {
+        tracing::warn!(
+            "no --journal: events are held in memory only (a crash loses what is queued) \
+             and informs are answered without waiting for disk"
+        );
+    }
     if let Some(dir) = &args.journal {
         let mut j = JournalConfig::new(dir);
         j.sync_interval = Duration::from_secs_f64(args.journal_sync_ms.max(0.0) / 1000.0);
