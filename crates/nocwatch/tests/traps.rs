@@ -88,6 +88,8 @@ struct Listen {
     stdout: Receiver<String>,
     stderr: Receiver<String>,
     addr: SocketAddr,
+    /// Every bound address (several --listen).
+    addrs: Vec<SocketAddr>,
     metrics: Option<SocketAddr>,
 }
 
@@ -111,6 +113,7 @@ impl Listen {
         let stderr = lines_of(child.stderr.take().unwrap());
         let wants_metrics = extra.contains(&"--metrics-listen");
         let (mut addr, mut metrics) = (None, None);
+        let mut addrs = Vec::new();
         let deadline = Instant::now() + Duration::from_secs(20);
         while addr.is_none() || (wants_metrics && metrics.is_none()) {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -118,7 +121,9 @@ impl Listen {
                 .recv_timeout(left)
                 .expect("trap listen did not start");
             if let Some(rest) = line.strip_prefix("nocwatch trap listen: listening on ") {
-                addr = Some(rest.split([' ', ',']).next().unwrap().parse().unwrap());
+                let list = rest.split(" (").next().unwrap();
+                addrs = list.split(", ").map(|a| a.parse().unwrap()).collect();
+                addr = addrs.first().copied();
             } else if let Some(rest) = line.strip_prefix("nocwatch trap listen: metrics on http://")
             {
                 metrics = Some(rest.trim_end_matches("/metrics").parse().unwrap());
@@ -131,6 +136,7 @@ impl Listen {
             stdout,
             stderr,
             addr: addr.unwrap(),
+            addrs,
             metrics,
         }
     }
@@ -917,4 +923,25 @@ fn kill_9_during_a_storm_loses_nothing_that_was_journaled() {
         first.len(),
         second.len()
     );
+}
+
+#[test]
+fn informs_are_answered_from_the_address_they_were_sent_to() {
+    // Two listen addresses (two ports): each inform's Response must come back from
+    // the port it was sent to, or the sender would not take it.
+    let l = Listen::start(&["--json", "--listen", "127.0.0.1:0"]);
+    assert_eq!(l.addrs.len(), 2, "{:?}", l.addrs);
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut buf = [0u8; 1500];
+    for (i, to) in l.addrs.iter().chain(l.addrs.iter().rev()).enumerate() {
+        let id = 500 + i32::try_from(i).unwrap();
+        s.send_to(&inform(id, &format!("port-{i}")), to).unwrap();
+        let (n, from) = s.recv_from(&mut buf).unwrap();
+        assert_eq!(response_id(&buf[..n]), Some(id));
+        assert_eq!(from, *to);
+        let ev = l.event();
+        assert_eq!(ev["pdu"], "inform");
+    }
+    assert!(l.terminate().success());
 }

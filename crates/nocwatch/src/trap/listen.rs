@@ -18,6 +18,7 @@ mod intake;
 mod metrics;
 mod output;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -220,19 +221,53 @@ const IDLE_POLL: Duration = Duration::from_millis(20);
 /// A request for the pipeline's metrics text, answered by the pipeline thread.
 type MetricsRequest = tokio::sync::oneshot::Sender<String>;
 
-/// The socket an answer to `peer` leaves from: the first of its address family
-/// (every shard of an address shares it, so the sender sees the address it used).
-fn socket_for(listener: &Listener, peer: SocketAddr) -> Option<&ListenSocket> {
-    listener
-        .sockets()
-        .iter()
-        .find(|s| s.local_addr().is_ipv4() == peer.is_ipv4())
-        .map(AsRef::as_ref)
+/// Where answers leave from. An answer must come from the address its request went
+/// to (senders check). With one listen address any shard will do (they share it);
+/// with several, the local address each peer last sent to is remembered.
+#[derive(Debug)]
+struct Replies {
+    multi: bool,
+    last_local: HashMap<SocketAddr, SocketAddr>,
 }
 
-fn transmit(listener: &Listener, out: &mut Vec<Transmit>) {
+/// Peers remembered at most (then forgotten all at once: answers follow their
+/// request within milliseconds, so only a few are ever needed).
+const MAX_REPLY_PEERS: usize = 65_536;
+
+impl Replies {
+    fn new(listener: &Listener) -> Self {
+        Self {
+            multi: listener.local_addrs().len() > 1,
+            last_local: HashMap::new(),
+        }
+    }
+
+    fn saw(&mut self, peer: SocketAddr, local: SocketAddr) {
+        if self.multi {
+            if self.last_local.len() >= MAX_REPLY_PEERS {
+                self.last_local.clear();
+            }
+            self.last_local.insert(peer, local);
+        }
+    }
+
+    fn socket_for<'l>(&self, listener: &'l Listener, peer: SocketAddr) -> Option<&'l ListenSocket> {
+        let sockets = listener.sockets();
+        let known = self.last_local.get(&peer);
+        known
+            .and_then(|l| sockets.iter().find(|s| s.local_addr() == *l))
+            .or_else(|| {
+                sockets
+                    .iter()
+                    .find(|s| s.local_addr().is_ipv4() == peer.is_ipv4())
+            })
+            .map(AsRef::as_ref)
+    }
+}
+
+fn transmit(listener: &Listener, replies: &Replies, out: &mut Vec<Transmit>) {
     for t in out.drain(..) {
-        match socket_for(listener, t.peer) {
+        match replies.socket_for(listener, t.peer) {
             Some(s) => {
                 if let Err(e) = s.send_to(&t.datagram, t.peer) {
                     tracing::debug!(peer = %t.peer, error = %e, "response not sent");
@@ -255,6 +290,7 @@ fn drive(
 ) -> anyhow::Result<DrainReport> {
     let mut out = Vec::new();
     let mut taken = Vec::with_capacity(TAKE);
+    let mut replies = Replies::new(listener);
     loop {
         let now = Instant::now();
         let wait = if p.queued() > 0 {
@@ -267,18 +303,21 @@ fn drive(
         taken.clear();
         let open = intake.take(TAKE, wait, &mut taken);
         if !taken.is_empty() {
+            for (peer, _, local) in &taken {
+                replies.saw(*peer, *local);
+            }
             let dgrams: Vec<Datagram<'_>> = taken
                 .iter()
-                .map(|(peer, data)| Datagram { peer: *peer, data })
+                .map(|(peer, data, _)| Datagram { peer: *peer, data })
                 .collect();
             p.ingest(Instant::now(), &dgrams, &mut out);
         }
-        transmit(listener, &mut out);
+        transmit(listener, &replies, &mut out);
         if let Err(e) = p.poll(Instant::now()) {
             tracing::error!(error = %e, "trap pipeline poll failed");
         }
         p.take_acks(&mut out);
-        transmit(listener, &mut out);
+        transmit(listener, &replies, &mut out);
         for reply in metrics.try_iter() {
             let mut text = String::new();
             p.render_metrics(&mut text);
@@ -290,7 +329,7 @@ fn drive(
     }
     let report = p.drain(Instant::now() + drain)?;
     p.take_acks(&mut out);
-    transmit(listener, &mut out);
+    transmit(listener, &replies, &mut out);
     Ok(report)
 }
 
@@ -402,7 +441,7 @@ pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
     // datagram under its source (see `intake`).
     let readers = listener.spawn(&stop, |_socket| {
         let intake = Arc::clone(&intake);
-        move |_s: &ListenSocket, bufs: &RecvBuffers| intake.push(bufs)
+        move |s: &ListenSocket, bufs: &RecvBuffers| intake.push(bufs, s.local_addr())
     })?;
     let addrs: Vec<String> = listener
         .local_addrs()

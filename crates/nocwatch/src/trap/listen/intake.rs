@@ -29,7 +29,7 @@ const LABELED_SOURCES: usize = 20;
 
 #[derive(Debug, Default)]
 struct State {
-    queues: HashMap<IpAddr, VecDeque<(SocketAddr, Vec<u8>)>>,
+    queues: HashMap<IpAddr, VecDeque<Item>>,
     /// Sources with queued datagrams, in service order.
     ring: VecDeque<IpAddr>,
     len: usize,
@@ -40,6 +40,10 @@ struct State {
     drops_by_source: HashMap<IpAddr, u64>,
     drops_other: u64,
 }
+
+/// A queued datagram: its source, its bytes, and the local address it arrived at
+/// (an answer must leave from there).
+pub(crate) type Item = (SocketAddr, Vec<u8>, SocketAddr);
 
 /// Per-source queues between the readers and the pipeline thread.
 #[derive(Debug)]
@@ -68,8 +72,8 @@ impl Intake {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Queues a reader's batch (copies the datagrams).
-    pub(crate) fn push(&self, bufs: &RecvBuffers) {
+    /// Queues a reader's batch (copies the datagrams), received at `local`.
+    pub(crate) fn push(&self, bufs: &RecvBuffers, local: SocketAddr) {
         let mut guard = self.lock();
         let st = &mut *guard;
         for d in bufs.iter() {
@@ -86,7 +90,7 @@ impl Intake {
                     if q.is_empty() {
                         st.ring.push_back(src);
                     }
-                    q.push_back((d.peer, d.data.to_vec()));
+                    q.push_back((d.peer, d.data.to_vec(), local));
                     st.len += 1;
                     st.accepted += 1;
                     false
@@ -114,12 +118,7 @@ impl Intake {
 
     /// Takes up to `max` datagrams, one per source per round, waiting up to `wait`
     /// for the first. Returns false once closed and empty.
-    pub(crate) fn take(
-        &self,
-        max: usize,
-        wait: Duration,
-        out: &mut Vec<(SocketAddr, Vec<u8>)>,
-    ) -> bool {
+    pub(crate) fn take(&self, max: usize, wait: Duration, out: &mut Vec<Item>) -> bool {
         let mut st = self.lock();
         if st.len == 0 && !st.closed && !wait.is_zero() {
             st = self
@@ -243,15 +242,16 @@ mod tests {
     fn round_robin_by_source_and_bounded() {
         let noisy = UdpSocket::bind("127.0.0.2:0").unwrap();
         let quiet = UdpSocket::bind("127.0.0.3:0").unwrap();
-        let (_s, bufs) = batch(&[(&noisy, 100), (&quiet, 3)]);
+        let (s, bufs) = batch(&[(&noisy, 100), (&quiet, 3)]);
         let intake = Intake::new(50, 1000);
-        intake.push(&bufs);
+        intake.push(&bufs, s.local_addr());
         // 50 of the noisy source's 100 kept, 50 dropped and counted.
         let mut out = Vec::new();
         assert!(intake.take(6, Duration::ZERO, &mut out));
         // The quiet source's three come out within the first six.
         let quiet_ip = quiet.local_addr().unwrap().ip();
-        assert_eq!(out.iter().filter(|(p, _)| p.ip() == quiet_ip).count(), 3);
+        assert_eq!(out.iter().filter(|(p, _, _)| p.ip() == quiet_ip).count(), 3);
+        assert!(out.iter().all(|(_, _, l)| *l == s.local_addr()));
         out.clear();
         while intake.take(100, Duration::ZERO, &mut out) && !out.is_empty() {
             if out.len() >= 47 {
