@@ -4,7 +4,7 @@
 //! The receiver checks communities and USM (v3 traps from any engine, informs to our
 //! [`AuthoritativeEngine`]), answers discovery with Reports and builds each inform's
 //! Response ([`InformAck`]). It leaves RFC 3584 translation of v1 Traps to its caller,
-//! so it is done here ([`translate_v1`]):
+//! so it is done here (`translate_v1`):
 //!
 //! - sysUpTime.0 = time-stamp; snmpTrapOID.0 = `snmpTraps.(generic-trap + 1)` for
 //!   the six generic traps, `enterprise.0.specific-trap` for enterpriseSpecific(6);
@@ -12,6 +12,12 @@
 //!   snmpTrapCommunity.0 = community and snmpTrapEnterprise.0 = enterprise, each
 //!   only if the trap does not already carry it (§3.1 (3));
 //! - agent-addr is also kept on the event ([`Event::agent_addr`]).
+//!
+//! The source an event is attributed to (limiter buckets, dedup keys, rules'
+//! `sources`) is the datagram's address, or, with `source_from_trap_address`, the
+//! value of snmpTrapAddress.0 when the notification carries one: a forwarder's
+//! (SNMP-COMMUNITY-MIB) traps then count against the device that raised them. For
+//! v1 Traps that is the agent-addr, since translation appends it.
 //!
 //! Datagrams that do not decode or authenticate are counted by reason and a bounded
 //! copy is kept in a [`RejectRing`] for inspection.

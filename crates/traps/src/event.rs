@@ -67,16 +67,22 @@ pub fn version_str(v: Version) -> &'static str {
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Service down.
+    #[serde(alias = "Critical", alias = "CRITICAL")]
     Critical,
     /// Service degraded.
+    #[serde(alias = "Major", alias = "MAJOR")]
     Major,
     /// Minor fault.
+    #[serde(alias = "Minor", alias = "MINOR")]
     Minor,
     /// Worth a look.
+    #[serde(alias = "Warning", alias = "WARNING")]
     Warning,
     /// Informational.
+    #[serde(alias = "Info", alias = "INFO")]
     Info,
     /// A fault went away (linkUp, BGP Established, ...).
+    #[serde(alias = "Clear", alias = "CLEAR")]
     Clear,
 }
 

@@ -57,6 +57,14 @@
 //! - [`Pipeline::recent`] is the in-memory ring of recent [`Event`]s;
 //!   [`Pipeline::rejects`] the refused datagrams kept for inspection.
 //! - [`Pipeline::drain`] flushes every queue to the journal and sinks by a deadline.
+//! - [`Pipeline::open`] replays what the journal holds beyond its last commit point
+//!   (a crash, `kill -9`): those events are processed first, ahead of new traffic.
+//!   The journal directory is locked while open (one process per journal).
+//!
+//! Threading: a [`Pipeline`] is `Send`, driven by one thread. Its own extra thread
+//! runs the journal's `fdatasync`s, so a slow disk never stalls intake. On the
+//! reference machine one core runs the whole pipeline at about 1 µs of CPU per v2c
+//! trap with the journal, 1.6–1.9 µs with JSON output (docs/BENCHMARKS.md).
 //!
 //! # Design
 //!

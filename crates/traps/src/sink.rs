@@ -113,16 +113,52 @@ pub fn write_json(ev: &Event, out: &mut String) {
 
 /// Appends an OID as dotted decimal without a leading dot (`1.3.6.1...`).
 pub fn dotted(oid: &OidRef<'_>, out: &mut String) {
-    for (i, arc) in oid.arcs().enumerate() {
-        if i > 0 {
+    match oid.ber() {
+        Some(ber) => dotted_ber(ber, out),
+        None => {
+            for (i, arc) in oid.arcs().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                push_arc(out, u64::from(arc));
+            }
+        }
+    }
+}
+
+/// Formats straight from BER sub-identifiers (every OID on an event is BER from
+/// the packet): no arc iterator, one pass.
+fn dotted_ber(ber: &[u8], out: &mut String) {
+    let mut v: u64 = 0;
+    let mut first = true;
+    for &b in ber {
+        v = (v << 7) | u64::from(b & 0x7f);
+        if b & 0x80 != 0 {
+            continue;
+        }
+        if first {
+            let (x, y) = match v {
+                0..40 => (0, v),
+                40..80 => (1, v - 40),
+                _ => (2, v - 80),
+            };
+            push_arc(out, x);
             out.push('.');
-        }
-        // Most arcs are one digit; skip the general formatter for them.
-        if arc < 10 {
-            out.push(char::from(b'0' + arc as u8));
+            push_arc(out, y);
+            first = false;
         } else {
-            push_u64(out, u64::from(arc));
+            out.push('.');
+            push_arc(out, v);
         }
+        v = 0;
+    }
+}
+
+fn push_arc(out: &mut String, v: u64) {
+    if v < 10 {
+        out.push(char::from(b'0' + v as u8));
+    } else {
+        push_u64(out, v);
     }
 }
 
@@ -146,19 +182,26 @@ fn push_ip(out: &mut String, ip: IpAddr) {
 /// Appends `s` as a JSON string literal.
 pub fn json_str(s: &str, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
         }
+        // `b` is ASCII, so `i` is a char boundary.
+        out.push_str(s.get(start..i).unwrap_or_default());
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            _ => {
+                let _ = write!(out, "\\u{:04x}", b);
+            }
+        }
+        start = i + 1;
     }
+    out.push_str(s.get(start..).unwrap_or_default());
     out.push('"');
 }
 
@@ -320,6 +363,26 @@ mod tests {
             let mut s = String::new();
             rfc3339(ns, &mut s);
             assert_eq!(s, want);
+        }
+    }
+
+    #[test]
+    fn oids_format_from_ber_like_the_arcs() {
+        for text in [
+            "0.0",
+            "1.39.5",
+            "1.3.6.1.6.3.1.1.4.1.0",
+            "2.100.3",
+            "2.999.4294967295.16384.128.127",
+        ] {
+            let oid: nocwatch_snmp::Oid = text.parse().unwrap_or_default();
+            let ber = oid.to_ber();
+            let r = OidRef::from_ber(&ber, false).unwrap_or_else(|_| OidRef::from(&oid));
+            let (mut a, mut b) = (String::new(), String::new());
+            dotted(&r, &mut a);
+            dotted(&OidRef::from(&oid), &mut b);
+            assert_eq!(a, text);
+            assert_eq!(b, text);
         }
     }
 

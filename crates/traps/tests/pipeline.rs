@@ -140,6 +140,11 @@ fn source_from_snmp_trap_address_when_configured() {
         assert_eq!(e["source"], want);
         assert_eq!(e["peer"], "10.0.0.9:40000");
         assert_eq!(e["event"], "coldStart");
+        // A v1 Trap's agent-addr becomes snmpTrapAddress.0 in translation.
+        let v1pkt = v1("1.3.6.1.4.1.8072.3.2.10", [192, 0, 2, 5], 0, 0, &[]);
+        feed(&mut p, &[(peer(9), v1pkt)]);
+        let e = json_events(&p).pop().unwrap();
+        assert_eq!(e["source"], if on { "192.0.2.5" } else { "10.0.0.9" });
     }
 }
 
@@ -545,4 +550,59 @@ fn drain_by_a_deadline_leaves_the_rest_in_the_journal() {
     let r = p.drain(Instant::now() + Duration::from_secs(10)).unwrap();
     assert_eq!((r.processed, r.left), (50, 0));
     assert_eq!(p.recent().len(), 50);
+}
+
+#[test]
+fn ipv6_peers_and_binary_strings_render_as_json() {
+    let mut p = Pipeline::open(config(), Instant::now()).unwrap();
+    let from: SocketAddr = "[2001:db8::7]:50162".parse().unwrap();
+    let pkt = v2c(
+        PduType::SnmpV2Trap,
+        "public",
+        "1.3.6.1.4.1.9.9.41.2.0.1",
+        &[
+            (
+                "1.3.6.1.4.1.9.9.41.1.2.3.1.5.1",
+                Value::OctetString(b"say \"hi\"\n"),
+            ),
+            (
+                "1.3.6.1.4.1.9.9.41.1.2.3.1.6.1",
+                Value::OctetString(&[0, 0xff, 0x10]),
+            ),
+            ("1.3.6.1.2.1.4.20.1.1.1", Value::IpAddress([192, 0, 2, 1])),
+            ("1.3.6.1.2.1.31.1.1.1.6.1", Value::Counter64(u64::MAX)),
+            (
+                "1.3.6.1.2.1.1.2.0",
+                Value::ObjectIdentifier(nocwatch_snmp::OidRef::from(&oid("1.3.6.1.4.1.9.1.1"))),
+            ),
+        ],
+    );
+    feed(&mut p, &[(from, pkt)]);
+    let e = &json_events(&p)[0];
+    assert_eq!(e["peer"], "[2001:db8::7]:50162");
+    assert_eq!(e["source"], "2001:db8::7");
+    assert_eq!(
+        vb(e, "1.3.6.1.4.1.9.9.41.1.2.3.1.5.1").unwrap()["value"],
+        "say \"hi\"\n"
+    );
+    assert_eq!(
+        vb(e, "1.3.6.1.4.1.9.9.41.1.2.3.1.6.1").unwrap()["value"],
+        "0x00ff10"
+    );
+    assert_eq!(
+        vb(e, "1.3.6.1.2.1.4.20.1.1.1").unwrap()["value"],
+        "192.0.2.1"
+    );
+    assert_eq!(
+        vb(e, "1.3.6.1.2.1.4.20.1.1.1").unwrap()["type"],
+        "IpAddress"
+    );
+    assert_eq!(
+        vb(e, "1.3.6.1.2.1.31.1.1.1.6.1").unwrap()["value"],
+        u64::MAX
+    );
+    assert_eq!(
+        vb(e, "1.3.6.1.2.1.1.2.0").unwrap()["value"],
+        "1.3.6.1.4.1.9.1.1"
+    );
 }

@@ -72,6 +72,18 @@ fn errors_carry_the_line() {
 }
 
 #[test]
+fn severities_are_case_insensitive_as_written_in_docs() {
+    for (word, want) in [
+        ("Critical", Severity::Critical),
+        ("clear", Severity::Clear),
+        ("MAJOR", Severity::Major),
+    ] {
+        let text = format!("[defaults]\nseverity = \"{word}\"\n");
+        assert_eq!(Rules::parse(&text, "t").unwrap().default_severity(), want);
+    }
+}
+
+#[test]
 fn precedence_conditions_and_sources() {
     let text = r#"
 [defaults]
