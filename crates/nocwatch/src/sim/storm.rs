@@ -7,9 +7,9 @@
 //! connected to the target, and a batch goes out in one sendmmsg.
 //!
 //! Pacing: at every turn of the loop each lane (the regular sources, the noisy
-//! source) sends what it owes by now (`rate × elapsed − sent`), in batches; then the
-//! loop sleeps until the next trap is due (spinning for the last 100 µs), so the
-//! offered rate is exact over any window longer than a batch.
+//! source) sends what it owes by now (`rate × elapsed − sent`) once that is at least
+//! 100 µs worth, in batches; then the loop sleeps until a lane next owes that much,
+//! so the offered rate is exact over any window longer than 100 µs.
 
 use std::io::IoSlice;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
@@ -223,6 +223,15 @@ struct Lane {
 }
 
 impl Lane {
+    /// Traps sent per turn: 100 µs worth of the rate, 1 to `batch`.
+    fn step(&self, batch: usize) -> usize {
+        if self.rate <= 0.0 {
+            batch
+        } else {
+            ((self.rate * 1e-4) as usize).clamp(1, batch)
+        }
+    }
+
     fn owed(&self, elapsed: f64) -> u64 {
         let due = if self.rate <= 0.0 {
             u64::MAX
@@ -280,8 +289,9 @@ impl Lane {
             MsgFlags::empty(),
         ) {
             Ok(r) => {
+                // `sent` counts attempts (it paces the lane); `errors` the refused.
                 let k = r.count() as u64;
-                self.sent += k;
+                self.sent += n as u64;
                 self.errors += n as u64 - k;
             }
             Err(Errno::EINTR) => {}
@@ -365,7 +375,6 @@ pub(crate) async fn storm(args: &StormArgs) -> anyhow::Result<ExitCode> {
             7,
         )?);
     }
-    let sources_per_lane: Vec<usize> = lanes.iter().map(|l| l.sockets.len()).collect();
 
     let total = Duration::from_secs_f64(args.duration);
     let mut rid = 0x0100_0000u32;
@@ -376,27 +385,36 @@ pub(crate) async fn storm(args: &StormArgs) -> anyhow::Result<ExitCode> {
             break;
         }
         let secs = elapsed.as_secs_f64();
-        for (lane, &n_sources) in lanes.iter_mut().zip(&sources_per_lane) {
+        for lane in &mut lanes {
             let mut owed = lane.owed(secs);
             // At max rate, one batch per lane per turn keeps the lanes interleaved.
             if lane.rate <= 0.0 {
                 owed = owed.min(batch as u64);
             }
-            // Spread a lane's debt over its sources: with many quiet sources each
-            // gets its own (small) batch rather than one source taking it all.
-            let per = (owed as usize).div_ceil(n_sources.max(1)).clamp(1, batch);
+            // A lane waits until it owes a step's worth, so high rates go out in
+            // full sendmmsg batches and low rates trap by trap; each batch comes
+            // from the next source.
+            let step = lane.step(batch);
+            if owed < step as u64 {
+                continue;
+            }
+            // At most a step per source in a row: at low rates every trap comes from
+            // the next source, so N sources at R/N each really send R/N each.
             while owed > 0 {
-                let k = per.min(usize::try_from(owed).unwrap_or(batch));
+                let k = step.min(usize::try_from(owed).unwrap_or(step));
                 lane.send_batch(k, &mut rid);
                 owed -= k as u64;
             }
         }
-        // Sleep until the next trap is due.
+        // Sleep until a lane next owes a step.
         let next_due = lanes
             .iter()
             .filter(|l| l.rate > 0.0 && l.sent < l.limit)
-            .map(|l| (l.sent + 1) as f64 / l.rate)
+            .map(|l| (l.sent + l.step(batch) as u64) as f64 / l.rate)
             .fold(f64::INFINITY, f64::min);
+        if lanes.iter().all(|l| l.sent >= l.limit) {
+            break;
+        }
         if lanes.iter().any(|l| l.rate <= 0.0 && l.sent < l.limit) {
             continue;
         }

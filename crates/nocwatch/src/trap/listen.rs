@@ -1,26 +1,43 @@
-//! `nocwatch trap listen`: the listener's sockets, the receiver, output and
-//! `/metrics`, and the SIGTERM drain.
+//! `nocwatch trap listen`: the listener's sockets feeding the trap pipeline
+//! (`nocwatch-traps`), its output and `/metrics`, and the SIGTERM drain.
+//!
+//! Threads: one reader per socket (recvmmsg batches, see `nocwatch_net::listener`)
+//! queues each datagram under its source in the [`intake`]; one pipeline thread
+//! takes them round-robin by source into the [`Pipeline`] (decode → journal →
+//! classify → limiter → dedup → sinks), sends Reports at once and inform Responses
+//! once their journal record is durable, and answers `/metrics` requests. Readers
+//! never wait on the pipeline, so a flooding source cannot hold quiet sources' traps
+//! in a FIFO (kernel socket queue or hand-off) in front of it; what overflows the
+//! intake is dropped and counted by source.
+//!
+//! SIGTERM: readers stop, the intake is emptied into the pipeline, the pipeline
+//! drains to the journal and sinks by `--drain-timeout`; whatever is still queued
+//! then stays in the journal and is replayed on the next start. Exit status 0.
 
+mod intake;
 mod metrics;
 mod output;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use clap::Args;
 use nocwatch_net::{ListenSocket, Listener, ListenerConfig, RecvBuffers};
 use nocwatch_snmp::crypto::{AuthProtocol, PrivProtocol};
-use nocwatch_snmp::receiver::{
-    AuthoritativeEngine, Outcome, Receiver, ReceiverConfig, ReceiverStats, generate_engine_id,
-};
+use nocwatch_snmp::receiver::{AuthoritativeEngine, ReceiverConfig, generate_engine_id};
 use nocwatch_snmp::{SecurityLevel, UsmUser};
+use nocwatch_traps::{
+    Datagram, DrainReport, JournalConfig, Pipeline, PipelineConfig, Rules, Transmit,
+};
 
-use self::output::{Event, Output};
+use self::intake::Intake;
 use crate::request::engine_id_hex;
 
 /// `nocwatch trap listen`.
@@ -44,7 +61,10 @@ pub(crate) struct ListenArgs {
     /// Serve Prometheus metrics at http://ADDR/metrics.
     #[arg(long, value_name = "ADDR")]
     pub(crate) metrics_listen: Option<SocketAddr>,
-    /// Journal directory (accepted events are written there before they are processed).
+    /// Journal directory: accepted events are written (CRC-checked, fsynced every
+    /// --journal-sync-ms) before they are processed, informs are answered once synced,
+    /// and after a crash the unprocessed ones are replayed. Without it events live in
+    /// memory only.
     #[arg(long, value_name = "DIR")]
     pub(crate) journal: Option<PathBuf>,
     /// Classification rules file.
@@ -64,6 +84,23 @@ pub(crate) struct ListenArgs {
     /// Our snmpEngineID in hex, for informs (default: derived from the host name).
     #[arg(long, value_name = "HEX")]
     pub(crate) engine_id: Option<String>,
+    /// Journal fsync interval in milliseconds (inform acks wait for it).
+    #[arg(long, default_value_t = 10.0, value_name = "MS")]
+    pub(crate) journal_sync_ms: f64,
+    /// Attribute forwarded traps to their snmpTrapAddress.0 instead of the sender.
+    #[arg(long)]
+    pub(crate) source_from_trap_address: bool,
+    /// Per-source sustained rate limit, traps/s (clears and critical events have
+    /// reserved capacity and are never limited).
+    #[arg(long, default_value_t = 5_000.0, value_name = "PER_S")]
+    pub(crate) rate_limit: f64,
+    /// Per-source burst allowance, traps.
+    #[arg(long, default_value_t = 20_000.0, value_name = "TRAPS")]
+    pub(crate) rate_burst: f64,
+    /// Dedup window in seconds (identical traps inside it become one event with a
+    /// count); 0 turns dedup off.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub(crate) dedup_window: f64,
     /// On SIGTERM, how long to drain queued events before exiting.
     #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
     pub(crate) drain_timeout: f64,
@@ -168,58 +205,177 @@ fn bind(args: &ListenArgs) -> anyhow::Result<Listener> {
     }
 }
 
-/// Shared counters for /metrics: the receivers' stats, summed over reader threads.
-#[derive(Debug, Default)]
-pub(crate) struct Shared {
-    receivers: Mutex<Vec<ReceiverStats>>,
+/// Datagrams handed to one [`Pipeline::ingest`] call at most.
+const TAKE: usize = 256;
+
+/// Intake bounds: per source, and in total (see [`intake`]).
+const INTAKE_PER_SOURCE: usize = 16_384;
+const INTAKE_TOTAL: usize = 262_144;
+
+/// Events processed per [`Pipeline::poll`] between two intakes.
+const PROCESS_BUDGET: usize = 1024;
+
+/// How long the pipeline thread sleeps at most when idle.
+const IDLE_POLL: Duration = Duration::from_millis(20);
+
+/// A request for the pipeline's metrics text, answered by the pipeline thread.
+type MetricsRequest = tokio::sync::oneshot::Sender<String>;
+
+/// Where answers leave from. An answer must come from the address its request went
+/// to (senders check). With one listen address any shard will do (they share it);
+/// with several, the local address each peer last sent to is remembered.
+#[derive(Debug)]
+struct Replies {
+    multi: bool,
+    last_local: HashMap<SocketAddr, SocketAddr>,
 }
 
-impl Shared {
-    fn receiver_totals(&self) -> ReceiverStats {
-        let mut t = ReceiverStats::default();
-        if let Ok(all) = self.receivers.lock() {
-            for s in all.iter() {
-                t.datagrams += s.datagrams;
-                t.traps += s.traps;
-                t.v1_traps += s.v1_traps;
-                t.informs += s.informs;
-                t.reports += s.reports;
-                t.discoveries += s.discoveries;
-                t.unknown_engine_ids += s.unknown_engine_ids;
-                t.unknown_user_names += s.unknown_user_names;
-                t.unsupported_sec_levels += s.unsupported_sec_levels;
-                t.wrong_digests += s.wrong_digests;
-                t.not_in_time_windows += s.not_in_time_windows;
-                t.decryption_errors += s.decryption_errors;
-                t.bad_community_names += s.bad_community_names;
-                t.unknown_security_models += s.unknown_security_models;
-                t.malformed += s.malformed;
-                t.unexpected_pdus += s.unexpected_pdus;
-                t.ack_failures += s.ack_failures;
-            }
+/// Peers remembered at most (then forgotten all at once: answers follow their
+/// request within milliseconds, so only a few are ever needed).
+const MAX_REPLY_PEERS: usize = 65_536;
+
+impl Replies {
+    fn new(listener: &Listener) -> Self {
+        Self {
+            multi: listener.local_addrs().len() > 1,
+            last_local: HashMap::new(),
         }
-        t
+    }
+
+    fn saw(&mut self, peer: SocketAddr, local: SocketAddr) {
+        if self.multi {
+            if self.last_local.len() >= MAX_REPLY_PEERS {
+                self.last_local.clear();
+            }
+            self.last_local.insert(peer, local);
+        }
+    }
+
+    fn socket_for<'l>(&self, listener: &'l Listener, peer: SocketAddr) -> Option<&'l ListenSocket> {
+        let sockets = listener.sockets();
+        let known = self.last_local.get(&peer);
+        known
+            .and_then(|l| sockets.iter().find(|s| s.local_addr() == *l))
+            .or_else(|| {
+                sockets
+                    .iter()
+                    .find(|s| s.local_addr().is_ipv4() == peer.is_ipv4())
+            })
+            .map(AsRef::as_ref)
     }
 }
 
-pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
-    if args.journal.is_some() || args.rules.is_some() {
-        bail!("--journal and --rules need the trap pipeline, not built into this binary yet");
+fn transmit(listener: &Listener, replies: &Replies, out: &mut Vec<Transmit>) {
+    for t in out.drain(..) {
+        match replies.socket_for(listener, t.peer) {
+            Some(s) => {
+                if let Err(e) = s.send_to(&t.datagram, t.peer) {
+                    tracing::debug!(peer = %t.peer, error = %e, "response not sent");
+                }
+            }
+            None => tracing::debug!(peer = %t.peer, "no socket of that family for a response"),
+        }
     }
-    let users = users(args)?;
-    let listener = bind(args)?;
-    let engine_id = match &args.engine_id {
+}
+
+/// The pipeline thread: takes datagrams from the intake (round-robin by source),
+/// ingests and polls, sends Reports at once and inform acks once durable, answers
+/// metrics requests; once the intake is closed and empty, drains by the deadline.
+fn drive(
+    mut p: Pipeline,
+    intake: &Intake,
+    metrics: &Receiver<MetricsRequest>,
+    listener: &Listener,
+    drain: Duration,
+) -> anyhow::Result<DrainReport> {
+    let mut out = Vec::new();
+    let mut taken = Vec::with_capacity(TAKE);
+    let mut replies = Replies::new(listener);
+    loop {
+        let now = Instant::now();
+        let wait = if p.queued() > 0 {
+            Duration::ZERO
+        } else {
+            p.poll_timeout()
+                .map_or(IDLE_POLL, |t| t.saturating_duration_since(now))
+                .min(IDLE_POLL)
+        };
+        taken.clear();
+        let open = intake.take(TAKE, wait, &mut taken);
+        if !taken.is_empty() {
+            for (peer, _, local) in &taken {
+                replies.saw(*peer, *local);
+            }
+            let dgrams: Vec<Datagram<'_>> = taken
+                .iter()
+                .map(|(peer, data, _)| Datagram { peer: *peer, data })
+                .collect();
+            p.ingest(Instant::now(), &dgrams, &mut out);
+        }
+        transmit(listener, &replies, &mut out);
+        if let Err(e) = p.poll(Instant::now()) {
+            tracing::error!(error = %e, "trap pipeline poll failed");
+        }
+        p.take_acks(&mut out);
+        transmit(listener, &replies, &mut out);
+        for reply in metrics.try_iter() {
+            let mut text = String::new();
+            p.render_metrics(&mut text);
+            let _ = reply.send(text);
+        }
+        if !open {
+            break;
+        }
+    }
+    let report = p.drain(Instant::now() + drain)?;
+    p.take_acks(&mut out);
+    transmit(listener, &replies, &mut out);
+    Ok(report)
+}
+
+fn engine_id(args: &ListenArgs) -> anyhow::Result<Vec<u8>> {
+    Ok(match &args.engine_id {
         Some(h) => engine_id_hex(h)?,
         None => {
+            // Stable across restarts (senders cache it): derived from the host name.
             let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
             let seed = host.trim().bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
                 (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
             });
             generate_engine_id(seed)
         }
+    })
+}
+
+/// snmpEngineBoots, kept in the journal directory and incremented at every start
+/// (RFC 3414: an engine whose ID is stable must never reuse a boots value). Without a
+/// journal there is nowhere to keep it: 1.
+fn engine_boots(journal: Option<&std::path::Path>) -> anyhow::Result<u32> {
+    let Some(dir) = journal else { return Ok(1) };
+    std::fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
+    let path = dir.join("engine-boots");
+    let last: u32 = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(0);
+    let boots = last.saturating_add(1).min(2_147_483_647);
+    std::fs::write(&path, format!("{boots}\n")).with_context(|| format!("{}", path.display()))?;
+    Ok(boots)
+}
+
+pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
+    let users = users(args)?;
+    let rules = match &args.rules {
+        Some(path) => Rules::load(path)?,
+        None => Rules::default_pack()?,
     };
-    let started = Instant::now();
-    let receiver_config = ReceiverConfig {
+    let engine = AuthoritativeEngine::new(
+        engine_id(args)?,
+        engine_boots(args.journal.as_deref())?,
+        Instant::now(),
+    );
+    let mut config = PipelineConfig::new(engine, Arc::new(rules));
+    config.receiver = ReceiverConfig {
         communities: if args.communities.is_empty() {
             None
         } else {
@@ -237,65 +393,55 @@ pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
                 .map_or(0, |d| d.as_nanos() as u64),
         ..ReceiverConfig::default()
     };
-    let output = Arc::new(Output::stdout(args.json));
-    let shared = Arc::new(Shared::default());
-    let listener = Arc::new(listener);
-    let stop = Arc::new(AtomicBool::new(false));
+    config.source_from_trap_address = args.source_from_trap_address;
+    if !(args.rate_limit > 0.0 && args.rate_burst >= 1.0) {
+        bail!("--rate-limit must be positive and --rate-burst at least 1");
+    }
+    // Small poll budgets: the thread that processes also ingests, so one long poll
+    // (up to 65,536 events by default) would hold every new datagram, quiet
+    // sources' included, in the intake meanwhile.
+    config.process_budget = PROCESS_BUDGET;
+    config.limiter.rate = args.rate_limit;
+    config.limiter.burst = args.rate_burst;
+    config.dedup.window = Duration::try_from_secs_f64(args.dedup_window)
+        .context("--dedup-window: seconds, 0 or more")?;
+    if args.journal.is_none() {
+        tracing::warn!(
+            "no --journal: events are held in memory only (a crash loses what is queued) \
+             and informs are answered without waiting for disk"
+        );
+    }
+    if let Some(dir) = &args.journal {
+        let mut j = JournalConfig::new(dir);
+        j.sync_interval = Duration::from_secs_f64(args.journal_sync_ms.max(0.0) / 1000.0);
+        config.journal = Some(j);
+    }
+    // Opening replays what a previous run accepted but did not finish.
+    let mut pipeline = Pipeline::open(config, Instant::now())?;
+    let listener = Arc::new(bind(args)?);
+    let local = listener.local_addrs().first().copied();
+    if args.json {
+        pipeline.set_json_output(Box::new(std::io::stdout()));
+    } else {
+        pipeline.set_json_output(Box::new(output::Text::new(std::io::stdout(), local)));
+    }
 
-    // Each reader thread owns a receiver; they share the engine identity.
-    let mut receivers = Vec::new();
-    for _ in listener.sockets() {
-        let engine = AuthoritativeEngine::new(engine_id.clone(), 1, started);
-        receivers.push(Receiver::new(receiver_config.clone(), engine)?);
-    }
-    if let Ok(mut r) = shared.receivers.lock() {
-        r.resize(receivers.len(), ReceiverStats::default());
-    }
-    let mut next = 0usize;
-    let threads = listener.spawn(&stop, |_socket| {
-        let index = next;
-        next += 1;
-        let mut receiver = receivers.pop();
-        let output = Arc::clone(&output);
-        let shared = Arc::clone(&shared);
-        let mut events: Vec<Event> = Vec::new();
-        let mut acks: Vec<(SocketAddr, Vec<u8>)> = Vec::new();
-        move |socket: &ListenSocket, bufs: &RecvBuffers| {
-            let Some(receiver) = receiver.as_mut() else {
-                return;
-            };
-            let now = Instant::now();
-            for d in bufs.iter() {
-                match receiver.handle(now, d.peer, d.data) {
-                    Outcome::Notification(n) => {
-                        let local = socket.local_addr();
-                        events.push(Event::from_notification(&n, local));
-                        if let Some(ack) = n.ack {
-                            acks.push((ack.peer(), ack.into_datagram()));
-                        }
-                    }
-                    Outcome::Report { datagram, .. } => {
-                        let _ = socket.send_to(datagram, d.peer);
-                    }
-                    Outcome::Dropped(reason) => {
-                        tracing::debug!(peer = %d.peer, %reason, "datagram dropped");
-                    }
-                }
-            }
-            // Informs are answered only once their event is written out.
-            if output.write(&events).is_ok() {
-                for (peer, datagram) in acks.drain(..) {
-                    let _ = socket.send_to(&datagram, peer);
-                }
-            }
-            acks.clear();
-            events.clear();
-            if let Ok(mut all) = shared.receivers.lock()
-                && let Some(slot) = all.get_mut(index)
-            {
-                *slot = *receiver.stats();
-            }
-        }
+    let stop = Arc::new(AtomicBool::new(false));
+    let intake = Arc::new(Intake::new(INTAKE_PER_SOURCE, INTAKE_TOTAL));
+    let (mtx, mrx) = std::sync::mpsc::channel::<MetricsRequest>();
+    let drain = Duration::from_secs_f64(args.drain_timeout.max(0.0));
+    let pipeline_thread = {
+        let listener = Arc::clone(&listener);
+        let intake = Arc::clone(&intake);
+        std::thread::Builder::new()
+            .name("trap-pipeline".into())
+            .spawn(move || drive(pipeline, &intake, &mrx, &listener, drain))?
+    };
+    // Readers never wait on the pipeline: they drain their socket and queue each
+    // datagram under its source (see `intake`).
+    let readers = listener.spawn(&stop, |_socket| {
+        let intake = Arc::clone(&intake);
+        move |s: &ListenSocket, bufs: &RecvBuffers| intake.push(bufs, s.local_addr())
     })?;
     let addrs: Vec<String> = listener
         .local_addrs()
@@ -307,24 +453,35 @@ pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
         addrs.join(", "),
         listener.sockets().len()
     );
-
     let metrics_task = match args.metrics_listen {
-        Some(addr) => Some(metrics::serve(addr, Arc::clone(&listener), Arc::clone(&shared)).await?),
+        Some(addr) => {
+            Some(metrics::serve(addr, Arc::clone(&listener), Arc::clone(&intake), mtx).await?)
+        }
         None => None,
     };
 
     wait_for_signal().await?;
+    // Stop reading, then let the pipeline thread drain what was accepted.
     stop.store(true, Ordering::Relaxed);
-    let deadline = Duration::from_secs_f64(args.drain_timeout.max(0.0));
-    let drained = tokio::task::spawn_blocking(move || {
-        for t in threads {
-            let _ = t.join();
+    let joined = tokio::task::spawn_blocking(move || {
+        for r in readers {
+            let _ = r.join();
         }
+        intake.close();
+        pipeline_thread.join()
     });
-    if tokio::time::timeout(deadline, drained).await.is_err() {
-        tracing::warn!("drain deadline passed; exiting with readers still busy");
+    match tokio::time::timeout(drain + Duration::from_secs(1), joined).await {
+        Ok(Ok(Ok(Ok(report)))) => {
+            if report.left > 0 {
+                eprintln!(
+                    "nocwatch trap listen: drain deadline passed with {} events queued; they stay in the journal and are replayed on the next start",
+                    report.left
+                );
+            }
+        }
+        Ok(Ok(Ok(Err(e)))) => eprintln!("nocwatch trap listen: drain failed: {e:#}"),
+        _ => eprintln!("nocwatch trap listen: drain did not finish in time"),
     }
-    output.flush();
     if let Some(t) = metrics_task {
         t.abort();
     }

@@ -1,22 +1,27 @@
 //! `/metrics` for `trap listen`: Prometheus text, every name prefixed `nocwatch_`.
 //!
-//! Rendered on each scrape from the listener's atomics and the receivers' last
-//! published stats; the server is a small axum router on the command's runtime.
+//! On each scrape: the pipeline's own metrics (asked of the pipeline thread, which
+//! owns it, over a channel) followed by the sockets' (datagrams, kernel drops,
+//! buffer sizes, read from atomics) and the intake queues'.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::mpsc::Sender;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use nocwatch_net::Listener;
 
-use super::Shared;
+use super::MetricsRequest;
+use super::intake::Intake;
 
 /// Starts serving `/metrics` on `addr`; the task runs until aborted.
 pub(crate) async fn serve(
     addr: SocketAddr,
     listener: Arc<Listener>,
-    shared: Arc<Shared>,
+    intake: Arc<Intake>,
+    pipeline: Sender<MetricsRequest>,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let tcp = tokio::net::TcpListener::bind(addr)
         .await
@@ -24,8 +29,21 @@ pub(crate) async fn serve(
     let app = axum::Router::new().route(
         "/metrics",
         axum::routing::get(move || {
-            let body = render(&listener, &shared);
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let asked = pipeline.send(tx).is_ok();
+            let listener = Arc::clone(&listener);
+            let intake = Arc::clone(&intake);
             async move {
+                let mut body = if asked {
+                    tokio::time::timeout(Duration::from_secs(5), rx)
+                        .await
+                        .ok()
+                        .and_then(Result::ok)
+                        .unwrap_or_default()
+                } else {
+                    String::new()
+                };
+                render(&mut body, &listener, &intake);
                 (
                     [(
                         axum::http::header::CONTENT_TYPE,
@@ -51,9 +69,8 @@ fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
 }
 
-/// The whole exposition.
-pub(crate) fn render(listener: &Listener, shared: &Shared) -> String {
-    let mut out = String::new();
+/// Appends the sockets' and the intake's metrics.
+pub(crate) fn render(out: &mut String, listener: &Listener, intake: &Intake) {
     let sockets: Vec<_> = listener
         .sockets()
         .iter()
@@ -74,56 +91,56 @@ pub(crate) fn render(listener: &Listener, shared: &Shared) -> String {
         }
     };
     per_socket(
-        &mut out,
-        "nocwatch_trap_datagrams_received_total",
+        out,
+        "nocwatch_trap_socket_datagrams_total",
         "counter",
         "Datagrams read from the trap sockets.",
         &|s| s.datagrams,
     );
     per_socket(
-        &mut out,
-        "nocwatch_trap_bytes_received_total",
+        out,
+        "nocwatch_trap_socket_bytes_total",
         "counter",
         "Payload bytes read from the trap sockets.",
         &|s| s.bytes,
     );
     per_socket(
-        &mut out,
-        "nocwatch_trap_kernel_drops_total",
+        out,
+        "nocwatch_trap_socket_kernel_drops_total",
         "counter",
         "Datagrams the kernel dropped for a trap socket (receive buffer full): SO_RXQ_OVFL and /proc/net/udp.",
         &|s| s.kernel_drops,
     );
     per_socket(
-        &mut out,
-        "nocwatch_trap_truncated_total",
+        out,
+        "nocwatch_trap_socket_truncated_total",
         "counter",
         "Datagrams longer than the receive slot, dropped.",
         &|s| s.truncated,
     );
     per_socket(
-        &mut out,
-        "nocwatch_trap_recv_batches_total",
+        out,
+        "nocwatch_trap_socket_recv_batches_total",
         "counter",
         "recvmmsg calls that returned datagrams.",
         &|s| s.batches,
     );
     per_socket(
-        &mut out,
-        "nocwatch_trap_responses_sent_total",
+        out,
+        "nocwatch_trap_socket_responses_sent_total",
         "counter",
         "Inform Responses and Reports sent.",
         &|s| s.responses_sent,
     );
     per_socket(
-        &mut out,
-        "nocwatch_trap_send_errors_total",
+        out,
+        "nocwatch_trap_socket_send_errors_total",
         "counter",
         "Responses that failed to send.",
         &|s| s.send_errors,
     );
     family(
-        &mut out,
+        out,
         "nocwatch_trap_socket_receive_buffer_bytes",
         "gauge",
         "Effective SO_RCVBUF of each trap socket.",
@@ -135,49 +152,5 @@ pub(crate) fn render(listener: &Listener, shared: &Shared) -> String {
         );
     }
 
-    let r = shared.receiver_totals();
-    family(
-        &mut out,
-        "nocwatch_trap_decoded_total",
-        "counter",
-        "Notifications accepted by the receiver, by kind.",
-    );
-    for (kind, n) in [
-        ("trap_v1", r.v1_traps),
-        ("trap", r.traps),
-        ("inform", r.informs),
-    ] {
-        let _ = writeln!(out, "nocwatch_trap_decoded_total{{kind=\"{kind}\"}} {n}");
-    }
-    family(
-        &mut out,
-        "nocwatch_trap_decode_failed_total",
-        "counter",
-        "Datagrams the receiver refused, by reason.",
-    );
-    for (reason, n) in [
-        ("malformed", r.malformed),
-        ("bad_community", r.bad_community_names),
-        ("unexpected_pdu", r.unexpected_pdus),
-        ("unknown_security_model", r.unknown_security_models),
-        ("unknown_engine_id", r.unknown_engine_ids),
-        ("unknown_user_name", r.unknown_user_names),
-        ("unsupported_sec_level", r.unsupported_sec_levels),
-        ("wrong_digest", r.wrong_digests),
-        ("not_in_time_window", r.not_in_time_windows),
-        ("decryption_error", r.decryption_errors),
-    ] {
-        let _ = writeln!(
-            out,
-            "nocwatch_trap_decode_failed_total{{reason=\"{reason}\"}} {n}"
-        );
-    }
-    family(
-        &mut out,
-        "nocwatch_trap_reports_sent_total",
-        "counter",
-        "USM Reports returned (discovery, time window, errors).",
-    );
-    let _ = writeln!(out, "nocwatch_trap_reports_sent_total {}", r.reports);
-    out
+    intake.render(out);
 }
