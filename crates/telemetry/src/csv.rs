@@ -138,6 +138,12 @@ impl<'a> Table<'a> {
         &self.ids
     }
 
+    /// All values, row-major, [`METRICS`] order within a row.
+    #[must_use]
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
     /// Rows: identifier and values in [`METRICS`] order.
     pub fn rows(&self) -> impl ExactSizeIterator<Item = (&'a str, &[f64])> + '_ {
         self.ids

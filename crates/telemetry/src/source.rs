@@ -78,7 +78,6 @@ pub struct HttpCsvSource {
     client: Client<HttpConnector, Empty<Bytes>>,
     store: Arc<Store>,
     stats: Arc<IngestStats>,
-    metric_names: Arc<[Arc<str>]>,
 }
 
 impl HttpCsvSource {
@@ -120,7 +119,6 @@ impl HttpCsvSource {
             client,
             store,
             stats,
-            metric_names: METRICS.iter().map(|m| Arc::from(m.name)).collect(),
         })
     }
 
@@ -213,22 +211,11 @@ impl HttpCsvSource {
             .map_err(|_| TelemetryError::Timeout(self.config.timeout))??;
         let fetch = t0.elapsed();
         let store = Arc::clone(&self.store);
-        let names = Arc::clone(&self.metric_names);
-        let (rows, generation, parse, swap) = tokio::task::spawn_blocking(move || {
-            let t1 = Instant::now();
-            let batch = parse_batch(&body, &names)?;
-            let rows = batch.len() / METRICS.len();
-            let t2 = Instant::now();
-            let generation = store.replace(batch)?;
-            Ok::<_, TelemetryError>((rows, generation, t2 - t1, t2.elapsed()))
-        })
-        .await
-        .map_err(|e| TelemetryError::Task(e.to_string()))??;
-        Ok(CycleReport {
-            rows,
-            generation,
-            phases: PhaseTimes { fetch, parse, swap },
-        })
+        let mut report = tokio::task::spawn_blocking(move || ingest(&body, &store))
+            .await
+            .map_err(|e| TelemetryError::Task(e.to_string()))??;
+        report.phases.fetch = fetch;
+        Ok(report)
     }
 
     /// Polls every [`HttpCsvConfig::interval`] (first cycle at once) until
@@ -253,6 +240,43 @@ impl HttpCsvSource {
         tracing::debug!(message = "Source stopped.", url = %self.config.url);
     }
 }
+
+/// The CPU part of a cycle, blocking: parses and validates `body` (the
+/// parse phase), then replaces the store's content with it in one publish
+/// ([`Store::replace_matrix`], the swap phase). The report's fetch time is
+/// zero.
+///
+/// # Errors
+///
+/// [`TelemetryError::Csv`] for an invalid body, [`TelemetryError::Store`]
+/// if the store refuses it; nothing is published then.
+pub fn ingest(body: &[u8], store: &Store) -> Result<CycleReport, TelemetryError> {
+    let t1 = Instant::now();
+    let table = crate::csv::parse(body)?;
+    let at = nocwatch_store::unix_nanos(SystemTime::now());
+    let t2 = Instant::now();
+    let generation = store.replace_matrix(table.ids(), &METRIC_NAMES, table.values(), at)?;
+    Ok(CycleReport {
+        rows: table.len(),
+        generation,
+        phases: PhaseTimes {
+            fetch: Duration::ZERO,
+            parse: t2 - t1,
+            swap: t2.elapsed(),
+        },
+    })
+}
+
+/// Metric names in [`METRICS`] order.
+const METRIC_NAMES: [&str; METRICS.len()] = {
+    let mut names = [""; METRICS.len()];
+    let mut i = 0;
+    while i < METRICS.len() {
+        names[i] = METRICS[i].name;
+        i += 1;
+    }
+    names
+};
 
 /// Parses `body` and turns it into the batch [`Store::replace`] takes: one
 /// update per (switch, metric), all stamped with the same time.

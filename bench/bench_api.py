@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""Orchestrates scripts/bench-api (standard library only).
+
+One run, side by side on this machine:
+  (a) ingestion cycle (fetch / parse / swap) for 50 and for 100,000 switches,
+      from the service's own /metrics (means over the cycles of the run);
+  (b) wrk against GetMetric with random switches and metrics over a
+      100,000-switch snapshot: without ingestion, then with a 100,000-switch
+      swap every second;
+  (c) the same wrk run against the Python FastAPI + uvicorn service of
+      bench/python (same RCU design, same producer, same data).
+Prints a table, then one JSON object as the last line.
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(url, timeout=5):
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+    except OSError:
+        return None, b""
+
+
+class Proc:
+    def __init__(self, name, cmd, env=None, cwd=None):
+        self.name = name
+        self.log = tempfile.TemporaryFile()
+        self.p = subprocess.Popen(
+            cmd, env={**os.environ, **(env or {})}, cwd=cwd,
+            stdout=subprocess.PIPE, stderr=self.log, text=True,
+        )
+
+    def line_with(self, needle, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            line = self.p.stdout.readline()
+            if not line:
+                break
+            if needle in line:
+                return line
+        self.fail(f"no stdout line with {needle!r}")
+
+    def fail(self, why):
+        self.log.seek(0)
+        sys.stderr.write(self.log.read().decode(errors="replace")[-4000:])
+        self.stop()
+        sys.exit(f"bench-api: {self.name}: {why}")
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(15)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        return self.p.returncode
+
+
+def producer(nocwatch, switches, tick):
+    p = Proc(f"producer-{switches}", [nocwatch, "sim", "telemetry", "--listen", "127.0.0.1:0",
+                                      "--switches", str(switches), "--tick", tick])
+    line = p.line_with("/counters")
+    url = re.search(r"http://\S+/counters", line).group(0)
+    return p, url
+
+
+def service(nocwatch, url, interval, history, workers):
+    port = free_port()
+    cfg = tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False)
+    cfg.write(f"""[api]
+listen = "127.0.0.1:{port}"
+[runtime]
+worker_threads = {workers}
+[store]
+history = {history}
+[http_csv]
+url = "{url}"
+interval = "{interval}"
+timeout = "10s"
+""")
+    cfg.close()
+    p = Proc(f"nocwatch-run-{interval}", [nocwatch, "run", "--config", cfg.name])
+    p.line_with("GetMetric")
+    base = f"http://127.0.0.1:{port}"
+    wait_data(p, base + "/health", lambda j: j.get("generation", 0) >= 1)
+    os.unlink(cfg.name)
+    return p, base
+
+
+def wait_data(p, health_url, ok, timeout=120, checks=1):
+    deadline = time.time() + timeout
+    good = 0
+    while time.time() < deadline:
+        status, body = http_get(health_url)
+        if status == 200:
+            try:
+                if ok(json.loads(body)):
+                    good += 1
+                    if good >= checks:
+                        return
+            except ValueError:
+                pass
+        time.sleep(0.2)
+    p.fail("no data within the time limit")
+
+
+def prom(base):
+    _, body = http_get(base + "/metrics")
+    out = {}
+    for line in body.decode().splitlines():
+        if line and not line.startswith("#"):
+            k, _, v = line.rpartition(" ")
+            out[k] = float(v)
+    return out
+
+
+def phase_means(m, source="fabric"):
+    res = {}
+    for phase in ("fetch", "parse", "swap"):
+        key = f'nocwatch_ingest_phase_seconds_%s{{source="{source}",phase="{phase}"}}'
+        n = m.get(key % "count", 0)
+        res[phase] = (m.get(key % "sum", 0) / n * 1e3) if n else float("nan")
+        res["cycles"] = int(n)
+    res["total"] = res["fetch"] + res["parse"] + res["swap"]
+    return res
+
+
+def wrk(url, switches, args):
+    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s",
+           "-s", os.path.join(HERE, "wrk", "getmetric.lua"), url]
+    env = {**os.environ, "SWITCHES": str(switches)}
+    # Warm-up (connections, caches), not recorded.
+    subprocess.run(cmd[:3] + ["-d2s"] + cmd[4:], env=env, capture_output=True, check=True)
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--nocwatch", required=True)
+    ap.add_argument("--python", required=True, help="venv python with fastapi and uvicorn")
+    ap.add_argument("--switches", type=int, default=100_000)
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--workers", type=int, default=2, help="server threads / uvicorn workers")
+    ap.add_argument("--ingest-seconds", type=int, default=10)
+    args = ap.parse_args()
+    big = args.switches
+    results = {}
+    procs = []
+    try:
+        p50, url50 = producer(args.nocwatch, 50, "1s")
+        pbig, urlbig = producer(args.nocwatch, big, "1s")
+        procs += [p50, pbig]
+
+        # (a) 50 switches, polled every second.
+        s, base = service(args.nocwatch, url50, "1s", 60, args.workers)
+        time.sleep(args.ingest_seconds)
+        ingest50 = phase_means(prom(base))
+        s.stop()
+
+        # (b) 100k switches: steady (one load), then a swap every second.
+        s, base = service(args.nocwatch, urlbig, "3600s", 4, args.workers)
+        steady = wrk(base + "/telemetry/GetMetric", big, args)
+        s.stop()
+        s, base = service(args.nocwatch, urlbig, "1s", 4, args.workers)
+        before = prom(base)
+        swaps = wrk(base + "/telemetry/GetMetric", big, args)
+        after = prom(base)
+        ingestbig = phase_means(after)
+        gen_key = "nocwatch_store_generation"
+        swaps["swaps_during_run"] = int(after.get(gen_key, 0) - before.get(gen_key, 0))
+        s.stop()
+
+        # (c) Python, same producer and data, steady state.
+        port = free_port()
+        py = Proc("python", [args.python, "-m", "uvicorn", "app:app", "--host", "127.0.0.1",
+                             "--port", str(port), "--workers", str(args.workers),
+                             "--log-level", "warning", "--no-access-log"],
+                  env={"PRODUCER_URL": urlbig, "POLL_INTERVAL": "3600", "POLL_TIMEOUT": "30"},
+                  cwd=os.path.join(HERE, "python"))
+        procs.append(py)
+        pybase = f"http://127.0.0.1:{port}"
+        # Every worker has its own snapshot: wait until several answers in a row have data.
+        wait_data(py, pybase + "/health", lambda j: j.get("generation", 0) >= 1, checks=8)
+        pyres = wrk(pybase + "/telemetry/GetMetric", big, args)
+        py.stop()
+        # Python ingestion of the 50-switch matrix (one worker, from its /health).
+        port = free_port()
+        py50 = Proc("python-50", [args.python, "-m", "uvicorn", "app:app", "--host", "127.0.0.1",
+                                  "--port", str(port), "--log-level", "warning", "--no-access-log"],
+                    env={"PRODUCER_URL": url50, "POLL_INTERVAL": "1"},
+                    cwd=os.path.join(HERE, "python"))
+        procs.append(py50)
+        wait_data(py50, f"http://127.0.0.1:{port}/health", lambda j: j.get("cycles_ok", 0) >= 5, timeout=60)
+        _, body = http_get(f"http://127.0.0.1:{port}/health")
+        py50_cycle = json.loads(body)["last_cycle_ms"]
+        py50.stop()
+    finally:
+        for p in procs:
+            p.stop()
+
+    def f(x, nd=2):
+        return f"{x:.{nd}f}"
+
+    rows = [
+        ("ingest 50 switches (mean of %d cycles)" % ingest50["cycles"],
+         f"fetch {f(ingest50['fetch'])} / parse {f(ingest50['parse'])} / swap {f(ingest50['swap'])} ms",
+         f"{f(ingest50['total'])} ms"),
+        ("python ingest 50 switches (last cycle)",
+         f"fetch {f(py50_cycle['fetch_ms'])} / parse {f(py50_cycle['parse_ms'])} / swap {f(py50_cycle['swap_ms'], 4)} ms",
+         f"{f(py50_cycle['fetch_ms'] + py50_cycle['parse_ms'] + py50_cycle['swap_ms'])} ms"),
+        (f"ingest {big} switches (mean of {ingestbig['cycles']} cycles)",
+         f"fetch {f(ingestbig['fetch'])} / parse {f(ingestbig['parse'])} / swap {f(ingestbig['swap'])} ms",
+         f"{f(ingestbig['total'])} ms"),
+    ]
+    for name, r in (("GetMetric, no ingestion", steady), ("GetMetric, 100k swap every 1 s", swaps),
+                    ("python GetMetric, no ingestion", pyres)):
+        rows.append((name, f"p50 {f(r['p50_ms'], 3)} / p99 {f(r['p99_ms'], 3)} ms, non-2xx {r['non_2xx']}, errors {r['socket_errors']}",
+                     f"{r['rps']:,.0f} req/s"))
+    w = max(len(r[0]) for r in rows)
+    w2 = max(len(r[1]) for r in rows)
+    print(f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s, server {args.workers} threads/workers, "
+          f"{big} switches x 11 metrics, random keys; load average {os.getloadavg()[0]:.2f}")
+    for name, detail, total in rows:
+        print(f"  {name:<{w}}  {detail:<{w2}}  {total:>14}")
+    ratio = steady["rps"] / pyres["rps"] if pyres["rps"] else float("inf")
+    p99_change = (swaps["p99_ms"] / steady["p99_ms"] - 1) * 100 if steady["p99_ms"] else float("nan")
+    print(f"  swaps during the swap run: {swaps['swaps_during_run']}; p99 with swaps vs without: {p99_change:+.1f} %")
+    print(f"  nocwatch / python requests/s: {ratio:.1f}x; p99 ratio python/nocwatch: "
+          f"{pyres['p99_ms'] / steady['p99_ms']:.1f}x")
+    goals = [
+        ("ingest 50 < 5 ms", ingest50["total"] < 5),
+        ("GetMetric >= 100k req/s", steady["rps"] >= 100_000),
+        ("p99 < 1 ms", steady["p99_ms"] < 1.0),
+        ("p99 with swaps within 10 %", abs(p99_change) <= 10),
+        (">= 20x python", ratio >= 20),
+    ]
+    print("  goals: " + ", ".join(f"{g}: {'met' if ok else 'NOT met'}" for g, ok in goals))
+    print(json.dumps({
+        "ingest_50_ms": round(ingest50["total"], 3),
+        "ingest_50_phases_ms": {k: round(ingest50[k], 3) for k in ("fetch", "parse", "swap")},
+        "ingest_100k_ms": round(ingestbig["total"], 3),
+        "ingest_100k_phases_ms": {k: round(ingestbig[k], 3) for k in ("fetch", "parse", "swap")},
+        "switches": big,
+        "rps": round(steady["rps"]),
+        "p50_ms": steady["p50_ms"],
+        "p99_ms": steady["p99_ms"],
+        "rps_during_swaps": round(swaps["rps"]),
+        "p99_ms_during_swaps": swaps["p99_ms"],
+        "swaps_during_run": swaps["swaps_during_run"],
+        "python_rps": round(pyres["rps"]),
+        "python_p50_ms": pyres["p50_ms"],
+        "python_p99_ms": pyres["p99_ms"],
+        "python_ingest_50_ms": round(py50_cycle["fetch_ms"] + py50_cycle["parse_ms"] + py50_cycle["swap_ms"], 3),
+        "rps_ratio": round(ratio, 2),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+    }))
+
+
+if __name__ == "__main__":
+    main()
