@@ -198,7 +198,7 @@ def main():
     ap.add_argument("--python", required=True, help="venv python with fastapi and uvicorn")
     ap.add_argument("--switches", type=int, default=100_000)
     ap.add_argument("--duration", type=int, default=10)
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2, help="wrk threads (one thread cannot drive the Rust server)")
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--workers", type=int, default=2, help="server threads / uvicorn workers")
     ap.add_argument("--ingest-seconds", type=int, default=10)
