@@ -182,14 +182,31 @@ class CycleSampler:
         return out
 
 
-def wrk(url, switches, args):
-    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s",
+def wrk(url, switches, args, seconds=None):
+    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds or args.duration}s",
            "-s", os.path.join(HERE, "wrk", "getmetric.lua"), url]
     env = {**os.environ, "SWITCHES": str(switches)}
-    # Warm-up (connections, caches), not recorded.
-    subprocess.run(cmd[:3] + ["-d2s"] + cmd[4:], env=env, capture_output=True, check=True)
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def median_run(runs):
+    """Median of each figure over the rounds, plus the per-round values."""
+    out = {}
+    for k in ("rps", "p50_ms", "p99_ms"):
+        v = sorted(r[k] for r in runs)
+        out[k] = v[len(v) // 2]
+        out[k + "_rounds"] = [r[k] for r in runs]
+    out["non_2xx"] = sum(r["non_2xx"] for r in runs)
+    out["socket_errors"] = sum(r["socket_errors"] for r in runs)
+    out["swaps"] = [r.get("swaps", 0) for r in runs]
+    return out
+
+
+def set_mode(producer_url, mode):
+    req = urllib.request.Request(producer_url.replace("/counters", f"/mode?mode={mode}"), method="POST")
+    with urllib.request.urlopen(req, timeout=5) as r:
+        r.read()
 
 
 def main():
@@ -202,6 +219,7 @@ def main():
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--workers", type=int, default=2, help="server threads / uvicorn workers")
     ap.add_argument("--ingest-seconds", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3, help="wrk runs per configuration (medians reported)")
     args = ap.parse_args()
     big = args.switches
     results = {}
@@ -219,20 +237,29 @@ def main():
         ingest50_mean = phase_means(prom(base))
         s.stop()
 
-        # (b) 100k switches: steady (one load), then a swap every second.
-        s, base = service(args.nocwatch, urlbig, "3600s", 4, args.workers)
-        steady = wrk(base + "/telemetry/GetMetric", big, args)
-        s.stop()
+        # (b) 100k switches polled every second. Swaps are switched on and off by the
+        # producer's mode, alternately, in one service process over the same data:
+        # ERROR_500 -> every poll fails at once and nothing is swapped (the last good
+        # snapshot stays served); OK -> a 100k-switch swap every second.
         s, base = service(args.nocwatch, urlbig, "1s", 4, args.workers)
-        before = prom(base)
-        sampler = CycleSampler(base)
-        swaps = wrk(base + "/telemetry/GetMetric", big, args)
-        after = prom(base)
-        ingestbig = sampler.medians()
-        ingestbig_mean = phase_means(after)
+        url = base + "/telemetry/GetMetric"
         gen_key = "nocwatch_store_generation"
-        swaps["swaps_during_run"] = int(after.get(gen_key, 0) - before.get(gen_key, 0))
+        sampler = CycleSampler(base)
+        wrk(url, big, args, seconds=2)  # warm-up, not recorded
+        steady_runs, swap_runs = [], []
+        for _ in range(args.rounds):
+            for mode, runs in (("ERROR_500", steady_runs), ("OK", swap_runs)):
+                set_mode(urlbig, mode)
+                time.sleep(1.5)  # a swap in flight finishes
+                g0 = prom(base).get(gen_key, 0)
+                r = wrk(url, big, args)
+                r["swaps"] = int(prom(base).get(gen_key, 0) - g0)
+                runs.append(r)
+        ingestbig = sampler.medians()
+        ingestbig_mean = phase_means(prom(base))
         s.stop()
+        steady, swaps = median_run(steady_runs), median_run(swap_runs)
+        swaps["swaps_during_run"] = round(sum(swaps["swaps"]) / len(swaps["swaps"]))
 
         # (c) Python, same producer and data, steady state.
         port = free_port()
@@ -245,7 +272,8 @@ def main():
         pybase = f"http://127.0.0.1:{port}"
         # Every worker has its own snapshot: wait until several answers in a row have data.
         wait_data(py, pybase + "/health", lambda j: j.get("generation", 0) >= 1, checks=8)
-        pyres = wrk(pybase + "/telemetry/GetMetric", big, args)
+        wrk(pybase + "/telemetry/GetMetric", big, args, seconds=2)  # warm-up
+        pyres = median_run([wrk(pybase + "/telemetry/GetMetric", big, args) for _ in range(args.rounds)])
         py.stop()
         # Python ingestion of the 50-switch matrix (one worker, from its /health).
         port = free_port()
@@ -282,19 +310,21 @@ def main():
          f"fetch {f(ingestbig_mean['fetch'])} / parse {f(ingestbig_mean['parse'])} / swap {f(ingestbig_mean['swap'])} ms",
          f"{f(ingestbig_mean['total'])} ms"),
     ]
-    for name, r in (("GetMetric, no ingestion", steady), ("GetMetric, 100k swap every 1 s", swaps),
-                    ("python GetMetric, no ingestion", pyres)):
+    for name, r in (("GetMetric, no swap", steady), ("GetMetric, 100k swap every 1 s", swaps),
+                    ("python GetMetric, no swap", pyres)):
         rows.append((name, f"p50 {f(r['p50_ms'], 3)} / p99 {f(r['p99_ms'], 3)} ms, non-2xx {r['non_2xx']}, errors {r['socket_errors']}",
                      f"{r['rps']:,.0f} req/s"))
     w = max(len(r[0]) for r in rows)
     w2 = max(len(r[1]) for r in rows)
-    print(f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s, server {args.workers} threads/workers, "
+    print(f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s x {args.rounds}, server {args.workers} threads/workers, "
           f"{big} switches x 11 metrics, random keys; load average {os.getloadavg()[0]:.2f}")
     for name, detail, total in rows:
         print(f"  {name:<{w}}  {detail:<{w2}}  {total:>14}")
     ratio = steady["rps"] / pyres["rps"] if pyres["rps"] else float("inf")
     p99_change = (swaps["p99_ms"] / steady["p99_ms"] - 1) * 100 if steady["p99_ms"] else float("nan")
-    print(f"  swaps during the swap run: {swaps['swaps_during_run']}; p99 with swaps vs without: {p99_change:+.1f} %")
+    print(f"  medians of {args.rounds} rounds, alternated (no swap, swaps); per round p99 ms: no swap "
+          f"{steady['p99_ms_rounds']}, swaps {swaps['p99_ms_rounds']}, python {pyres['p99_ms_rounds']}")
+    print(f"  swaps per swap round: {swaps['swaps']}; p99 with swaps vs without: {p99_change:+.1f} %")
     print(f"  nocwatch / python requests/s: {ratio:.1f}x; p99 ratio python/nocwatch: "
           f"{pyres['p99_ms'] / steady['p99_ms']:.1f}x")
     goals = [
@@ -319,6 +349,9 @@ def main():
         "rps_during_swaps": round(swaps["rps"]),
         "p99_ms_during_swaps": swaps["p99_ms"],
         "swaps_during_run": swaps["swaps_during_run"],
+        "rounds": args.rounds,
+        "p99_ms_rounds": steady["p99_ms_rounds"],
+        "p99_ms_during_swaps_rounds": swaps["p99_ms_rounds"],
         "python_rps": round(pyres["rps"]),
         "python_p50_ms": pyres["p50_ms"],
         "python_p99_ms": pyres["p99_ms"],
