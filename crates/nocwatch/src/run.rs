@@ -193,6 +193,7 @@ async fn service(config: Config) -> anyhow::Result<()> {
             interval: source_section.interval,
             timeout: source_section.timeout,
             max_body_bytes: source_section.max_body_bytes,
+            ingest_nice: source_section.ingest_nice,
         },
         Arc::clone(&store),
         Arc::clone(&stats),

@@ -18,6 +18,16 @@ pub enum StoreError {
         /// `"resource"` or `"metric"`.
         kind: &'static str,
     },
+    /// A matrix whose value count is not rows × columns.
+    #[error("matrix of {resources} × {metrics} needs that many values, got {values}")]
+    MatrixShape {
+        /// Rows (resources).
+        resources: usize,
+        /// Columns (metrics).
+        metrics: usize,
+        /// Values given.
+        values: usize,
+    },
     /// More series than a 32-bit [`crate::SeriesId`] can number.
     #[error("too many series (id space of u32 exhausted)")]
     TooManySeries,

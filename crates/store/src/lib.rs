@@ -48,8 +48,12 @@
 //!   reader keeps its snapshot. [`Snapshot::generation`] increases by one per
 //!   publish so consumers can tell snapshots apart.
 //! * **Write cost**: each publish is O(number of series) pointer copies plus
-//!   O(updates × history capacity) sample copies; this suits poll-driven
-//!   producers publishing batches every few seconds, not per-sample writes.
+//!   O(updates × history capacity) sample copies and one allocation per
+//!   updated series; this suits poll-driven producers publishing batches
+//!   every few seconds, not per-sample writes. A producer that publishes the
+//!   same matrix in the same order every time ([`Store::replace_matrix`], the
+//!   CSV source) skips the hash lookups: each update is matched to the next
+//!   series in order by comparing names.
 //!
 //! # Identifiers
 //!

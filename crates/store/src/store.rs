@@ -7,7 +7,8 @@ use arc_swap::{ArcSwap, Guard};
 
 use crate::batch::Batch;
 use crate::error::StoreError;
-use crate::snapshot::{Builder, Snapshot};
+use crate::sample::Sample;
+use crate::snapshot::{Builder, Name, Snapshot};
 
 /// History capacity of [`Store::default`]: one minute at one sample a second.
 pub const DEFAULT_HISTORY_CAPACITY: usize = 60;
@@ -103,6 +104,59 @@ impl Store {
         self.write(&matrix, true)
     }
 
+    /// [`Store::replace`] for a dense matrix, without building a [`Batch`]:
+    /// `values` holds one row per resource, one column per metric
+    /// (row-major, `resources.len() × metrics.len()` values), all observed
+    /// at `at`. Names are borrowed and copied only when first seen, so a
+    /// producer that sends the same matrix every poll (the CSV source)
+    /// allocates nothing per cell but the new series values.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::MatrixShape`] when `values` does not have that length;
+    /// otherwise as [`Store::replace`]. Nothing is published on error.
+    pub fn replace_matrix(
+        &self,
+        resources: &[&str],
+        metrics: &[&str],
+        values: &[f64],
+        at: u64,
+    ) -> Result<u64, StoreError> {
+        if resources.len().checked_mul(metrics.len()) != Some(values.len()) {
+            return Err(StoreError::MatrixShape {
+                resources: resources.len(),
+                metrics: metrics.len(),
+                values: values.len(),
+            });
+        }
+        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let base = self.current.load_full();
+        let mut builder = Builder::new(&base, true);
+        if !metrics.is_empty() {
+            for (resource, row) in resources.iter().zip(values.chunks_exact(metrics.len())) {
+                for (metric, value) in metrics.iter().zip(row) {
+                    builder.apply_parts(
+                        Name::Borrowed(resource),
+                        Name::Borrowed(metric),
+                        Sample::new(*value, at),
+                    )?;
+                }
+            }
+        }
+        self.install(builder, base)
+    }
+
+    fn install(&self, mut builder: Builder, base: Arc<Snapshot>) -> Result<u64, StoreError> {
+        builder.retain_touched();
+        let generation = base.generation().saturating_add(1);
+        let next = builder.finish(generation, SystemTime::now());
+        // Drop our reference to the old snapshot before the swap; the last
+        // holder (the swap itself, or a reader still using it) frees it.
+        drop(base);
+        self.current.store(Arc::new(next));
+        Ok(generation)
+    }
+
     fn write(&self, batch: &Batch, replace: bool) -> Result<u64, StoreError> {
         // A poisoned lock only means another writer panicked mid-build; the
         // published state is untouched (builds happen off to the side).
@@ -112,13 +166,6 @@ impl Store {
         for update in batch {
             builder.apply(update)?;
         }
-        builder.retain_touched();
-        let generation = base.generation().saturating_add(1);
-        let next = builder.finish(generation, SystemTime::now());
-        // Drop our reference to the old snapshot outside the swap; the last
-        // reader holding it frees it.
-        drop(base);
-        self.current.store(Arc::new(next));
-        Ok(generation)
+        self.install(builder, base)
     }
 }

@@ -5,7 +5,7 @@ use std::thread;
 use std::time::{Duration, SystemTime};
 
 use nocwatch_store::{
-    Batch, MAX_HISTORY_CAPACITY, ResourceId, Sample, Store, StoreError, unix_nanos,
+    Batch, MAX_HISTORY_CAPACITY, ResourceId, Sample, Series, Store, StoreError, unix_nanos,
 };
 
 fn batch(updates: &[(&str, &str, f64, u64)]) -> Batch {
@@ -411,4 +411,58 @@ fn has_resource_and_metric_follow_live_series() {
     assert!(snap.resource_id("SW-02").is_some());
     assert!(!snap.has_resource("SW-02") && !snap.has_metric("CPU"));
     assert!(snap.has_resource("SW-01"));
+}
+
+#[test]
+fn replace_matrix_matches_replace_whatever_the_row_order() {
+    let metrics = ["a", "b"];
+    let via_matrix = Store::new(3).unwrap();
+    let via_batch = Store::new(3).unwrap();
+    let rounds: [(&[&str], &[f64]); 4] = [
+        (&["r1", "r2", "r3"], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]),
+        // Same shape: every update takes the in-order path.
+        (&["r1", "r2", "r3"], &[7.0, 8.0, 9.0, 10.0, 11.0, 12.0]),
+        // Reordered, one row gone, one new.
+        (&["r3", "r4", "r1"], &[13.0, 14.0, 15.0, 16.0, 17.0, 18.0]),
+        // A repeated row applies twice, as in a Batch.
+        (&["r4", "r4"], &[19.0, 20.0, 21.0, 22.0]),
+    ];
+    for (at, (rows, values)) in (1u64..).zip(rounds) {
+        via_matrix
+            .replace_matrix(rows, &metrics, values, at)
+            .unwrap();
+        let mut b = Batch::new();
+        for (r, row) in rows.iter().zip(values.chunks(2)) {
+            for (m, v) in metrics.iter().zip(row) {
+                b.push(*r, *m, *v, at);
+            }
+        }
+        via_batch.replace(b).unwrap();
+        let (x, y) = (via_matrix.snapshot(), via_batch.snapshot());
+        assert_eq!(x.generation(), y.generation());
+        assert_eq!(x.len(), y.len(), "round {at}");
+        for s in y.series() {
+            let r = y.resource_name(s.resource()).unwrap();
+            let m = y.metric_name(s.metric()).unwrap();
+            let t = x.get(r, m).unwrap();
+            assert_eq!(values_of(t), values_of(s), "round {at}: {r}/{m}");
+        }
+    }
+    let snap = via_matrix.snapshot();
+    assert!(!snap.has_resource("r2"));
+    assert_eq!(values_of(snap.get("r4", "b").unwrap()), [16.0, 20.0, 22.0]);
+
+    let err = via_matrix
+        .replace_matrix(&["r1"], &metrics, &[1.0], 9)
+        .unwrap_err();
+    assert!(matches!(err, StoreError::MatrixShape { values: 1, .. }));
+    assert_eq!(
+        via_matrix.snapshot().generation(),
+        4,
+        "nothing published on error"
+    );
+}
+
+fn values_of(s: &Series) -> Vec<f64> {
+    s.samples().map(|x| x.value).collect()
 }

@@ -35,6 +35,10 @@ use crate::stats::{IngestStats, PhaseTimes, SourceState};
 /// Settings of one `http_csv` source.
 #[derive(Debug, Clone)]
 pub struct HttpCsvConfig {
+    /// Nice value of the thread that parses and swaps (Linux; 0 keeps the
+    /// process's priority). Default 10: under CPU contention the threads
+    /// serving reads win over ingestion, which only runs later.
+    pub ingest_nice: i32,
     /// `http://host:port/path` of the producer's matrix.
     pub url: String,
     /// Time between the starts of two cycles. Default 10 s.
@@ -50,6 +54,7 @@ impl HttpCsvConfig {
     #[must_use]
     pub fn new(url: impl Into<String>) -> Self {
         Self {
+            ingest_nice: 10,
             url: url.into(),
             interval: Duration::from_secs(10),
             timeout: Duration::from_secs(5),
@@ -78,8 +83,60 @@ pub struct HttpCsvSource {
     client: Client<HttpConnector, Empty<Bytes>>,
     store: Arc<Store>,
     stats: Arc<IngestStats>,
-    metric_names: Arc<[Arc<str>]>,
+    ingest: Arc<IngestThread>,
 }
+
+type IngestJob = (
+    Bytes,
+    tokio::sync::oneshot::Sender<Result<CycleReport, TelemetryError>>,
+);
+
+/// The thread that parses and swaps, off the async runtime, at a lower
+/// scheduling priority than the threads that serve reads (so on a busy
+/// machine a big swap delays itself rather than the queries). It ends when
+/// the last source clone is dropped.
+#[derive(Debug)]
+struct IngestThread {
+    jobs: std::sync::mpsc::SyncSender<IngestJob>,
+}
+
+impl IngestThread {
+    fn start(store: Arc<Store>, nice: i32) -> Result<Self, TelemetryError> {
+        // One cycle at a time: the source awaits each one.
+        let (jobs, rx) = std::sync::mpsc::sync_channel::<IngestJob>(1);
+        std::thread::Builder::new()
+            .name("nocwatch-ingest".into())
+            .spawn(move || {
+                lower_priority(nice);
+                while let Ok((body, reply)) = rx.recv() {
+                    let _ = reply.send(ingest(&body, &store));
+                }
+            })?;
+        Ok(Self { jobs })
+    }
+
+    async fn run(&self, body: Bytes) -> Result<CycleReport, TelemetryError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.jobs
+            .try_send((body, tx))
+            .map_err(|e| TelemetryError::Task(format!("ingest thread: {e}")))?;
+        rx.await
+            .map_err(|_| TelemetryError::Task("ingest thread stopped".into()))?
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn lower_priority(nice: i32) {
+    if nice != 0 {
+        let tid = rustix::thread::gettid();
+        if let Err(error) = rustix::process::setpriority_process(Some(tid), nice) {
+            tracing::debug!(message = "Cannot lower the ingest thread's priority.", %error);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_priority(_nice: i32) {}
 
 impl HttpCsvSource {
     /// A source publishing into `store` and counting into `stats`.
@@ -114,13 +171,14 @@ impl HttpCsvSource {
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(90))
             .build(connector);
+        let ingest = Arc::new(IngestThread::start(Arc::clone(&store), config.ingest_nice)?);
         Ok(Self {
             config,
             uri,
             client,
             store,
             stats,
-            metric_names: METRICS.iter().map(|m| Arc::from(m.name)).collect(),
+            ingest,
         })
     }
 
@@ -128,6 +186,12 @@ impl HttpCsvSource {
     #[must_use]
     pub fn config(&self) -> &HttpCsvConfig {
         &self.config
+    }
+
+    /// The store this source publishes into.
+    #[must_use]
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
     }
 
     /// The statistics this source updates.
@@ -212,23 +276,9 @@ impl HttpCsvSource {
             .await
             .map_err(|_| TelemetryError::Timeout(self.config.timeout))??;
         let fetch = t0.elapsed();
-        let store = Arc::clone(&self.store);
-        let names = Arc::clone(&self.metric_names);
-        let (rows, generation, parse, swap) = tokio::task::spawn_blocking(move || {
-            let t1 = Instant::now();
-            let batch = parse_batch(&body, &names)?;
-            let rows = batch.len() / METRICS.len();
-            let t2 = Instant::now();
-            let generation = store.replace(batch)?;
-            Ok::<_, TelemetryError>((rows, generation, t2 - t1, t2.elapsed()))
-        })
-        .await
-        .map_err(|e| TelemetryError::Task(e.to_string()))??;
-        Ok(CycleReport {
-            rows,
-            generation,
-            phases: PhaseTimes { fetch, parse, swap },
-        })
+        let mut report = self.ingest.run(body).await?;
+        report.phases.fetch = fetch;
+        Ok(report)
     }
 
     /// Polls every [`HttpCsvConfig::interval`] (first cycle at once) until
@@ -253,6 +303,43 @@ impl HttpCsvSource {
         tracing::debug!(message = "Source stopped.", url = %self.config.url);
     }
 }
+
+/// The CPU part of a cycle, blocking: parses and validates `body` (the
+/// parse phase), then replaces the store's content with it in one publish
+/// ([`Store::replace_matrix`], the swap phase). The report's fetch time is
+/// zero.
+///
+/// # Errors
+///
+/// [`TelemetryError::Csv`] for an invalid body, [`TelemetryError::Store`]
+/// if the store refuses it; nothing is published then.
+pub fn ingest(body: &[u8], store: &Store) -> Result<CycleReport, TelemetryError> {
+    let t1 = Instant::now();
+    let table = crate::csv::parse(body)?;
+    let at = nocwatch_store::unix_nanos(SystemTime::now());
+    let t2 = Instant::now();
+    let generation = store.replace_matrix(table.ids(), &METRIC_NAMES, table.values(), at)?;
+    Ok(CycleReport {
+        rows: table.len(),
+        generation,
+        phases: PhaseTimes {
+            fetch: Duration::ZERO,
+            parse: t2 - t1,
+            swap: t2.elapsed(),
+        },
+    })
+}
+
+/// Metric names in [`METRICS`] order.
+const METRIC_NAMES: [&str; METRICS.len()] = {
+    let mut names = [""; METRICS.len()];
+    let mut i = 0;
+    while i < METRICS.len() {
+        names[i] = METRICS[i].name;
+        i += 1;
+    }
+    names
+};
 
 /// Parses `body` and turns it into the batch [`Store::replace`] takes: one
 /// update per (switch, metric), all stamped with the same time.

@@ -102,6 +102,12 @@ pub(crate) struct HttpCsvSection {
     pub(crate) timeout: Duration,
     #[serde(default = "default_max_body")]
     pub(crate) max_body_bytes: usize,
+    #[serde(default = "default_ingest_nice")]
+    pub(crate) ingest_nice: i32,
+}
+
+fn default_ingest_nice() -> i32 {
+    10
 }
 
 fn default_source_name() -> String {
@@ -125,6 +131,7 @@ impl HttpCsvSection {
             interval: default_interval(),
             timeout: default_timeout(),
             max_body_bytes: default_max_body(),
+            ingest_nice: default_ingest_nice(),
         }
     }
 }
@@ -224,6 +231,9 @@ impl Config {
         if let Some(s) = &self.http_csv {
             if s.interval < Duration::from_millis(10) {
                 problems.push("http_csv.interval must be at least 10ms".to_owned());
+            }
+            if !(0..=19).contains(&s.ingest_nice) {
+                problems.push("http_csv.ingest_nice must be in 0..=19".to_owned());
             }
             if s.timeout.is_zero() {
                 problems.push("http_csv.timeout must be positive".to_owned());
