@@ -84,15 +84,7 @@ impl Session {
 
     /// Appends an OID as this session names OIDs (MIB names, or dotted numbers).
     pub(crate) fn push_name(&self, out: &mut String, arcs: &[u32]) {
-        match &self.mib {
-            Some(m) => m.mibs.push_oid(out, arcs, m.opts.oid),
-            None => {
-                for a in arcs {
-                    out.push('.');
-                    nocwatch_snmp::push_u64(out, u64::from(*a));
-                }
-            }
-        }
+        push_oid_name(self.mib.as_ref(), out, arcs);
     }
 
     /// Appends one binding in this session's output format.
@@ -180,7 +172,7 @@ pub(crate) async fn get(args: &RequestArgs, pdu_type: PduType) -> anyhow::Result
             print_varbinds(&pdu.varbinds, &session)?;
             break;
         }
-        print_agent_error(&pdu, period, &session);
+        print_agent_error(&pdu, period, session.mib.as_ref());
         status = ExitCode::from(2);
         // Retry without the failing binding (v1 and v2c alike, like net-snmp's fix).
         let index = usize::try_from(pdu.error_index).unwrap_or(0);
@@ -204,8 +196,26 @@ pub(crate) fn print_varbinds(
     Ok(())
 }
 
+/// An OID as the output options print it: by name with MIBs, else dotted decimal.
+pub(crate) fn push_oid_name(mib: Option<&crate::mibout::MibText>, out: &mut String, arcs: &[u32]) {
+    match mib {
+        Some(m) => m.mibs.push_oid(out, arcs, m.opts.oid),
+        None => {
+            for a in arcs {
+                out.push('.');
+                nocwatch_snmp::push_u64(out, u64::from(*a));
+            }
+        }
+    }
+}
+
 /// net-snmp's three-line error report on standard error.
-pub(crate) fn print_agent_error(pdu: &nocwatch_snmp::Pdu<'_>, period: &str, session: &Session) {
+/// `mib` names the failed object when MIBs are loaded; `None` prints it numerically.
+pub(crate) fn print_agent_error(
+    pdu: &nocwatch_snmp::Pdu<'_>,
+    period: &str,
+    mib: Option<&crate::mibout::MibText>,
+) {
     let mut msg = format!(
         "Error in packet{period}\nReason: {}\n",
         pdu.status().reason()
@@ -219,7 +229,7 @@ pub(crate) fn print_agent_error(pdu: &nocwatch_snmp::Pdu<'_>, period: &str, sess
             // net-snmp's fprint_objid ends the line and the caller adds another.
             msg.push_str("Failed object: ");
             let arcs: Vec<u32> = vb.name.arcs().collect();
-            session.push_name(&mut msg, &arcs);
+            push_oid_name(mib, &mut msg, &arcs);
             msg.push_str("\n\n");
         }
     }
@@ -350,7 +360,7 @@ pub(crate) async fn set(args: &SetArgs) -> anyhow::Result<ExitCode> {
         print_varbinds(&pdu.varbinds, &session)?;
         Ok(ExitCode::SUCCESS)
     } else {
-        print_agent_error(&pdu, ".", &session);
+        print_agent_error(&pdu, ".", session.mib.as_ref());
         Ok(ExitCode::from(2))
     }
 }

@@ -288,7 +288,7 @@ fn send_inform(
         Ok(reply) => {
             let pdu = reply.pdu()?;
             if pdu.status() != nocwatch_snmp::ErrorStatus::NoError {
-                crate::request::print_agent_error(&pdu, ".");
+                crate::request::print_agent_error(&pdu, ".", None);
                 return Ok(ExitCode::from(2));
             }
             Ok(ExitCode::SUCCESS)
