@@ -377,15 +377,54 @@ fn bind_unshared(
     })
 }
 
-/// How many sockets of one family are bound to local `port` (None if unreadable).
-fn port_users(port: u16, ipv6: bool) -> Option<usize> {
+/// `/proc/net/udp` or `/proc/net/udp6` (None if unreadable).
+fn proc_table(ipv6: bool) -> Option<String> {
     let path = if ipv6 {
         "/proc/net/udp6"
     } else {
         "/proc/net/udp"
     };
-    let text = std::fs::read_to_string(path).ok()?;
-    Some(count_port(&text, port))
+    std::fs::read_to_string(path).ok()
+}
+
+/// How many sockets of one family are bound to local `port` (None if unreadable).
+fn port_users(port: u16, ipv6: bool) -> Option<usize> {
+    Some(count_port(&proc_table(ipv6)?, port))
+}
+
+/// How many sockets in a `/proc/net/udp{,6}` table hold `addr`: the same port on the
+/// same address, or where either side is the wildcard.
+fn holders(text: &str, addr: SocketAddr) -> usize {
+    let want = addr.ip();
+    text.lines()
+        .skip(1)
+        .filter_map(|line| line.split_whitespace().nth(1))
+        .filter_map(|local| {
+            let (ip, port) = local.split_once(':')?;
+            (u16::from_str_radix(port, 16).ok()? == addr.port()).then_some(ip)
+        })
+        .filter(|ip| {
+            // The kernel prints the address as native-endian 32-bit words.
+            let bytes: Option<Vec<u8>> = (0..ip.len() / 8)
+                .map(|w| {
+                    let word = u32::from_str_radix(ip.get(w * 8..w * 8 + 8)?, 16).ok()?;
+                    Some(word.to_ne_bytes())
+                })
+                .collect::<Option<Vec<[u8; 4]>>>()
+                .map(|v| v.concat());
+            let Some(bytes) = bytes else { return true };
+            let held: Option<std::net::IpAddr> = match bytes.len() {
+                4 => <[u8; 4]>::try_from(bytes.as_slice())
+                    .ok()
+                    .map(std::net::IpAddr::from),
+                16 => <[u8; 16]>::try_from(bytes.as_slice())
+                    .ok()
+                    .map(std::net::IpAddr::from),
+                _ => None,
+            };
+            held.is_none_or(|h| h == want || h.is_unspecified() || want.is_unspecified())
+        })
+        .count()
 }
 
 fn count_port(text: &str, port: u16) -> usize {
@@ -514,6 +553,17 @@ impl Listener {
             let first = if addr.port() == 0 {
                 bind_unshared(addr, sockets.len(), &config)?
             } else {
+                // SO_REUSEPORT would let us join another process's socket on this
+                // address and split its traffic (or it ours): refuse like a plain bind.
+                if proc_table(addr.is_ipv6()).is_some_and(|t| holders(&t, addr) > 0) {
+                    return Err(NetError::Io {
+                        op: "bind",
+                        source: io::Error::new(
+                            io::ErrorKind::AddrInUse,
+                            format!("{addr}: address already in use by another socket"),
+                        ),
+                    });
+                }
                 ListenSocket::bind(addr, sockets.len(), &config)?
             };
             let bound = first.local_addr();
@@ -619,6 +669,19 @@ mod tests {
         assert_eq!(count_port(text, 162), 1);
         assert_eq!(count_port(text, 163), 1);
         assert_eq!(count_port(text, 164), 0);
+    }
+
+    #[test]
+    fn a_fixed_port_already_held_is_refused() {
+        let l = Listener::bind(config("127.0.0.1:0", 2)).unwrap();
+        let held = l.local_addrs()[0];
+        let err = Listener::bind(config(&held.to_string(), 1)).unwrap_err();
+        assert!(err.to_string().contains("already in use"), "{err}");
+        let wildcard = format!("0.0.0.0:{}", held.port());
+        assert!(Listener::bind(config(&wildcard, 1)).is_err());
+        // Another address with the same port is free.
+        let other = format!("127.0.0.2:{}", held.port());
+        assert!(Listener::bind(config(&other, 1)).is_ok());
     }
 
     #[test]
