@@ -347,6 +347,99 @@ fn to_std(s: &SockaddrStorage) -> Option<SocketAddr> {
     s.as_sockaddr_in6().map(|v6| SocketAddr::from(*v6))
 }
 
+/// Binds port 0 to a port no other socket uses. With SO_REUSEPORT the kernel may
+/// hand out a port another SO_REUSEPORT socket of the same user already holds, which
+/// would silently join its group and split its traffic with ours; so the port is
+/// checked in `/proc/net/udp{,6}` and another one taken if it is shared.
+fn bind_unshared(
+    addr: SocketAddr,
+    shard: usize,
+    config: &ListenerConfig,
+) -> Result<ListenSocket, NetError> {
+    let mut last = None;
+    for _ in 0..32 {
+        let s = ListenSocket::bind(addr, shard, config)?;
+        let users = port_users(s.local_addr().port(), addr.is_ipv6());
+        if users.is_none_or(|n| n <= 1) {
+            return Ok(s);
+        }
+        tracing::debug!(
+            port = s.local_addr().port(),
+            "port 0 gave a shared port; retrying"
+        );
+        last = Some(s);
+    }
+    // Holding on to `last` until here made each retry pick another port.
+    drop(last);
+    Err(NetError::Io {
+        op: "bind",
+        source: io::Error::other(format!("{addr}: no unshared port found")),
+    })
+}
+
+/// `/proc/net/udp` or `/proc/net/udp6` (None if unreadable).
+fn proc_table(ipv6: bool) -> Option<String> {
+    let path = if ipv6 {
+        "/proc/net/udp6"
+    } else {
+        "/proc/net/udp"
+    };
+    std::fs::read_to_string(path).ok()
+}
+
+/// How many sockets of one family are bound to local `port` (None if unreadable).
+fn port_users(port: u16, ipv6: bool) -> Option<usize> {
+    Some(count_port(&proc_table(ipv6)?, port))
+}
+
+/// How many sockets in a `/proc/net/udp{,6}` table hold `addr`: the same port on the
+/// same address, or where either side is the wildcard.
+fn holders(text: &str, addr: SocketAddr) -> usize {
+    let want = addr.ip();
+    text.lines()
+        .skip(1)
+        .filter_map(|line| line.split_whitespace().nth(1))
+        .filter_map(|local| {
+            let (ip, port) = local.split_once(':')?;
+            (u16::from_str_radix(port, 16).ok()? == addr.port()).then_some(ip)
+        })
+        .filter(|ip| {
+            // The kernel prints the address as native-endian 32-bit words.
+            let bytes: Option<Vec<u8>> = (0..ip.len() / 8)
+                .map(|w| {
+                    let word = u32::from_str_radix(ip.get(w * 8..w * 8 + 8)?, 16).ok()?;
+                    Some(word.to_ne_bytes())
+                })
+                .collect::<Option<Vec<[u8; 4]>>>()
+                .map(|v| v.concat());
+            let Some(bytes) = bytes else { return true };
+            let held: Option<std::net::IpAddr> = match bytes.len() {
+                4 => <[u8; 4]>::try_from(bytes.as_slice())
+                    .ok()
+                    .map(std::net::IpAddr::from),
+                16 => <[u8; 16]>::try_from(bytes.as_slice())
+                    .ok()
+                    .map(std::net::IpAddr::from),
+                _ => None,
+            };
+            held.is_none_or(|h| h == want || h.is_unspecified() || want.is_unspecified())
+        })
+        .count()
+}
+
+fn count_port(text: &str, port: u16) -> usize {
+    text.lines()
+        .skip(1)
+        .filter(|line| {
+            line.split_whitespace()
+                .nth(1)
+                .and_then(|local| local.rsplit(':').next())
+                .and_then(|p| u16::from_str_radix(p, 16).ok())
+                == Some(port)
+        })
+        .count()
+}
+
 /// The `drops` column of the `/proc/net/udp` (or `udp6`) row whose inode is `inode`.
 pub fn proc_drops(inode: u64, ipv6: bool) -> Option<u64> {
     let path = if ipv6 {
@@ -457,7 +550,22 @@ impl Listener {
         };
         let mut sockets = Vec::new();
         for &addr in &config.addrs {
-            let first = ListenSocket::bind(addr, sockets.len(), &config)?;
+            let first = if addr.port() == 0 {
+                bind_unshared(addr, sockets.len(), &config)?
+            } else {
+                // SO_REUSEPORT would let us join another process's socket on this
+                // address and split its traffic (or it ours): refuse like a plain bind.
+                if proc_table(addr.is_ipv6()).is_some_and(|t| holders(&t, addr) > 0) {
+                    return Err(NetError::Io {
+                        op: "bind",
+                        source: io::Error::new(
+                            io::ErrorKind::AddrInUse,
+                            format!("{addr}: address already in use by another socket"),
+                        ),
+                    });
+                }
+                ListenSocket::bind(addr, sockets.len(), &config)?
+            };
             let bound = first.local_addr();
             sockets.push(Arc::new(first));
             for _ in 1..per_addr {
@@ -558,6 +666,37 @@ mod tests {
         assert_eq!(parse_proc_drops(text, 4242), Some(17));
         assert_eq!(parse_proc_drops(text, 99), Some(3));
         assert_eq!(parse_proc_drops(text, 1), None);
+        assert_eq!(count_port(text, 162), 1);
+        assert_eq!(count_port(text, 163), 1);
+        assert_eq!(count_port(text, 164), 0);
+    }
+
+    #[test]
+    fn a_fixed_port_already_held_is_refused() {
+        let l = Listener::bind(config("127.0.0.1:0", 2)).unwrap();
+        let held = l.local_addrs()[0];
+        let err = Listener::bind(config(&held.to_string(), 1)).unwrap_err();
+        assert!(err.to_string().contains("already in use"), "{err}");
+        let wildcard = format!("0.0.0.0:{}", held.port());
+        assert!(Listener::bind(config(&wildcard, 1)).is_err());
+        // Another address with the same port is free.
+        let other = format!("127.0.0.2:{}", held.port());
+        assert!(Listener::bind(config(&other, 1)).is_ok());
+    }
+
+    #[test]
+    fn port_zero_never_joins_another_reuseport_group() {
+        // Many listeners on port 0 at once: every one gets a port of its own.
+        let all: Vec<Listener> = (0..40)
+            .map(|_| Listener::bind(config("127.0.0.1:0", 2)).unwrap())
+            .collect();
+        let mut ports: Vec<u16> = all.iter().map(|l| l.local_addrs()[0].port()).collect();
+        ports.sort_unstable();
+        ports.dedup();
+        assert_eq!(ports.len(), 40);
+        for l in &all {
+            assert_eq!(port_users(l.local_addrs()[0].port(), false), Some(2));
+        }
     }
 
     #[test]
