@@ -444,3 +444,48 @@ async fn list_metrics_filters_and_openapi() {
         assert!(doc["paths"][p]["get"].is_object(), "{p}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sharded_servers_share_one_port_and_stop_on_signal() {
+    let store = Arc::new(Store::new(4).unwrap());
+    store.replace(matrix(5, 3.0)).unwrap();
+    let state = ApiState::new(
+        store,
+        Arc::new(IngestStats::default()),
+        ApiConfig::default(),
+    );
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let server = nocwatch_api::serve_sharded("127.0.0.1:0".parse().unwrap(), 3, state, &stop_rx)
+        .await
+        .unwrap();
+    let addr = server.local_addr();
+    assert_ne!(addr.port(), 0);
+    // Separate connections (fresh clients) land on any of the three threads.
+    for _ in 0..12 {
+        let a = get(
+            &client(),
+            &format!("http://{addr}/telemetry/GetMetric?switch_id=SW-03&metric_name=CPU_Util_Pct"),
+        )
+        .await;
+        assert_eq!(a.status, 200);
+        assert_eq!(a.json()["value"], 3.0);
+    }
+    // A second sharded server cannot take a port bound without SO_REUSEPORT by another.
+    let plain = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = plain.local_addr().unwrap();
+    let state2 = ApiState::new(
+        Arc::new(Store::new(1).unwrap()),
+        Arc::new(IngestStats::default()),
+        ApiConfig::default(),
+    );
+    assert!(
+        nocwatch_api::serve_sharded(taken, 2, state2, &stop_rx)
+            .await
+            .is_err()
+    );
+    stop_tx.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), server.wait())
+        .await
+        .unwrap()
+        .unwrap();
+}

@@ -63,6 +63,10 @@ pub(crate) struct RunArgs {
     /// Runtime worker threads [runtime.worker_threads; default 2].
     #[arg(long)]
     pub(crate) workers: Option<usize>,
+    /// API threads, each with its own SO_REUSEPORT listener; 0 serves on the
+    /// runtime's workers [api.threads; default 2].
+    #[arg(long)]
+    pub(crate) api_threads: Option<usize>,
 }
 
 impl RunArgs {
@@ -102,6 +106,9 @@ impl RunArgs {
         }
         if let Some(w) = self.workers {
             c.runtime.worker_threads = w;
+        }
+        if let Some(t) = self.api_threads {
+            c.api.threads = t;
         }
         c.validate().map_err(anyhow::Error::msg)?;
         Ok(c)
@@ -203,10 +210,6 @@ async fn service(config: Config) -> anyhow::Result<()> {
         source_section.name, source_section.url, source_section.interval, source_section.timeout
     ));
 
-    let listener = TcpListener::bind(config.api.listen)
-        .await
-        .with_context(|| format!("API: cannot listen on {}", config.api.listen))?;
-    let api = listener.local_addr()?;
     let state = ApiState::new(
         Arc::clone(&store),
         Arc::clone(&stats),
@@ -215,14 +218,31 @@ async fn service(config: Config) -> anyhow::Result<()> {
             stale_after: config.api.stale_after,
         },
     );
-    let mut api_task = tokio::spawn({
-        let stop = stopped(&stop_rx);
-        async move {
-            nocwatch_api::serve(listener, state, stop)
+    let (api, mut api_task) = if config.api.threads > 0 {
+        let server =
+            nocwatch_api::serve_sharded(config.api.listen, config.api.threads, state, &stop_rx)
                 .await
-                .context("API")
-        }
-    });
+                .with_context(|| format!("API: cannot listen on {}", config.api.listen))?;
+        let api = server.local_addr();
+        (
+            api,
+            tokio::spawn(async move { server.wait().await.context("API") }),
+        )
+    } else {
+        let listener = TcpListener::bind(config.api.listen)
+            .await
+            .with_context(|| format!("API: cannot listen on {}", config.api.listen))?;
+        let api = listener.local_addr()?;
+        let stop = stopped(&stop_rx);
+        (
+            api,
+            tokio::spawn(async move {
+                nocwatch_api::serve(listener, state, stop)
+                    .await
+                    .context("API")
+            }),
+        )
+    };
     let source_task = tokio::spawn(source.run(stopped(&stop_rx)));
 
     println!(

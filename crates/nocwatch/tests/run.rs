@@ -175,8 +175,28 @@ fn sim_telemetry_serves_modes_and_stops_on_sigterm() {
     let (_, body) = http("GET", &format!("{url}?mode=WRONG_SCHEMA"));
     assert!(body.starts_with("Switch_ID,") && body.contains("Latency_Avg_mSec"));
     assert_eq!(http("GET", &format!("{url}?mode=BOGUS")).0, 400);
+    // A SLOW request in flight (60 s) does not hold the exit past the drain period.
+    let slow = url.clone();
+    std::thread::spawn(move || {
+        let rest = slow.strip_prefix("http://").unwrap();
+        let (host, path) = rest.split_at(rest.find('/').unwrap());
+        let mut s = TcpStream::connect(host).unwrap();
+        let _ = write!(
+            s,
+            "GET {path}?mode=SLOW&delay_ms=60000 HTTP/1.1\r\nHost: {host}\r\n\r\n"
+        );
+        let mut sink = Vec::new();
+        let _ = s.read_to_end(&mut sink);
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    let stopped = Instant::now();
     sigterm(&child);
     assert!(wait_exit(&mut child, Duration::from_secs(15)).success());
+    assert!(
+        stopped.elapsed() < Duration::from_secs(12),
+        "{:?}",
+        stopped.elapsed()
+    );
 }
 
 #[test]

@@ -34,6 +34,12 @@ pub(crate) struct ApiSection {
     pub(crate) listen: SocketAddr,
     #[serde(default = "default_stale_after", with = "serde_str")]
     pub(crate) stale_after: Duration,
+    #[serde(default = "default_api_threads")]
+    pub(crate) threads: usize,
+}
+
+fn default_api_threads() -> usize {
+    2
 }
 
 fn default_api_listen() -> SocketAddr {
@@ -48,6 +54,7 @@ impl Default for ApiSection {
         Self {
             listen: default_api_listen(),
             stale_after: default_stale_after(),
+            threads: default_api_threads(),
         }
     }
 }
@@ -218,6 +225,9 @@ impl Config {
             problems.push(
                 "no source: set [http_csv] url (or [producer] for a simulated one)".to_owned(),
             );
+        }
+        if self.api.threads > 64 {
+            problems.push("api.threads must be in 0..=64".to_owned());
         }
         if !(1..=64).contains(&self.runtime.worker_threads) {
             problems.push("runtime.worker_threads must be in 1..=64".to_owned());

@@ -12,6 +12,9 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::duration::parse_duration;
 
+/// Longest wait for requests in flight after SIGTERM/SIGINT.
+const DRAIN: Duration = Duration::from_secs(5);
+
 /// `nocwatch sim telemetry` options.
 #[derive(Debug, Args)]
 pub(crate) struct TelemetryArgs {
@@ -54,12 +57,27 @@ pub(crate) async fn telemetry(a: &TelemetryArgs) -> anyhow::Result<ExitCode> {
         "nocwatch sim telemetry: {} switches at http://{addr}/counters, new snapshot every {:?}, mode {}",
         a.switches, a.tick, a.mode
     );
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let stop = async move {
         tokio::select! {
             _ = sigterm.recv() => {}
             _ = sigint.recv() => {}
         }
+        let _ = stopping_tx.send(());
     };
-    producer.serve(listener, stop).await?;
+    let serve = producer.serve(listener, stop);
+    // Requests in flight get DRAIN to finish (a SLOW one would otherwise hold
+    // the exit for its whole delay).
+    let drain_over = async {
+        if stopping_rx.await.is_ok() {
+            tokio::time::sleep(DRAIN).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        r = serve => r?,
+        () = drain_over => eprintln!("nocwatch sim telemetry: requests still in flight after {DRAIN:?}; exiting"),
+    }
     Ok(ExitCode::SUCCESS)
 }
