@@ -146,6 +146,17 @@ fn nocwatch(args: &[&str]) -> Output {
         .expect("run nocwatch")
 }
 
+/// nocwatch under `timeout 20`, for runs that must fail: should one start a
+/// simulator after all, it would otherwise run forever.
+fn bounded_nocwatch(args: &[&str]) -> Output {
+    Command::new("timeout")
+        .arg("20")
+        .arg(env!("CARGO_BIN_EXE_nocwatch"))
+        .args(args)
+        .output()
+        .expect("run nocwatch")
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -370,7 +381,7 @@ fn quirks_as_net_snmp_sees_them() {
         "127.66.3.1",
         "--interfaces",
         "10",
-        "--device",
+        "--quirk",
         "127.66.3.1=toobig:10",
         "--device",
         "127.66.3.2=nonincreasing:1.3.6.1.2.1.2.2.1.2.3",
@@ -635,13 +646,38 @@ fn a_recorded_snmpd_is_replayed_byte_for_byte() {
     }
     drop(sim);
 
+    // A bad device-file line too (comments and blank lines skipped, `#N` is a
+    // selector).
+    let devices = dir.path().join("devices");
+    std::fs::write(
+        &devices,
+        "127.1.0.1=toobig:3 # old agent\n# comment\n\n#10=frobnicate:1\n",
+    )
+    .unwrap();
+    let out = bounded_nocwatch(&[
+        "sim",
+        "agents",
+        "--count",
+        "20",
+        "--port",
+        "1",
+        "--device-file",
+        devices.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("line 4"),
+        "{}",
+        text(&out.stderr)
+    );
+
     // A bad line stops the simulator with its number.
     std::fs::write(
         &file,
         ".1.3.6.1.2.1.1.1.0 = STRING: \"ok\"\nnot a varbind\n",
     )
     .unwrap();
-    let out = nocwatch(&[
+    let out = bounded_nocwatch(&[
         "sim",
         "agents",
         "--port",

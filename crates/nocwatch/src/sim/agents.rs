@@ -20,7 +20,9 @@ const AFTER_HELP: &str = "\
 DEVICES
   Device i (0-based) answers at BASE+i on PORT (addresses mode, the default: all of
   127.0.0.0/8 is local on Linux, so 127.1.0.1 ... 127.1.39.16 need no setup), or at
-  BASE:PORT+i with --ports. Families cycle through --families; each device has the
+  BASE:PORT+i with --ports. In addresses mode the simulator binds 0.0.0.0:PORT (one
+  socket per --threads) and answers only datagrams addressed to one of its devices,
+  from that device's address. Families cycle through --families; each device has the
   system group (vendor sysObjectID/sysDescr), IF-MIB ifTable+ifXTable, EtherLike-MIB,
   IP-MIB ipAddrTable, HOST-RESOURCES (CPU load, storage), ENTITY-SENSOR temperatures,
   LLDP-MIB neighbours (a ring: port 1 faces the next device's port 2) and the vendor
@@ -36,7 +38,8 @@ SNMPv3
   the device index), so managers discover it as they would a real device.
 
 PER-DEVICE SETTINGS AND QUIRKS
-  --device SELECTOR=SETTING[,SETTING...], repeatable, later ones win.
+  --device SELECTOR=SETTING[,SETTING...] (alias --quirk), repeatable, later ones win;
+  or --device-file FILE with one SELECTOR=SETTINGS per line (`# ` starts a comment).
   SELECTOR: an address (127.1.0.5), a range (127.1.0.5-127.1.0.9), a port or port
   range in --ports mode (:16105, :16105-16109), #INDEX or #FIRST-LAST, or all.
   SETTING:
@@ -107,8 +110,16 @@ pub(crate) struct AgentsArgs {
     #[arg(long)]
     loss: Option<f64>,
     /// Per-device settings and quirks: SELECTOR=SETTING[,SETTING...] (see below).
-    #[arg(long = "device", value_name = "SELECTOR=SETTINGS")]
+    #[arg(
+        long = "device",
+        visible_alias = "quirk",
+        value_name = "SELECTOR=SETTINGS"
+    )]
     devices: Vec<String>,
+    /// Per-device settings from a file: one SELECTOR=SETTINGS per line, applied
+    /// before the --device flags.
+    #[arg(long = "device-file", value_name = "FILE")]
+    device_file: Option<std::path::PathBuf>,
     /// Every device answers from this recording (`snmpwalk -On` output).
     #[arg(long, value_name = "FILE")]
     recording: Option<std::path::PathBuf>,
@@ -380,13 +391,37 @@ pub(crate) fn fleet_config(args: &AgentsArgs) -> anyhow::Result<(FleetConfig, La
         };
         config.overrides.push((0..=args.count - 1, all));
     }
-    for d in &args.devices {
+    let mut lines: Vec<(String, String)> = Vec::new();
+    if let Some(path) = &args.device_file {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        for (n, line) in text.lines().enumerate() {
+            // `# ` (hash, space) starts a comment; `#12=...` is an index selector.
+            let line = line.trim();
+            let line = if line == "#" || line.starts_with("# ") {
+                ""
+            } else {
+                line.split(" # ").next().unwrap_or("").trim()
+            };
+            if !line.is_empty() {
+                lines.push((
+                    format!("{} line {}", path.display(), n + 1),
+                    line.to_string(),
+                ));
+            }
+        }
+    }
+    lines.extend(
+        args.devices
+            .iter()
+            .map(|d| (format!("--device {d:?}"), d.clone())),
+    );
+    for (origin, d) in &lines {
         let (sel, settings) = d
             .split_once('=')
-            .ok_or_else(|| anyhow!("--device {d:?}: expected SELECTOR=SETTING[,SETTING...]"))?;
-        let range = parse_selector(sel, &layout, args.count)?;
-        let o =
-            parse_settings(settings, &mut recordings).with_context(|| format!("--device {d:?}"))?;
+            .ok_or_else(|| anyhow!("{origin}: expected SELECTOR=SETTING[,SETTING...]"))?;
+        let range = parse_selector(sel, &layout, args.count).with_context(|| origin.clone())?;
+        let o = parse_settings(settings, &mut recordings).with_context(|| origin.clone())?;
         config.overrides.push((range, o));
     }
     Ok((config, layout))
