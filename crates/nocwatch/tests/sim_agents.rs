@@ -125,7 +125,17 @@ impl Sim {
         assert!(status.success());
         let exit = self.child.wait().unwrap();
         assert!(exit.success(), "simulator exit {exit:?}");
-        self.lines.try_iter().collect()
+        // The reader thread forwards what is left in the pipe, then hangs up.
+        let mut rest = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            match self.lines.recv_timeout(Duration::from_millis(100)) {
+                Ok(line) => rest.push(line),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+        }
+        rest
     }
 }
 
