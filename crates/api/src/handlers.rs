@@ -313,6 +313,7 @@ pub(crate) async fn health(State(state): State<Arc<ApiState>>) -> Response {
             "failures": failures,
             "last_cycle": last_cycle,
         },
+        "other_sources": state.others.iter().map(|o| o.health()).collect::<Vec<_>>(),
     });
     let code = if age.is_some() {
         StatusCode::OK
@@ -346,6 +347,9 @@ pub(crate) async fn metrics(State(state): State<Arc<ApiState>>) -> Response {
             "nocwatch_store_data_age_seconds {}\n",
             a.as_secs_f64()
         ));
+    }
+    for o in &state.others {
+        o.write_prometheus(&mut out);
     }
     state.metrics.write_prometheus(&mut out);
     let mut r = (

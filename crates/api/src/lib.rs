@@ -27,7 +27,7 @@ mod metrics;
 mod state;
 
 pub use error::ApiError;
-pub use state::{ApiConfig, ApiState};
+pub use state::{ApiConfig, ApiState, SourceReport};
 
 use std::future::Future;
 use std::net::SocketAddr;

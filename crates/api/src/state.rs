@@ -28,6 +28,15 @@ impl Default for ApiConfig {
     }
 }
 
+/// Another source writing into the same store (the SNMP poller beside the
+/// CSV source), reporting its own figures in `/health` and `/metrics`.
+pub trait SourceReport: Send + Sync + std::fmt::Debug {
+    /// Its `/health` object, listed under `"other_sources"`.
+    fn health(&self) -> serde_json::Value;
+    /// Appends its Prometheus lines (with `# HELP` / `# TYPE`) to `out`.
+    fn write_prometheus(&self, out: &mut String);
+}
+
 /// The store the API reads, the statistics of the source that fills it, and
 /// the API's own request metrics.
 #[derive(Debug)]
@@ -36,6 +45,7 @@ pub struct ApiState {
     pub(crate) ingest: Arc<IngestStats>,
     pub(crate) config: ApiConfig,
     pub(crate) metrics: ApiMetrics,
+    pub(crate) others: Vec<Arc<dyn SourceReport>>,
 }
 
 impl ApiState {
@@ -47,6 +57,25 @@ impl ApiState {
             ingest,
             config,
             metrics: ApiMetrics::default(),
+            others: Vec::new(),
+        })
+    }
+
+    /// [`ApiState::new`] with other sources writing into `store` too, whose
+    /// figures `/health` and `/metrics` add to the main source's.
+    #[must_use]
+    pub fn with_others(
+        store: Arc<Store>,
+        ingest: Arc<IngestStats>,
+        config: ApiConfig,
+        others: Vec<Arc<dyn SourceReport>>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            ingest,
+            config,
+            metrics: ApiMetrics::default(),
+            others,
         })
     }
 

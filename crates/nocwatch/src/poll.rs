@@ -293,7 +293,7 @@ fn self_usage() -> (f64, f64) {
 }
 
 /// Expands `--targets` into socket addresses.
-fn parse_targets(specs: &[String], port: u16) -> anyhow::Result<Vec<SocketAddr>> {
+pub(crate) fn parse_targets(specs: &[String], port: u16) -> anyhow::Result<Vec<SocketAddr>> {
     let mut out = Vec::new();
     for spec in specs.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
         if let Some((a, b)) = spec.split_once('-') {

@@ -10,6 +10,7 @@
 //! [`DRAIN`]), and exits 0.
 
 mod config;
+mod snmp;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -67,6 +68,13 @@ pub(crate) struct RunArgs {
     /// runtime's workers [api.threads; default 2].
     #[arg(long)]
     pub(crate) api_threads: Option<usize>,
+    /// Simulated SNMP devices of the embedded lab, polled by the SNMP source;
+    /// 0 runs neither [snmp_sim.devices; lab default 20].
+    #[arg(long, value_name = "N")]
+    pub(crate) snmp_devices: Option<u32>,
+    /// SNMP poll interval [snmp.interval; default 10s].
+    #[arg(long, value_parser = parse_duration)]
+    pub(crate) snmp_interval: Option<Duration>,
 }
 
 impl RunArgs {
@@ -100,6 +108,24 @@ impl RunArgs {
                     c.http_csv = Some(s);
                 }
             }
+        }
+        match self.snmp_devices {
+            Some(0) => {
+                c.snmp_sim = None;
+                if c.snmp.as_ref().is_some_and(|s| s.targets.is_empty()) {
+                    c.snmp = None;
+                }
+            }
+            Some(n) => {
+                c.snmp_sim.get_or_insert_with(Default::default).devices = n;
+                c.snmp.get_or_insert_with(Default::default);
+            }
+            None => {}
+        }
+        if let Some(i) = self.snmp_interval
+            && let Some(s) = &mut c.snmp
+        {
+            s.interval = i;
         }
         if let Some(h) = self.history {
             c.store.history = h;
@@ -183,10 +209,68 @@ async fn service(config: Config) -> anyhow::Result<()> {
         tasks.push(tokio::spawn(async move {
             producer.serve(listener, stop).await.context("producer")
         }));
-        // Hook for issue 4: when `nocwatch sim agents` lands, start the
-        // simulated SNMP devices here (crates/sim) and add a poller source
-        // writing into the same store.
     }
+
+    // Simulated SNMP devices, then the SNMP source polling them (or the
+    // configured targets).
+    let mut fleet = None;
+    let mut snmp_addrs = Vec::new();
+    if let Some(sim) = &config.snmp_sim {
+        let server = start_fleet(sim).context("simulated SNMP devices")?;
+        let port = match server.layout() {
+            nocwatch_sim::Layout::Addresses { port, .. } => port,
+            nocwatch_sim::Layout::Ports { base_port, .. } => base_port,
+        };
+        let last = server.address(sim.devices - 1);
+        banner.push(format!(
+            "  devices   {} simulated SNMP devices {}-{} port {port} (v2c community {:?}, {} interfaces each)",
+            sim.devices,
+            sim.base,
+            last.map(|a| a.ip().to_string()).unwrap_or_default(),
+            sim.community,
+            sim.interfaces
+        ));
+        snmp_addrs = (0..sim.devices).filter_map(|i| server.address(i)).collect();
+        fleet = Some(server);
+    }
+    let mut snmp_source = None;
+    let mut others: Vec<Arc<dyn nocwatch_api::SourceReport>> = Vec::new();
+    let mut snmp_example = None;
+    if let Some(section) = &config.snmp {
+        let mut section = section.clone();
+        if section.targets.is_empty() {
+            // The lab: poll the simulated devices, named by address.
+            if let Some(first) = snmp_addrs.first() {
+                section.port = first.port();
+            }
+        } else {
+            snmp_addrs = crate::poll::parse_targets(&section.targets, section.port)?;
+        }
+        let source = snmp::SnmpSource::start(&section, &snmp_addrs, Arc::clone(&store)).await?;
+        others.push(Arc::clone(source.stats()) as Arc<dyn nocwatch_api::SourceReport>);
+        banner.push(format!(
+            "  snmp      {} polls {} targets every {:?} (timeout {:?}, {} retries, {} subtrees)",
+            section.name,
+            snmp_addrs.len(),
+            section.interval,
+            section.timeout,
+            section.retries,
+            section.walks.len()
+        ));
+        snmp_example = snmp_addrs
+            .first()
+            .map(|a| snmp::resource_name(*a, section.port));
+        snmp_source = Some((source, snmp_addrs.clone(), section.port));
+    }
+    let snmp_resources: std::collections::HashSet<String> = snmp_source
+        .as_ref()
+        .map(|(_, addrs, port)| {
+            addrs
+                .iter()
+                .map(|a| snmp::resource_name(*a, *port))
+                .collect()
+        })
+        .unwrap_or_default();
 
     let source_section = match (config.http_csv.clone(), producer_url) {
         (Some(s), Some(url)) if s.url.is_empty() => HttpCsvSection { url, ..s },
@@ -194,7 +278,12 @@ async fn service(config: Config) -> anyhow::Result<()> {
         (None, Some(url)) => HttpCsvSection::polling(url),
         (None, None) => anyhow::bail!("no source configured"),
     };
-    let source = HttpCsvSource::new(
+    let keep: Option<nocwatch_telemetry::KeepResource> = if snmp_resources.is_empty() {
+        None
+    } else {
+        Some(Arc::new(move |r: &str| snmp_resources.contains(r)))
+    };
+    let source = HttpCsvSource::sharing(
         HttpCsvConfig {
             url: source_section.url.clone(),
             interval: source_section.interval,
@@ -204,19 +293,21 @@ async fn service(config: Config) -> anyhow::Result<()> {
         },
         Arc::clone(&store),
         Arc::clone(&stats),
+        keep,
     )?;
     banner.push(format!(
         "  source    {} polls {} every {:?} (timeout {:?})",
         source_section.name, source_section.url, source_section.interval, source_section.timeout
     ));
 
-    let state = ApiState::new(
+    let state = ApiState::with_others(
         Arc::clone(&store),
         Arc::clone(&stats),
         ApiConfig {
             source: source_section.name.clone(),
             stale_after: config.api.stale_after,
         },
+        others,
     );
     let (api, mut api_task) = if config.api.threads > 0 {
         let server =
@@ -244,6 +335,7 @@ async fn service(config: Config) -> anyhow::Result<()> {
         )
     };
     let source_task = tokio::spawn(source.run(stopped(&stop_rx)));
+    let snmp_task = snmp_source.map(|(s, _, _)| tokio::spawn(s.run(stopped(&stop_rx))));
 
     println!(
         "nocwatch {} (Ctrl-C to stop)",
@@ -262,6 +354,14 @@ async fn service(config: Config) -> anyhow::Result<()> {
     for line in &banner {
         println!("{line}");
     }
+    if let Some(r) = snmp_example {
+        println!(
+            "  try       curl 'http://{api}/telemetry/GetMetric?switch_id={r}&metric_name=ifHCInOctets.1'"
+        );
+        println!(
+            "            curl 'http://{api}/telemetry/ListMetrics?switch_id={r}'   (rates: ifHCInOctets.1.per_second, from the second cycle)"
+        );
+    }
 
     let reason = tokio::select! {
         _ = sigterm.recv() => "SIGTERM".to_owned(),
@@ -277,6 +377,9 @@ async fn service(config: Config) -> anyhow::Result<()> {
     let _ = stop_tx.send(true);
     let drain = async {
         let _ = source_task.await;
+        if let Some(t) = snmp_task {
+            let _ = t.await;
+        }
         // When the API task ended the select above it was already awaited.
         if !api_task.is_finished()
             && let Ok(Err(e)) = (&mut api_task).await
@@ -289,6 +392,10 @@ async fn service(config: Config) -> anyhow::Result<()> {
             }
         }
     };
+    if let Some(f) = fleet {
+        // Joins the simulator's workers (they wake every 100 ms).
+        let _ = tokio::task::spawn_blocking(move || f.stop()).await;
+    }
     if tokio::time::timeout(DRAIN, drain).await.is_err() {
         tracing::warn!(
             message = "Requests still in flight after the drain period; exiting anyway."
@@ -298,4 +405,39 @@ async fn service(config: Config) -> anyhow::Result<()> {
         anyhow::bail!("{reason}");
     }
     Ok(())
+}
+
+/// Serves the lab's simulated SNMP devices on consecutive loopback addresses
+/// (every 127/8 address is local on Linux, so no root is needed). Port 0 picks
+/// a free UDP port: probed on the wildcard address, then bound by the server; a
+/// port taken in between is retried with another.
+fn start_fleet(sim: &config::SnmpSimSection) -> anyhow::Result<nocwatch_sim::FleetServer> {
+    use nocwatch_sim::{Access, Community, Fleet, FleetConfig, FleetServer, Layout};
+    let mut fc = FleetConfig {
+        count: sim.devices,
+        interfaces: sim.interfaces,
+        ..FleetConfig::default()
+    };
+    fc.agent.communities = vec![Community::new(sim.community.as_bytes(), Access::ReadOnly)];
+    let fleet = Arc::new(Fleet::build(&fc)?);
+    let mut last_error = None;
+    for _ in 0..5 {
+        let port = if sim.port == 0 {
+            std::net::UdpSocket::bind(("0.0.0.0", 0))?
+                .local_addr()?
+                .port()
+        } else {
+            sim.port
+        };
+        let layout = Layout::Addresses {
+            base: sim.base,
+            port,
+        };
+        match FleetServer::start(Arc::clone(&fleet), layout, 1) {
+            Ok(s) => return Ok(s),
+            Err(e) if sim.port == 0 => last_error = Some(e),
+            Err(e) => return Err(e).with_context(|| format!("port {port}")),
+        }
+    }
+    Err(last_error.map_or_else(|| anyhow::anyhow!("no free port"), anyhow::Error::from))
 }

@@ -72,6 +72,19 @@ fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
     }
 }
 
+/// GETs `url` until it answers 200 (at most 10 s); returns the JSON body.
+fn get_json_when_ok(url: &str) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = http("GET", url);
+        if status == 200 {
+            return serde_json::from_str(&body).unwrap();
+        }
+        assert!(Instant::now() < deadline, "{url}: {status} {body}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn run_lab_answers_then_stops_cleanly_on_sigterm() {
     let mut child = nocwatch()
@@ -85,6 +98,10 @@ fn run_lab_answers_then_stops_cleanly_on_sigterm() {
             "200ms",
             "--poll-interval",
             "200ms",
+            "--snmp-devices",
+            "5",
+            "--snmp-interval",
+            "300ms",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -96,6 +113,13 @@ fn run_lab_answers_then_stops_cleanly_on_sigterm() {
     let api = get_metric.split("/telemetry").next().unwrap().to_owned();
     let producer = url_on_line(&mut lines, "/counters");
     assert!(get_metric.ends_with("switch_id=SW-05&metric_name=Latency_Avg_uSec"));
+    // The banner's example for the simulated SNMP devices.
+    let snmp_metric = url_on_line(&mut lines, "GetMetric?switch_id=127.1.");
+    let snmp_metric = snmp_metric.trim_matches('\'');
+    assert!(
+        snmp_metric.ends_with("switch_id=127.1.0.1&metric_name=ifHCInOctets.1"),
+        "{snmp_metric}"
+    );
 
     // The first poll happens at start; wait for it.
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -115,13 +139,50 @@ fn run_lab_answers_then_stops_cleanly_on_sigterm() {
     let (status, body) = http("GET", &format!("{api}/telemetry/ListMetrics"));
     assert_eq!(status, 200);
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(v["count"], 50);
+    // 50 fabric switches and 5 SNMP devices in one store.
+    assert_eq!(v["count"], 55, "{v}");
+
+    // SNMP: the first cycle's counter, then a later cycle's, with a rate.
+    let first = get_json_when_ok(snmp_metric);
+    assert_eq!(first["switch_id"], "127.1.0.1");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let second = loop {
+        let v = get_json_when_ok(snmp_metric);
+        if v["observed_at_unix_ms"].as_u64() > first["observed_at_unix_ms"].as_u64()
+            || Instant::now() > deadline
+        {
+            break v;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        second["observed_at_unix_ms"].as_u64() > first["observed_at_unix_ms"].as_u64(),
+        "no second SNMP cycle: {first} then {second}"
+    );
+    assert!(
+        second["value"].as_f64().unwrap() >= first["value"].as_f64().unwrap(),
+        "{first} then {second}"
+    );
+    let rate = get_json_when_ok(&format!("{snmp_metric}.per_second"));
+    assert!(rate["value"].as_f64().unwrap() >= 0.0, "{rate}");
+    let (status, body) = http("GET", &format!("{api}/health"));
+    assert_eq!(status, 200);
+    let h: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let snmp = &h["other_sources"][0];
+    assert_eq!(snmp["kind"], "snmp", "{h}");
+    assert_eq!(snmp["targets"], 5, "{h}");
+    assert!(snmp["cycles"].as_u64().unwrap() >= 2, "{h}");
+    assert_eq!(snmp["last_cycle"]["timeouts"], 0, "{h}");
+    assert!(snmp["last_cycle"]["values"].as_u64().unwrap() > 0, "{h}");
+
     let (status, body) = http("GET", &producer);
     assert_eq!(status, 200);
     assert!(body.starts_with("Switch_ID,Bytes_In,"));
     let (status, body) = http("GET", &format!("{api}/metrics"));
     assert_eq!(status, 200);
     assert!(body.contains("nocwatch_ingest_phase_seconds_bucket"));
+    assert!(body.contains("nocwatch_snmp_values_total{source=\"snmp\"}"));
+    assert!(body.contains("nocwatch_snmp_last_cycle_duration_seconds{source=\"snmp\"}"));
 
     // Break the producer at run time: the API keeps the last good data.
     let base = producer.trim_end_matches("/counters");
@@ -133,6 +194,8 @@ fn run_lab_answers_then_stops_cleanly_on_sigterm() {
     assert_eq!(h["source"]["state"], "failing", "{h}");
     assert!(h["source"]["failures"]["status"].as_u64().unwrap() >= 1);
     assert_eq!(http("GET", &get_metric).0, 200);
+    // The fabric's failed cycles leave the SNMP series alone.
+    assert_eq!(http("GET", snmp_metric).0, 200);
 
     sigterm(&child);
     let status = wait_exit(&mut child, Duration::from_secs(15));

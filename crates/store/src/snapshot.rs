@@ -553,10 +553,18 @@ impl Builder {
 
     /// Drops the series no update touched (the `replace` semantics),
     /// renumbering the survivors. Names stay interned.
-    pub(crate) fn retain_touched(&mut self) {
-        let Some(touched) = self.touched.take() else {
+    pub(crate) fn retain_touched(&mut self, keep: Option<&dyn Fn(&str) -> bool>) {
+        let Some(mut touched) = self.touched.take() else {
             return;
         };
+        if let Some(keep) = keep {
+            // Series another writer owns survive this writer's replace.
+            for (t, s) in touched.iter_mut().zip(&self.series) {
+                if !*t && self.index.resources.name(s.resource.0).is_some_and(keep) {
+                    *t = true;
+                }
+            }
+        }
         if touched.iter().all(|&t| t) {
             return;
         }

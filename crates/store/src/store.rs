@@ -122,6 +122,26 @@ impl Store {
         values: &[f64],
         at: u64,
     ) -> Result<u64, StoreError> {
+        self.replace_matrix_keeping(resources, metrics, values, at, None)
+    }
+
+    /// [`Store::replace_matrix`] for a writer that shares the store with
+    /// others: series not in the matrix whose resource name satisfies `keep`
+    /// (the other writers' resources, e.g. SNMP devices beside the CSV
+    /// fabric) survive; the rest are dropped as by `replace_matrix`. `keep`
+    /// is only asked about series the matrix did not update.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::replace_matrix`].
+    pub fn replace_matrix_keeping(
+        &self,
+        resources: &[&str],
+        metrics: &[&str],
+        values: &[f64],
+        at: u64,
+        keep: Option<&dyn Fn(&str) -> bool>,
+    ) -> Result<u64, StoreError> {
         if resources.len().checked_mul(metrics.len()) != Some(values.len()) {
             return Err(StoreError::MatrixShape {
                 resources: resources.len(),
@@ -143,11 +163,16 @@ impl Store {
                 }
             }
         }
-        self.install(builder, base)
+        self.install(builder, base, keep)
     }
 
-    fn install(&self, mut builder: Builder, base: Arc<Snapshot>) -> Result<u64, StoreError> {
-        builder.retain_touched();
+    fn install(
+        &self,
+        mut builder: Builder,
+        base: Arc<Snapshot>,
+        keep: Option<&dyn Fn(&str) -> bool>,
+    ) -> Result<u64, StoreError> {
+        builder.retain_touched(keep);
         let generation = base.generation().saturating_add(1);
         let next = builder.finish(generation, SystemTime::now());
         // Drop our reference to the old snapshot before the swap; the last
@@ -166,6 +191,6 @@ impl Store {
         for update in batch {
             builder.apply(update)?;
         }
-        self.install(builder, base)
+        self.install(builder, base, None)
     }
 }

@@ -466,3 +466,33 @@ fn replace_matrix_matches_replace_whatever_the_row_order() {
 fn values_of(s: &Series) -> Vec<f64> {
     s.samples().map(|x| x.value).collect()
 }
+
+#[test]
+fn replace_matrix_keeping_spares_other_writers_series() {
+    let store = Store::new(4).unwrap();
+    let mut snmp = Batch::new();
+    snmp.push("10.0.0.1", "ifHCInOctets.1", 5.0, 1);
+    store.publish(snmp).unwrap();
+    let keep = |r: &str| r == "10.0.0.1";
+    store
+        .replace_matrix_keeping(&["SW-1", "SW-2"], &["m"], &[1.0, 2.0], 2, Some(&keep))
+        .unwrap();
+    store
+        .replace_matrix_keeping(&["SW-1"], &["m"], &[3.0], 3, Some(&keep))
+        .unwrap();
+    let snap = store.snapshot();
+    assert_eq!(
+        snap.latest("10.0.0.1", "ifHCInOctets.1").unwrap().value,
+        5.0
+    );
+    assert_eq!(snap.latest("SW-1", "m").unwrap().value, 3.0);
+    assert!(snap.latest("SW-2", "m").is_none(), "unkept series dropped");
+    // Without a keep predicate the other writer's series go too.
+    store.replace_matrix(&["SW-1"], &["m"], &[4.0], 4).unwrap();
+    assert!(
+        store
+            .snapshot()
+            .latest("10.0.0.1", "ifHCInOctets.1")
+            .is_none()
+    );
+}

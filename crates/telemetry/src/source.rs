@@ -86,6 +86,10 @@ pub struct HttpCsvSource {
     ingest: Arc<IngestThread>,
 }
 
+/// Which resources of the store belong to other writers (see
+/// [`HttpCsvSource::sharing`]).
+pub type KeepResource = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
 type IngestJob = (
     Bytes,
     tokio::sync::oneshot::Sender<Result<CycleReport, TelemetryError>>,
@@ -101,7 +105,11 @@ struct IngestThread {
 }
 
 impl IngestThread {
-    fn start(store: Arc<Store>, nice: i32) -> Result<Self, TelemetryError> {
+    fn start(
+        store: Arc<Store>,
+        nice: i32,
+        keep: Option<KeepResource>,
+    ) -> Result<Self, TelemetryError> {
         // One cycle at a time: the source awaits each one.
         let (jobs, rx) = std::sync::mpsc::sync_channel::<IngestJob>(1);
         std::thread::Builder::new()
@@ -109,7 +117,7 @@ impl IngestThread {
             .spawn(move || {
                 lower_priority(nice);
                 while let Ok((body, reply)) = rx.recv() {
-                    let _ = reply.send(ingest(&body, &store));
+                    let _ = reply.send(ingest_keeping(&body, &store, keep.as_deref()));
                 }
             })?;
         Ok(Self { jobs })
@@ -151,6 +159,23 @@ impl HttpCsvSource {
         store: Arc<Store>,
         stats: Arc<IngestStats>,
     ) -> Result<Self, TelemetryError> {
+        Self::sharing(config, store, stats, None)
+    }
+
+    /// [`HttpCsvSource::new`] for a store other writers publish into too
+    /// (the SNMP poller of `nocwatch run`): each cycle still replaces the
+    /// fabric's series, but series of resources for which `keep` is true are
+    /// left alone instead of being dropped as absent from the CSV.
+    ///
+    /// # Errors
+    ///
+    /// As [`HttpCsvSource::new`].
+    pub fn sharing(
+        config: HttpCsvConfig,
+        store: Arc<Store>,
+        stats: Arc<IngestStats>,
+        keep: Option<KeepResource>,
+    ) -> Result<Self, TelemetryError> {
         let bad = |reason: &str| TelemetryError::BadUrl {
             url: config.url.clone(),
             reason: reason.to_owned(),
@@ -171,7 +196,11 @@ impl HttpCsvSource {
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(90))
             .build(connector);
-        let ingest = Arc::new(IngestThread::start(Arc::clone(&store), config.ingest_nice)?);
+        let ingest = Arc::new(IngestThread::start(
+            Arc::clone(&store),
+            config.ingest_nice,
+            keep,
+        )?);
         Ok(Self {
             config,
             uri,
@@ -314,11 +343,27 @@ impl HttpCsvSource {
 /// [`TelemetryError::Csv`] for an invalid body, [`TelemetryError::Store`]
 /// if the store refuses it; nothing is published then.
 pub fn ingest(body: &[u8], store: &Store) -> Result<CycleReport, TelemetryError> {
+    ingest_keeping(body, store, None)
+}
+
+/// [`ingest`] sparing the series of resources for which `keep` is true
+/// ([`Store::replace_matrix_keeping`]).
+///
+/// # Errors
+///
+/// As [`ingest`].
+pub fn ingest_keeping(
+    body: &[u8],
+    store: &Store,
+    keep: Option<&(dyn Fn(&str) -> bool + Send + Sync)>,
+) -> Result<CycleReport, TelemetryError> {
     let t1 = Instant::now();
     let table = crate::csv::parse(body)?;
     let at = nocwatch_store::unix_nanos(SystemTime::now());
     let t2 = Instant::now();
-    let generation = store.replace_matrix(table.ids(), &METRIC_NAMES, table.values(), at)?;
+    let keep = keep.map(|k| k as &dyn Fn(&str) -> bool);
+    let generation =
+        store.replace_matrix_keeping(table.ids(), &METRIC_NAMES, table.values(), at, keep)?;
     Ok(CycleReport {
         rows: table.len(),
         generation,
