@@ -282,3 +282,92 @@ fn run_rejects_a_config_with_an_unknown_field() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown field `poll_every`"), "{err}");
 }
+
+/// With a config file, the `[snmp]` source polls a real agent (net-snmp's snmpd on
+/// a random loopback port): its values are served by GetMetric under the agent's
+/// address, equal to what snmpget reads, and they advance from cycle to cycle.
+#[test]
+fn run_config_polls_snmpd_into_the_store() {
+    nocwatch_testkit::require_snmp!();
+    let agent = nocwatch_testkit::Snmpd::start().unwrap();
+    let dir = nocwatch_testkit::TempDir::new("nocwatch-run-snmp").unwrap();
+    let config = dir.path().join("nocwatch.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[api]\nlisten = \"127.0.0.1:0\"\nthreads = 0\n\
+             [producer]\nlisten = \"127.0.0.1:0\"\nswitches = 2\n\
+             [snmp]\nname = \"lab-snmpd\"\ntargets = [\"127.0.0.1\"]\nport = {}\n\
+             interval = \"300ms\"\n\
+             walks = [\"1.3.6.1.2.1.1.3\", \"1.3.6.1.2.1.2.1\", \"1.3.6.1.2.1.2.2.1.10\"]\n",
+            agent.port()
+        ),
+    )
+    .unwrap();
+    let mut child = nocwatch()
+        .args(["run", "--config", config.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+    let get_metric = url_on_line(&mut lines, "GetMetric");
+    let api = get_metric.split("/telemetry").next().unwrap().to_owned();
+
+    let uptime_url =
+        format!("{api}/telemetry/GetMetric?switch_id=127.0.0.1&metric_name=sysUpTime.0");
+    let first = get_json_when_ok(&uptime_url);
+    // ifNumber.0 has no name of its own: its dotted OID is the metric.
+    let if_number = get_json_when_ok(&format!(
+        "{api}/telemetry/GetMetric?switch_id=127.0.0.1&metric_name=1.3.6.1.2.1.2.1.0"
+    ));
+    let want = nocwatch_testkit::net_snmp_tool(
+        "snmpget",
+        &[
+            "-v2c",
+            "-c",
+            "public",
+            "-On",
+            &agent.target(),
+            "1.3.6.1.2.1.2.1.0",
+        ],
+    )
+    .unwrap()
+    .success_or_err()
+    .unwrap();
+    let want = want.varbinds()[0].integer().unwrap();
+    assert_eq!(
+        if_number["value"].as_f64().unwrap() as i128,
+        want,
+        "{if_number}"
+    );
+    // ifInOctets of interface 1 (lo) and its rate after a second cycle.
+    get_json_when_ok(&format!(
+        "{api}/telemetry/GetMetric?switch_id=127.0.0.1&metric_name=ifInOctets.1"
+    ));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let second = loop {
+        let v = get_json_when_ok(&uptime_url);
+        if v["value"].as_f64() > first["value"].as_f64() || Instant::now() > deadline {
+            break v;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(
+        second["value"].as_f64() > first["value"].as_f64(),
+        "sysUpTime did not advance: {first} then {second}"
+    );
+    get_json_when_ok(&format!(
+        "{api}/telemetry/GetMetric?switch_id=127.0.0.1&metric_name=ifInOctets.1.per_second"
+    ));
+    let (status, body) = http("GET", &format!("{api}/health"));
+    assert_eq!(status, 200);
+    let h: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(h["other_sources"][0]["name"], "lab-snmpd", "{h}");
+    assert_eq!(h["other_sources"][0]["timeouts_total"], 0, "{h}");
+
+    sigterm(&child);
+    let status = wait_exit(&mut child, Duration::from_secs(15));
+    assert!(status.success(), "exit status {status:?}");
+}

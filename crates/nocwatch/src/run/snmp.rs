@@ -214,7 +214,7 @@ impl SourceReport for SnmpStats {
         metric(
             "nocwatch_snmp_last_cycle_duration_seconds",
             "gauge",
-            "Duration of the last cycle, first request to last report.",
+            "Duration of the last cycle, from its start to the publish of its values.",
             n(&self.last_duration_us) / 1e6,
         );
     }
