@@ -285,11 +285,14 @@ fn run_rejects_a_config_with_an_unknown_field() {
 
 /// With a config file, the `[snmp]` source polls a real agent (net-snmp's snmpd on
 /// a random loopback port): its values are served by GetMetric under the agent's
-/// address, equal to what snmpget reads, and they advance from cycle to cycle.
+/// address, equal to what snmpget reads, and they advance from cycle to cycle; a
+/// second target that never answers is counted as a timeout every cycle and does
+/// not hold the first one's values back.
 #[test]
 fn run_config_polls_snmpd_into_the_store() {
     nocwatch_testkit::require_snmp!();
     let agent = nocwatch_testkit::Snmpd::start().unwrap();
+    let silent = nocwatch_testkit::free_udp_port().unwrap();
     let dir = nocwatch_testkit::TempDir::new("nocwatch-run-snmp").unwrap();
     let config = dir.path().join("nocwatch.toml");
     std::fs::write(
@@ -297,8 +300,8 @@ fn run_config_polls_snmpd_into_the_store() {
         format!(
             "[api]\nlisten = \"127.0.0.1:0\"\nthreads = 0\n\
              [producer]\nlisten = \"127.0.0.1:0\"\nswitches = 2\n\
-             [snmp]\nname = \"lab-snmpd\"\ntargets = [\"127.0.0.1\"]\nport = {}\n\
-             interval = \"300ms\"\n\
+             [snmp]\nname = \"lab-snmpd\"\ntargets = [\"127.0.0.1\", \"127.0.0.1:{silent}\"]\n\
+             port = {}\ninterval = \"300ms\"\ntimeout = \"100ms\"\nretries = 0\n\
              walks = [\"1.3.6.1.2.1.1.3\", \"1.3.6.1.2.1.2.1\", \"1.3.6.1.2.1.2.2.1.10\"]\n",
             agent.port()
         ),
@@ -365,7 +368,16 @@ fn run_config_polls_snmpd_into_the_store() {
     assert_eq!(status, 200);
     let h: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(h["other_sources"][0]["name"], "lab-snmpd", "{h}");
-    assert_eq!(h["other_sources"][0]["timeouts_total"], 0, "{h}");
+    let snmp = &h["other_sources"][0];
+    assert_eq!(snmp["targets"], 2, "{h}");
+    assert!(snmp["timeouts_total"].as_u64().unwrap() >= 2, "{h}");
+    assert_eq!(snmp["last_cycle"]["complete"], 1, "{h}");
+    assert_eq!(snmp["last_cycle"]["timeouts"], 1, "{h}");
+    let (_, metrics) = http("GET", &format!("{api}/metrics"));
+    assert!(
+        metrics.contains("nocwatch_snmp_last_cycle_timeouts{source=\"lab-snmpd\"} 1"),
+        "{metrics}"
+    );
 
     sigterm(&child);
     let status = wait_exit(&mut child, Duration::from_secs(15));
