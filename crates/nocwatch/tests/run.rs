@@ -163,6 +163,19 @@ fn run_lab_answers_then_stops_cleanly_on_sigterm() {
         second["value"].as_f64().unwrap() >= first["value"].as_f64().unwrap(),
         "{first} then {second}"
     );
+    // The CSV source replaces its matrix every 200 ms: the SNMP series stay.
+    let csv_cycles = |h: &serde_json::Value| h["source"]["cycles_ok"].as_u64().unwrap();
+    let before =
+        csv_cycles(&serde_json::from_str(&http("GET", &format!("{api}/health")).1).unwrap());
+    std::thread::sleep(Duration::from_millis(500));
+    let after =
+        csv_cycles(&serde_json::from_str(&http("GET", &format!("{api}/health")).1).unwrap());
+    assert!(after > before, "no CSV cycle in 500 ms");
+    let (status, body) = http("GET", snmp_metric);
+    assert_eq!(
+        status, 200,
+        "SNMP series dropped by the CSV replace: {body}"
+    );
     let rate = get_json_when_ok(&format!("{snmp_metric}.per_second"));
     assert!(rate["value"].as_f64().unwrap() >= 0.0, "{rate}");
     let (status, body) = http("GET", &format!("{api}/health"));
