@@ -101,3 +101,4 @@ pub use limiter::{LimiterConfig, RateOverride};
 pub use metrics::{Drops, Histogram};
 pub use pipeline::{Datagram, DrainReport, Pipeline, PipelineConfig, PipelineStats, Transmit};
 pub use rules::{Cidr, Rules};
+pub use sink::EventSink;

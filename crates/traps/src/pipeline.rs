@@ -30,7 +30,7 @@ use crate::journal::{Journal, JournalConfig, unix_ns};
 use crate::limiter::{Limiter, LimiterConfig};
 use crate::metrics::{Drops, Histogram, header, sample};
 use crate::rules::Rules;
-use crate::sink::{EventRing, JsonLines};
+use crate::sink::{EventRing, EventSink, JsonLines};
 
 /// One received datagram.
 #[derive(Debug, Clone, Copy)]
@@ -175,7 +175,7 @@ pub struct Pipeline {
     rules: Arc<Rules>,
     limiter: Limiter,
     dedup: Dedup,
-    json: Option<JsonLines>,
+    sink: Option<Box<dyn EventSink>>,
     ring: EventRing,
     pool: BufferPool,
     acks: VecDeque<(u64, Instant, InformAck)>,
@@ -223,7 +223,7 @@ impl Pipeline {
             rules: cfg.rules,
             limiter: Limiter::new(cfg.limiter, now),
             dedup: Dedup::new(cfg.dedup),
-            json: None,
+            sink: None,
             ring: EventRing::new(cfg.ring_capacity),
             pool: BufferPool::new(cfg.process_budget.max(1024)),
             acks: VecDeque::new(),
@@ -260,7 +260,13 @@ impl Pipeline {
 
     /// Sends events as JSON lines to `out` (stdout, a file, ...).
     pub fn set_json_output(&mut self, out: Box<dyn std::io::Write + Send>) {
-        self.json = Some(JsonLines::new(out));
+        self.sink = Some(Box::new(JsonLines::new(out)));
+    }
+
+    /// Sends events to `sink` instead (replaces the JSON output): the sink sees
+    /// each [`Event`] with its raw bindings, as the JSON output does.
+    pub fn set_event_sink(&mut self, sink: Box<dyn EventSink>) {
+        self.sink = Some(sink);
     }
 
     /// Replaces the rules (e.g. on SIGHUP); queued events keep their verdict.
@@ -453,14 +459,14 @@ impl Pipeline {
             self.latency
                 .end_to_end
                 .observe(done.saturating_duration_since(ev.ingested).as_secs_f64());
-            if let Some(j) = &mut self.json {
-                j.push(&ev);
+            if let Some(j) = &mut self.sink {
+                j.event(&ev);
             }
             if let Some(old) = self.ring.push(ev) {
                 self.pool.recycle(old);
             }
         }
-        if let Some(j) = &mut self.json
+        if let Some(j) = &mut self.sink
             && let Err(e) = j.flush()
         {
             self.stats.sink_errors += 1;

@@ -38,6 +38,7 @@ use nocwatch_traps::{
 };
 
 use self::intake::Intake;
+use crate::mibout::{MibText, TextOpts};
 use crate::request::engine_id_hex;
 
 /// `nocwatch trap listen`.
@@ -101,6 +102,20 @@ pub(crate) struct ListenArgs {
     /// count); 0 turns dedup off.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     pub(crate) dedup_window: f64,
+    /// MIB modules to load (net-snmp's `-m`; default $MIBS): `A:B` those with what
+    /// they import, `ALL` every module found. Giving it, `-M` or a non-empty $MIBS
+    /// prints names, as snmptrapd with the same MIBs (and adds `name` and `text` to
+    /// each JSON binding).
+    #[arg(short = 'm', value_name = "MODULES")]
+    pub(crate) mib_modules: Option<String>,
+    /// MIB directories separated by `:` (net-snmp's `-M`; default $MIBDIRS, else
+    /// /usr/share/snmp/mibs; `+DIR` adds to the default).
+    #[arg(short = 'M', value_name = "DIRS")]
+    pub(crate) mib_dirs: Option<String>,
+    /// Output options for bindings: `n` numeric OIDs, `f` full OID paths, `s` last
+    /// label only, `q` quick, `v` values only (as snmptrapd's `-O`).
+    #[arg(short = 'O', value_name = "OPTS", action = clap::ArgAction::Append)]
+    pub(crate) output: Vec<String>,
     /// On SIGTERM, how long to drain queued events before exiting.
     #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
     pub(crate) drain_timeout: f64,
@@ -363,6 +378,25 @@ fn engine_boots(journal: Option<&std::path::Path>) -> anyhow::Result<u32> {
     Ok(boots)
 }
 
+/// The MIBs and `-O` options of the text output, as the request commands: without
+/// MIBs OIDs are numeric whatever `-O` says, but `-Oq` / `-Ov` still apply.
+fn mib_text(args: &ListenArgs) -> anyhow::Result<Option<MibText>> {
+    let opts = TextOpts::parse(&args.output)?;
+    Ok(
+        match crate::mibout::load(args.mib_modules.as_deref(), args.mib_dirs.as_deref()) {
+            Some(m) => Some(MibText::new(Arc::new(m), opts)),
+            None if opts.quick || opts.value_only => Some(MibText::new(
+                Arc::default(),
+                TextOpts {
+                    oid: nocwatch_mib::OidStyle::Numeric,
+                    ..opts
+                },
+            )),
+            None => None,
+        },
+    )
+}
+
 pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
     let users = users(args)?;
     let rules = match &args.rules {
@@ -420,10 +454,15 @@ pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
     let mut pipeline = Pipeline::open(config, Instant::now())?;
     let listener = Arc::new(bind(args)?);
     let local = listener.local_addrs().first().copied();
-    if args.json {
-        pipeline.set_json_output(Box::new(std::io::stdout()));
-    } else {
-        pipeline.set_json_output(Box::new(output::Text::new(std::io::stdout(), local)));
+    let mib = mib_text(args)?;
+    match (args.json, mib) {
+        (true, Some(m)) if !m.mibs.objects().is_empty() => {
+            pipeline.set_event_sink(Box::new(output::MibJson::new(std::io::stdout(), m)));
+        }
+        (true, _) => pipeline.set_json_output(Box::new(std::io::stdout())),
+        (false, mib) => {
+            pipeline.set_event_sink(Box::new(output::Text::new(std::io::stdout(), local, mib)));
+        }
     }
 
     let stop = Arc::new(AtomicBool::new(false));
