@@ -223,6 +223,11 @@ fn bind(args: &ListenArgs) -> anyhow::Result<Listener> {
 /// Datagrams handed to one [`Pipeline::ingest`] call at most.
 const TAKE: usize = 256;
 
+/// Datagrams of one source per [`Pipeline::ingest`] call at most (see
+/// [`Intake::take`]): a quiet source's trap waits behind this many of a flooding
+/// source's, not behind a whole [`TAKE`].
+const TAKE_PER_SOURCE: usize = 32;
+
 /// Intake bounds: per source, and in total (see [`intake`]).
 const INTAKE_PER_SOURCE: usize = 16_384;
 const INTAKE_TOTAL: usize = 262_144;
@@ -316,7 +321,7 @@ fn drive(
                 .min(IDLE_POLL)
         };
         taken.clear();
-        let open = intake.take(TAKE, wait, &mut taken);
+        let open = intake.take(TAKE, TAKE_PER_SOURCE, wait, &mut taken);
         if !taken.is_empty() {
             for (peer, _, local) in &taken {
                 replies.saw(*peer, *local);
