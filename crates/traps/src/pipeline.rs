@@ -39,13 +39,22 @@ pub struct Datagram<'a> {
     pub peer: SocketAddr,
     /// Its bytes.
     pub data: &'a [u8],
+    /// The local address it arrived at, when the I/O side knows it (a host with
+    /// several listening addresses): answers to it (a Report, an inform's Response)
+    /// must leave from there, and their [`Transmit`] carries it back.
+    pub local: Option<SocketAddr>,
 }
+
+/// An inform's Response and the local address its request arrived at.
+type PendingAck = (InformAck, Option<SocketAddr>);
 
 /// A datagram to send (a Report now, or an inform's Response once durable).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transmit {
     /// Destination.
     pub peer: SocketAddr,
+    /// The address to send from: the request's [`Datagram::local`].
+    pub local: Option<SocketAddr>,
     /// Bytes.
     pub datagram: Vec<u8>,
 }
@@ -178,7 +187,7 @@ pub struct Pipeline {
     sink: Option<Box<dyn EventSink>>,
     ring: EventRing,
     pool: BufferPool,
-    acks: VecDeque<(u64, Instant, InformAck)>,
+    acks: VecDeque<(u64, Instant, InformAck, Option<SocketAddr>)>,
     max_acks: usize,
     budget: usize,
     stats: PipelineStats,
@@ -186,7 +195,7 @@ pub struct Pipeline {
     drops: Drops,
     latency: Latency,
     out: Vec<Event>,
-    pending: Vec<(Event, Option<InformAck>)>,
+    pending: Vec<(Event, Option<PendingAck>)>,
     next_commit: Instant,
     commit_interval: std::time::Duration,
     /// Events replayed from the journal, not processed yet.
@@ -289,11 +298,15 @@ impl Pipeline {
             {
                 Decoded::Event(ev, ack) => {
                     self.stats.decoded += 1;
-                    self.pending.push((ev, ack));
+                    self.pending.push((ev, ack.map(|a| (a, d.local))));
                 }
                 Decoded::Report(peer, datagram) => {
                     self.stats.reports += 1;
-                    reports.push(Transmit { peer, datagram });
+                    reports.push(Transmit {
+                        peer,
+                        local: d.local,
+                        datagram,
+                    });
                 }
                 Decoded::Rejected(r) => {
                     self.stats.rejected += 1;
@@ -332,9 +345,9 @@ impl Pipeline {
             match res {
                 Ok(seq) => {
                     self.stats.journaled += 1;
-                    if let Some(a) = ack.take() {
+                    if let Some((a, local)) = ack.take() {
                         if self.acks.len() < self.max_acks {
-                            self.acks.push_back((seq, now, a));
+                            self.acks.push_back((seq, now, a, local));
                         } else {
                             self.stats.acks_dropped += 1;
                         }
@@ -496,17 +509,18 @@ impl Pipeline {
     pub fn take_acks(&mut self, out: &mut Vec<Transmit>) {
         let durable = self.journal.as_ref().map_or(u64::MAX, Journal::durable_seq);
         let now = Instant::now();
-        while let Some((seq, _, _)) = self.acks.front() {
+        while let Some((seq, _, _, _)) = self.acks.front() {
             if *seq > durable {
                 break;
             }
-            if let Some((_, at, ack)) = self.acks.pop_front() {
+            if let Some((_, at, ack, local)) = self.acks.pop_front() {
                 self.latency
                     .inform_ack
                     .observe(now.saturating_duration_since(at).as_secs_f64());
                 self.stats.acks_released += 1;
                 out.push(Transmit {
                     peer: ack.peer(),
+                    local,
                     datagram: ack.into_datagram(),
                 });
             }

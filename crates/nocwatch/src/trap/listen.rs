@@ -18,7 +18,6 @@ mod intake;
 mod metrics;
 mod output;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -241,53 +240,21 @@ const IDLE_POLL: Duration = Duration::from_millis(20);
 /// A request for the pipeline's metrics text, answered by the pipeline thread.
 type MetricsRequest = tokio::sync::oneshot::Sender<String>;
 
-/// Where answers leave from. An answer must come from the address its request went
-/// to (senders check). With one listen address any shard will do (they share it);
-/// with several, the local address each peer last sent to is remembered.
-#[derive(Debug)]
-struct Replies {
-    multi: bool,
-    last_local: HashMap<SocketAddr, SocketAddr>,
-}
-
-/// Peers remembered at most (then forgotten all at once: answers follow their
-/// request within milliseconds, so only a few are ever needed).
-const MAX_REPLY_PEERS: usize = 65_536;
-
-impl Replies {
-    fn new(listener: &Listener) -> Self {
-        Self {
-            multi: listener.local_addrs().len() > 1,
-            last_local: HashMap::new(),
-        }
-    }
-
-    fn saw(&mut self, peer: SocketAddr, local: SocketAddr) {
-        if self.multi {
-            if self.last_local.len() >= MAX_REPLY_PEERS {
-                self.last_local.clear();
-            }
-            self.last_local.insert(peer, local);
-        }
-    }
-
-    fn socket_for<'l>(&self, listener: &'l Listener, peer: SocketAddr) -> Option<&'l ListenSocket> {
-        let sockets = listener.sockets();
-        let known = self.last_local.get(&peer);
-        known
-            .and_then(|l| sockets.iter().find(|s| s.local_addr() == *l))
+/// Sends answers from the address their request arrived at (senders check); the
+/// pipeline hands that address back in each [`Transmit`]. Without it (never, from
+/// this listener) any socket of the peer's family.
+fn transmit(listener: &Listener, out: &mut Vec<Transmit>) {
+    let sockets = listener.sockets();
+    for t in out.drain(..) {
+        let socket = t
+            .local
+            .and_then(|l| sockets.iter().find(|s| s.local_addr() == l))
             .or_else(|| {
                 sockets
                     .iter()
-                    .find(|s| s.local_addr().is_ipv4() == peer.is_ipv4())
-            })
-            .map(AsRef::as_ref)
-    }
-}
-
-fn transmit(listener: &Listener, replies: &Replies, out: &mut Vec<Transmit>) {
-    for t in out.drain(..) {
-        match replies.socket_for(listener, t.peer) {
+                    .find(|s| s.local_addr().is_ipv4() == t.peer.is_ipv4())
+            });
+        match socket {
             Some(s) => {
                 if let Err(e) = s.send_to(&t.datagram, t.peer) {
                     tracing::debug!(peer = %t.peer, error = %e, "response not sent");
@@ -310,7 +277,6 @@ fn drive(
 ) -> anyhow::Result<DrainReport> {
     let mut out = Vec::new();
     let mut taken = Vec::with_capacity(TAKE);
-    let mut replies = Replies::new(listener);
     loop {
         let now = Instant::now();
         let wait = if p.queued() > 0 {
@@ -323,21 +289,22 @@ fn drive(
         taken.clear();
         let open = intake.take(TAKE, TAKE_PER_SOURCE, wait, &mut taken);
         if !taken.is_empty() {
-            for (peer, _, local) in &taken {
-                replies.saw(*peer, *local);
-            }
             let dgrams: Vec<Datagram<'_>> = taken
                 .iter()
-                .map(|(peer, data, _)| Datagram { peer: *peer, data })
+                .map(|(peer, data, local)| Datagram {
+                    peer: *peer,
+                    data,
+                    local: Some(*local),
+                })
                 .collect();
             p.ingest(Instant::now(), &dgrams, &mut out);
         }
-        transmit(listener, &replies, &mut out);
+        transmit(listener, &mut out);
         if let Err(e) = p.poll(Instant::now()) {
             tracing::error!(error = %e, "trap pipeline poll failed");
         }
         p.take_acks(&mut out);
-        transmit(listener, &replies, &mut out);
+        transmit(listener, &mut out);
         for reply in metrics.try_iter() {
             let mut text = String::new();
             p.render_metrics(&mut text);
@@ -349,7 +316,7 @@ fn drive(
     }
     let report = p.drain(Instant::now() + drain)?;
     p.take_acks(&mut out);
-    transmit(listener, &replies, &mut out);
+    transmit(listener, &mut out);
     Ok(report)
 }
 
