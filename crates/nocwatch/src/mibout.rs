@@ -148,6 +148,18 @@ impl MibText {
         out.push('\n');
     }
 
+    /// Appends the `name` a JSON binding carries: as `-O` asks, but module-qualified
+    /// (`IF-MIB::ifDescr.1`) rather than numeric for `-On` (the `oid` field is
+    /// already numeric).
+    pub(crate) fn push_json_name(&self, out: &mut String, arcs: &[u32]) {
+        let style = if self.opts.oid == OidStyle::Numeric {
+            OidStyle::Module
+        } else {
+            self.opts.oid
+        };
+        self.mibs.push_oid(out, arcs, style);
+    }
+
     /// Appends one binding as a JSON object on its own line: the fields of the
     /// MIB-less JSON (`oid`, `type`, `value`, `hex`) plus `name` (as `-O` asks,
     /// `IF-MIB::ifDescr.1` by default) and `text` (the value as net-snmp prints it).
@@ -156,12 +168,9 @@ impl MibText {
         let mut oid = String::new();
         vb.name.write_dotted(&mut oid);
         let mut obj = format::varbind_json(&oid, &vb.value);
-        let style = if self.opts.oid == OidStyle::Numeric {
-            OidStyle::Module
-        } else {
-            self.opts.oid
-        };
-        obj["name"] = serde_json::Value::String(self.mibs.format_oid_as(&arcs, style));
+        let mut name = String::new();
+        self.push_json_name(&mut name, &arcs);
+        obj["name"] = serde_json::Value::String(name);
         let mut text = String::new();
         self.push_value(&mut text, &arcs, &vb.value);
         obj["text"] = serde_json::Value::String(text);

@@ -550,6 +550,11 @@ struct Snmptrapd {
 
 impl Snmptrapd {
     fn start(config: &str) -> Option<Self> {
+        Self::start_with(config, &["-On", "-m", ""])
+    }
+
+    /// With `output` as its MIB and output options (`-On -m ""`: numeric).
+    fn start_with(config: &str, output: &[&str]) -> Option<Self> {
         let Some(program) = find_program("snmptrapd") else {
             eprintln!("skipped: snmptrapd not installed (run ./scripts/test)");
             return None;
@@ -563,7 +568,9 @@ impl Snmptrapd {
             let mut child = Command::new(&program)
                 .env("MIBS", "")
                 .env("SNMP_PERSISTENT_DIR", dir.path())
-                .args(["-f", "-Lo", "-n", "-On", "-m", "", "-C", "-c"])
+                .args(["-f", "-Lo", "-n"])
+                .args(output)
+                .args(["-C", "-c"])
                 .arg(&conf)
                 .arg(format!("udp:127.0.0.1:{port}"))
                 .stdout(Stdio::piped())
@@ -943,5 +950,196 @@ fn informs_are_answered_from_the_address_they_were_sent_to() {
         let ev = l.event();
         assert_eq!(ev["pdu"], "inform");
     }
+    assert!(l.terminate().success());
+}
+
+/// `trap listen`'s text and snmptrapd's log of the same notification: the header with
+/// time and ports masked, the bindings exactly.
+fn masked(line: &str) -> String {
+    let line = line.get(20..).unwrap_or(line);
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(i) = rest.find("]:") {
+        out.push_str(&rest[..i + 2]);
+        rest = rest[i + 2..].trim_start_matches(|c: char| c.is_ascii_digit());
+        out.push('P');
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Sends with net-snmp's `snmptrap` (numeric OIDs, no MIBs) and checks it worked.
+fn snmptrap(target: &str, args: &[&str]) {
+    let mut all = vec!["-c", "public", target];
+    if args.first() == Some(&"-v1") {
+        all.insert(0, "1");
+    } else {
+        all.insert(0, "2c");
+    }
+    all.insert(0, "-v");
+    all.extend(args.iter().skip(1));
+    let out = net_snmp_tool("snmptrap", &all).unwrap();
+    assert!(out.success(), "snmptrap {all:?}: {}", out.stderr);
+}
+
+/// The notifications both receivers get: a v2c linkDown whose bindings have MIB
+/// enumerations, DISPLAY-HINTs and a printable string that looks like hex, a trap
+/// whose OID no MIB names, and a v1 enterprise-specific trap.
+const SAME_TRAPS: &[&[&str]] = &[
+    &[
+        "-v2c",
+        "4242",
+        ".1.3.6.1.6.3.1.1.5.3",
+        ".1.3.6.1.2.1.2.2.1.1.7",
+        "i",
+        "7",
+        ".1.3.6.1.2.1.2.2.1.7.7",
+        "i",
+        "2",
+        ".1.3.6.1.2.1.2.2.1.8.7",
+        "i",
+        "7",
+        ".1.3.6.1.2.1.2.2.1.2.7",
+        "s",
+        "0x0011",
+        ".1.3.6.1.2.1.2.2.1.6.7",
+        "x",
+        "0011AAFF0203",
+        ".1.3.6.1.2.1.31.1.1.1.18.7",
+        "s",
+        "uplink \"core\"",
+        ".1.3.6.1.2.1.4.20.1.1.10.0.0.1",
+        "a",
+        "10.0.0.1",
+        ".1.3.6.1.2.1.2.2.1.10.7",
+        "c",
+        "4294967295",
+    ],
+    &[
+        "-v2c",
+        "99",
+        ".1.3.6.1.4.1.99999.1.2",
+        ".1.3.6.1.4.1.99999.1.2.3",
+        "s",
+        "0xZZ",
+        ".1.3.6.1.2.1.1.2.0",
+        "o",
+        ".1.3.6.1.4.1.8072.3.2.10",
+    ],
+    &[
+        "-v1",
+        ".1.3.6.1.4.1.8072.3.2.10",
+        "192.0.2.7",
+        "6",
+        "17",
+        "777",
+        ".1.3.6.1.2.1.2.2.1.1.7",
+        "i",
+        "7",
+        ".1.3.6.1.2.1.2.2.1.2.7",
+        "s",
+        "0xdeadbeef",
+    ],
+];
+
+/// `trap listen`'s next notification in text: its lines (two for v2, three for v1).
+fn listen_text(l: &Listen, lines: usize) -> Vec<String> {
+    (0..lines)
+        .map(|_| {
+            l.stdout
+                .recv_timeout(Duration::from_secs(10))
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "no text; stderr: {:?}",
+                        l.stderr.try_iter().collect::<Vec<_>>()
+                    )
+                })
+        })
+        .collect()
+}
+
+fn compare_text_with_snmptrapd(mib_args: &[&str]) {
+    let Some(d) = Snmptrapd::start_with(
+        "authCommunity log public\ndisableAuthorization yes\n",
+        mib_args,
+    ) else {
+        return;
+    };
+    let l = Listen::start(mib_args);
+    let trapd = format!("127.0.0.1:{}", d.port);
+    let ours = l.target();
+    for args in SAME_TRAPS {
+        let n = if args[0] == "-v1" { 3 } else { 2 };
+        snmptrap(&trapd, args);
+        snmptrap(&ours, args);
+        let (header, body) = d.next();
+        let mut theirs = vec![header, body];
+        if n == 3 {
+            theirs.push(d.out.recv_timeout(Duration::from_secs(5)).unwrap());
+        }
+        let mine = listen_text(&l, n);
+        assert_eq!(masked(&mine[0]), masked(&theirs[0]), "{args:?}");
+        assert_eq!(mine[1..], theirs[1..], "{args:?}");
+    }
+    assert!(l.terminate().success());
+}
+
+#[test]
+fn text_without_mibs_is_snmptrapd_numeric_text() {
+    require_snmp!();
+    compare_text_with_snmptrapd(&["-On", "-m", ""]);
+}
+
+fn shared_mib_dirs() -> Option<String> {
+    let root = nocwatch_testkit::shared_or_skip("mibs")?;
+    let mut dirs = vec![root.join("ietf"), root.join("net-snmp")];
+    let mut vendors: Vec<_> = std::fs::read_dir(root.join("vendor"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    vendors.sort();
+    dirs.extend(vendors);
+    Some(
+        dirs.iter()
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>()
+            .join(":"),
+    )
+}
+
+#[test]
+fn text_with_mibs_is_what_snmptrapd_prints_with_the_same_mibs() {
+    require_snmp!();
+    let Some(dirs) = shared_mib_dirs() else {
+        return;
+    };
+    compare_text_with_snmptrapd(&["-M", &dirs, "-m", "ALL"]);
+    compare_text_with_snmptrapd(&["-M", &dirs, "-m", "ALL", "-Of"]);
+    compare_text_with_snmptrapd(&["-M", &dirs, "-m", "ALL", "-Oq"]);
+}
+
+#[test]
+fn json_with_mibs_adds_names_and_texts() {
+    require_snmp!();
+    let Some(dirs) = shared_mib_dirs() else {
+        return;
+    };
+    let l = Listen::start(&["--json", "-M", &dirs, "-m", "ALL"]);
+    snmptrap(&l.target(), SAME_TRAPS[0]);
+    let ev = l.event();
+    let vbs = ev["varbinds"].as_array().unwrap();
+    let field = |i: usize, k: &str| vbs[i][k].as_str().unwrap().to_owned();
+    assert_eq!(field(1, "name"), "SNMPv2-MIB::snmpTrapOID.0");
+    assert_eq!(field(1, "text"), "OID: IF-MIB::linkDown");
+    assert_eq!(field(3, "name"), "IF-MIB::ifAdminStatus.7");
+    assert_eq!(field(3, "text"), "INTEGER: down(2)");
+    assert_eq!(vbs[3]["value"], json!(2));
+    // the pipeline's fields are unchanged: a printable string stays a string
+    assert_eq!(field(5, "name"), "IF-MIB::ifDescr.7");
+    assert_eq!(field(5, "value"), "0x0011");
+    assert_eq!(field(5, "text"), "STRING: 0x0011");
+    assert_eq!(field(6, "text"), "STRING: 0:11:aa:ff:2:3");
     assert!(l.terminate().success());
 }

@@ -119,6 +119,7 @@ fn bench(c: &mut Criterion) {
                     Datagram {
                         peer: peers[(i / 256) % peers.len()],
                         data: &packets[i % 256],
+                        local: None,
                     }
                 });
                 n += BATCH;
@@ -144,6 +145,7 @@ fn bench(c: &mut Criterion) {
         .map(|d| Datagram {
             peer: peers[0],
             data: d,
+            local: None,
         })
         .collect();
     p.ingest(Instant::now(), &batch, &mut Vec::new());

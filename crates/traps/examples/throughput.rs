@@ -128,6 +128,7 @@ fn main() {
             Datagram {
                 peer: peers[(i / 256) % peers.len()],
                 data: &packets[i % 256],
+                local: None,
             }
         });
         n += 64;

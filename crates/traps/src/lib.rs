@@ -31,7 +31,7 @@
 //! let (mut reports, mut acks) = (Vec::<Transmit>::new(), Vec::<Transmit>::new());
 //! # let (peer, bytes) = ("127.0.0.1:40000".parse().unwrap(), &[][..]);
 //! // After every receive batch (e.g. one recvmmsg):
-//! p.ingest(Instant::now(), &[Datagram { peer, data: bytes }], &mut reports);
+//! p.ingest(Instant::now(), &[Datagram { peer, data: bytes, local: None }], &mut reports);
 //! // send `reports` now (v3 discovery); then process and sync:
 //! p.poll(Instant::now())?;
 //! p.take_acks(&mut acks);                          // inform Responses whose record is durable
@@ -44,7 +44,9 @@
 //! ```
 //!
 //! - [`Pipeline::ingest`] takes a batch of [`Datagram`]s; v3 Reports to send at once
-//!   come back as [`Transmit`]s.
+//!   come back as [`Transmit`]s. A datagram's `local` address (where it arrived) comes
+//!   back in the `local` of every Transmit answering it, so a listener on several
+//!   addresses answers from the right one without remembering peers.
 //! - Inform acks: every accepted event gets a journal sequence number (its
 //!   durability ticket); an inform's Response is held until the journal's
 //!   `fdatasync` covers that number, then [`Pipeline::take_acks`] hands it out.
@@ -101,3 +103,4 @@ pub use limiter::{LimiterConfig, RateOverride};
 pub use metrics::{Drops, Histogram};
 pub use pipeline::{Datagram, DrainReport, Pipeline, PipelineConfig, PipelineStats, Transmit};
 pub use rules::{Cidr, Rules};
+pub use sink::EventSink;

@@ -30,7 +30,7 @@ use crate::journal::{Journal, JournalConfig, unix_ns};
 use crate::limiter::{Limiter, LimiterConfig};
 use crate::metrics::{Drops, Histogram, header, sample};
 use crate::rules::Rules;
-use crate::sink::{EventRing, JsonLines};
+use crate::sink::{EventRing, EventSink, JsonLines};
 
 /// One received datagram.
 #[derive(Debug, Clone, Copy)]
@@ -39,13 +39,22 @@ pub struct Datagram<'a> {
     pub peer: SocketAddr,
     /// Its bytes.
     pub data: &'a [u8],
+    /// The local address it arrived at, when the I/O side knows it (a host with
+    /// several listening addresses): answers to it (a Report, an inform's Response)
+    /// must leave from there, and their [`Transmit`] carries it back.
+    pub local: Option<SocketAddr>,
 }
+
+/// An inform's Response and the local address its request arrived at.
+type PendingAck = (InformAck, Option<SocketAddr>);
 
 /// A datagram to send (a Report now, or an inform's Response once durable).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transmit {
     /// Destination.
     pub peer: SocketAddr,
+    /// The address to send from: the request's [`Datagram::local`].
+    pub local: Option<SocketAddr>,
     /// Bytes.
     pub datagram: Vec<u8>,
 }
@@ -175,10 +184,10 @@ pub struct Pipeline {
     rules: Arc<Rules>,
     limiter: Limiter,
     dedup: Dedup,
-    json: Option<JsonLines>,
+    sink: Option<Box<dyn EventSink>>,
     ring: EventRing,
     pool: BufferPool,
-    acks: VecDeque<(u64, Instant, InformAck)>,
+    acks: VecDeque<(u64, Instant, InformAck, Option<SocketAddr>)>,
     max_acks: usize,
     budget: usize,
     stats: PipelineStats,
@@ -186,7 +195,7 @@ pub struct Pipeline {
     drops: Drops,
     latency: Latency,
     out: Vec<Event>,
-    pending: Vec<(Event, Option<InformAck>)>,
+    pending: Vec<(Event, Option<PendingAck>)>,
     next_commit: Instant,
     commit_interval: std::time::Duration,
     /// Events replayed from the journal, not processed yet.
@@ -223,7 +232,7 @@ impl Pipeline {
             rules: cfg.rules,
             limiter: Limiter::new(cfg.limiter, now),
             dedup: Dedup::new(cfg.dedup),
-            json: None,
+            sink: None,
             ring: EventRing::new(cfg.ring_capacity),
             pool: BufferPool::new(cfg.process_budget.max(1024)),
             acks: VecDeque::new(),
@@ -260,7 +269,13 @@ impl Pipeline {
 
     /// Sends events as JSON lines to `out` (stdout, a file, ...).
     pub fn set_json_output(&mut self, out: Box<dyn std::io::Write + Send>) {
-        self.json = Some(JsonLines::new(out));
+        self.sink = Some(Box::new(JsonLines::new(out)));
+    }
+
+    /// Sends events to `sink` instead (replaces the JSON output): the sink sees
+    /// each [`Event`] with its raw bindings, as the JSON output does.
+    pub fn set_event_sink(&mut self, sink: Box<dyn EventSink>) {
+        self.sink = Some(sink);
     }
 
     /// Replaces the rules (e.g. on SIGHUP); queued events keep their verdict.
@@ -283,11 +298,15 @@ impl Pipeline {
             {
                 Decoded::Event(ev, ack) => {
                     self.stats.decoded += 1;
-                    self.pending.push((ev, ack));
+                    self.pending.push((ev, ack.map(|a| (a, d.local))));
                 }
                 Decoded::Report(peer, datagram) => {
                     self.stats.reports += 1;
-                    reports.push(Transmit { peer, datagram });
+                    reports.push(Transmit {
+                        peer,
+                        local: d.local,
+                        datagram,
+                    });
                 }
                 Decoded::Rejected(r) => {
                     self.stats.rejected += 1;
@@ -326,9 +345,9 @@ impl Pipeline {
             match res {
                 Ok(seq) => {
                     self.stats.journaled += 1;
-                    if let Some(a) = ack.take() {
+                    if let Some((a, local)) = ack.take() {
                         if self.acks.len() < self.max_acks {
-                            self.acks.push_back((seq, now, a));
+                            self.acks.push_back((seq, now, a, local));
                         } else {
                             self.stats.acks_dropped += 1;
                         }
@@ -453,14 +472,14 @@ impl Pipeline {
             self.latency
                 .end_to_end
                 .observe(done.saturating_duration_since(ev.ingested).as_secs_f64());
-            if let Some(j) = &mut self.json {
-                j.push(&ev);
+            if let Some(j) = &mut self.sink {
+                j.event(&ev);
             }
             if let Some(old) = self.ring.push(ev) {
                 self.pool.recycle(old);
             }
         }
-        if let Some(j) = &mut self.json
+        if let Some(j) = &mut self.sink
             && let Err(e) = j.flush()
         {
             self.stats.sink_errors += 1;
@@ -490,17 +509,18 @@ impl Pipeline {
     pub fn take_acks(&mut self, out: &mut Vec<Transmit>) {
         let durable = self.journal.as_ref().map_or(u64::MAX, Journal::durable_seq);
         let now = Instant::now();
-        while let Some((seq, _, _)) = self.acks.front() {
+        while let Some((seq, _, _, _)) = self.acks.front() {
             if *seq > durable {
                 break;
             }
-            if let Some((_, at, ack)) = self.acks.pop_front() {
+            if let Some((_, at, ack, local)) = self.acks.pop_front() {
                 self.latency
                     .inform_ack
                     .observe(now.saturating_duration_since(at).as_secs_f64());
                 self.stats.acks_released += 1;
                 out.push(Transmit {
                     peer: ack.peer(),
+                    local,
                     datagram: ack.into_datagram(),
                 });
             }

@@ -21,12 +21,22 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 
-use nocwatch_snmp::{OidRef, Value, push_i64, push_u64};
+use nocwatch_snmp::{OidRef, Value, VarBind, push_i64, push_u64};
 
 use crate::event::{Event, version_str};
 
 /// Appends `ev` as one JSON object and a newline.
 pub fn write_json(ev: &Event, out: &mut String) {
+    write_json_with(ev, out, |_, _| {});
+}
+
+/// [`write_json`] with extra fields in each binding's object: `extra` is called
+/// after a binding's `"value"` and appends `,"key":value` pairs (the CLI adds the
+/// MIB name and text there). With a no-op `extra` the output is [`write_json`]'s.
+pub fn write_json_with<F>(ev: &Event, out: &mut String, mut extra: F)
+where
+    F: FnMut(&VarBind<'_>, &mut String),
+{
     out.push_str("{\"seq\":");
     push_u64(out, ev.seq);
     out.push_str(",\"time\":\"");
@@ -106,6 +116,7 @@ pub fn write_json(ev: &Event, out: &mut String) {
                 out.push('"');
             }
         }
+        extra(&vb, out);
         out.push('}');
     }
     out.push_str("]}\n");
@@ -297,6 +308,38 @@ impl EventRing {
     /// Whether none.
     pub fn is_empty(&self) -> bool {
         self.events.is_empty()
+    }
+}
+
+/// Where the pipeline hands each event leaving it (first occurrences and dedup
+/// summaries, in order), for outputs other than [`JsonLines`]: the `nocwatch` CLI
+/// prints net-snmp's text (with MIB names) from the event and its raw bindings,
+/// with no JSON in between. Set with [`crate::Pipeline::set_event_sink`].
+///
+/// Called on the pipeline thread: an implementation should buffer in
+/// [`event`](Self::event) and write in [`flush`](Self::flush), which the pipeline
+/// calls once at the end of every processing pass.
+pub trait EventSink: Send {
+    /// One event leaving the pipeline.
+    fn event(&mut self, ev: &Event);
+    /// Writes out what is buffered (end of a pass). An error is counted as a sink
+    /// error; the events stay in the journal and the recent ring.
+    fn flush(&mut self) -> std::io::Result<()>;
+}
+
+impl std::fmt::Debug for dyn EventSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EventSink")
+    }
+}
+
+impl EventSink for JsonLines {
+    fn event(&mut self, ev: &Event) {
+        self.push(ev);
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Self::flush(self)
     }
 }
 

@@ -78,7 +78,7 @@ proptest! {
                 Op::Ingest(n) => {
                     let pkts: Vec<Vec<u8>> = (next..next + i64::from(n)).map(link_down).collect();
                     let batch: Vec<Datagram<'_>> =
-                        pkts.iter().map(|d| Datagram { peer: peer(1), data: d }).collect();
+                        pkts.iter().map(|d| Datagram { peer: peer(1), data: d, local: None }).collect();
                     p.ingest(Instant::now(), &batch, &mut Vec::new());
                     accepted.extend(next..next + i64::from(n));
                     next += i64::from(n);
@@ -130,7 +130,7 @@ proptest! {
         for (key, advance_ms) in &steps {
             t += Duration::from_millis(*advance_ms);
             let pkt = link_down(*key);
-            p.ingest(t, &[Datagram { peer: peer(1), data: &pkt }], &mut Vec::new());
+            p.ingest(t, &[Datagram { peer: peer(1), data: &pkt, local: None }], &mut Vec::new());
             p.poll(t).unwrap();
         }
         p.drain(Instant::now() + Duration::from_secs(10)).unwrap();

@@ -33,6 +33,7 @@ fn ingest(p: &mut Pipeline, from: i64, n: i64) {
         .map(|d| Datagram {
             peer: peer(1),
             data: d,
+            local: None,
         })
         .collect();
     p.ingest(Instant::now(), &batch, &mut Vec::new());
@@ -180,6 +181,7 @@ fn records_round_trip_through_the_reader() {
     let batch = [Datagram {
         peer: "[2001:db8::1]:162".parse().unwrap(),
         data: &pkt,
+        local: None,
     }];
     p.ingest(Instant::now(), &batch, &mut Vec::new());
     p.sync().unwrap();

@@ -42,7 +42,11 @@ fn ingest(p: &mut Pipeline, from: SocketAddr, data: &[u8]) -> Vec<Transmit> {
     let mut reports = Vec::new();
     p.ingest(
         Instant::now(),
-        &[Datagram { peer: from, data }],
+        &[Datagram {
+            peer: from,
+            data,
+            local: None,
+        }],
         &mut reports,
     );
     while p.queued() > 0 {

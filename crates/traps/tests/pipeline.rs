@@ -308,7 +308,11 @@ fn quiet_sources_are_not_delayed_by_a_noisy_one() {
     pkts.extend((1..=10).map(|q| (peer(q), link_down(1))));
     let batch: Vec<Datagram<'_>> = pkts
         .iter()
-        .map(|(peer, data)| Datagram { peer: *peer, data })
+        .map(|(peer, data)| Datagram {
+            peer: *peer,
+            data,
+            local: None,
+        })
         .collect();
     p.ingest(Instant::now(), &batch, &mut Vec::new());
     p.poll(Instant::now()).unwrap();
@@ -339,7 +343,11 @@ fn every_datagram_is_accounted_for() {
     }
     let batch: Vec<Datagram<'_>> = pkts
         .iter()
-        .map(|(peer, data)| Datagram { peer: *peer, data })
+        .map(|(peer, data)| Datagram {
+            peer: *peer,
+            data,
+            local: None,
+        })
         .collect();
     p.ingest(Instant::now(), &batch, &mut Vec::new());
     let s = *p.stats();
@@ -374,7 +382,18 @@ fn inform_is_acked_only_after_its_record_is_durable() {
         "1.3.6.1.6.3.1.1.5.3",
         &[("1.3.6.1.2.1.2.2.1.1.1", Value::Integer(1))],
     );
-    feed(&mut p, &[(peer(1), inform)]);
+    // Received at one of several local addresses: the ack must leave from it.
+    let local: SocketAddr = "192.0.2.53:162".parse().unwrap();
+    p.ingest(
+        Instant::now(),
+        &[Datagram {
+            peer: peer(1),
+            data: &inform,
+            local: Some(local),
+        }],
+        &mut Vec::new(),
+    );
+    p.poll(Instant::now()).unwrap();
     assert_eq!(p.recent().len(), 1, "processed before the sync");
     let mut acks = Vec::new();
     p.take_acks(&mut acks);
@@ -387,6 +406,7 @@ fn inform_is_acked_only_after_its_record_is_durable() {
     p.take_acks(&mut acks);
     assert_eq!(acks.len(), 1);
     assert_eq!(acks[0].peer, peer(1));
+    assert_eq!(acks[0].local, Some(local));
     let Message::Community(m) =
         Message::decode(&acks[0].datagram, &DecodeOptions::default()).unwrap()
     else {
@@ -538,6 +558,7 @@ fn drain_by_a_deadline_leaves_the_rest_in_the_journal() {
         .map(|d| Datagram {
             peer: peer(1),
             data: d,
+            local: None,
         })
         .collect();
     p.ingest(Instant::now(), &batch, &mut Vec::new());

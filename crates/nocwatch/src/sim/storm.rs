@@ -418,11 +418,13 @@ pub(crate) async fn storm(args: &StormArgs) -> anyhow::Result<ExitCode> {
         if lanes.iter().any(|l| l.rate <= 0.0 && l.sent < l.limit) {
             continue;
         }
+        // Sleep, never spin: on a small machine a spinning sender takes a core from
+        // the receiver it measures (a 100k/s lane owes a step every 100 µs, so
+        // spinning until then kept one core busy). A sleep overshoots by tens of µs;
+        // `owed` catches up at the next turn, so the rate stays exact.
         let wait = next_due.min(total.as_secs_f64()) - t0.elapsed().as_secs_f64();
-        if wait > 0.000_2 {
-            std::thread::sleep(Duration::from_secs_f64(wait - 0.000_1));
-        } else if wait > 0.0 {
-            std::hint::spin_loop();
+        if wait > 0.0 {
+            std::thread::sleep(Duration::from_secs_f64(wait));
         }
     }
     let seconds = t0.elapsed().as_secs_f64();

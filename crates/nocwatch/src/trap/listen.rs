@@ -18,7 +18,6 @@ mod intake;
 mod metrics;
 mod output;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,6 +37,7 @@ use nocwatch_traps::{
 };
 
 use self::intake::Intake;
+use crate::mibout::{MibText, TextOpts};
 use crate::request::engine_id_hex;
 
 /// `nocwatch trap listen`.
@@ -101,6 +101,20 @@ pub(crate) struct ListenArgs {
     /// count); 0 turns dedup off.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     pub(crate) dedup_window: f64,
+    /// MIB modules to load (net-snmp's `-m`; default $MIBS): `A:B` those with what
+    /// they import, `ALL` every module found. Giving it, `-M` or a non-empty $MIBS
+    /// prints names, as snmptrapd with the same MIBs (and adds `name` and `text` to
+    /// each JSON binding).
+    #[arg(short = 'm', value_name = "MODULES")]
+    pub(crate) mib_modules: Option<String>,
+    /// MIB directories separated by `:` (net-snmp's `-M`; default $MIBDIRS, else
+    /// /usr/share/snmp/mibs; `+DIR` adds to the default).
+    #[arg(short = 'M', value_name = "DIRS")]
+    pub(crate) mib_dirs: Option<String>,
+    /// Output options for bindings: `n` numeric OIDs, `f` full OID paths, `s` last
+    /// label only, `q` quick, `v` values only (as snmptrapd's `-O`).
+    #[arg(short = 'O', value_name = "OPTS", action = clap::ArgAction::Append)]
+    pub(crate) output: Vec<String>,
     /// On SIGTERM, how long to drain queued events before exiting.
     #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
     pub(crate) drain_timeout: f64,
@@ -208,6 +222,11 @@ fn bind(args: &ListenArgs) -> anyhow::Result<Listener> {
 /// Datagrams handed to one [`Pipeline::ingest`] call at most.
 const TAKE: usize = 256;
 
+/// Datagrams of one source per [`Pipeline::ingest`] call at most (see
+/// [`Intake::take`]): a quiet source's trap waits behind this many of a flooding
+/// source's, not behind a whole [`TAKE`].
+const TAKE_PER_SOURCE: usize = 32;
+
 /// Intake bounds: per source, and in total (see [`intake`]).
 const INTAKE_PER_SOURCE: usize = 16_384;
 const INTAKE_TOTAL: usize = 262_144;
@@ -221,53 +240,21 @@ const IDLE_POLL: Duration = Duration::from_millis(20);
 /// A request for the pipeline's metrics text, answered by the pipeline thread.
 type MetricsRequest = tokio::sync::oneshot::Sender<String>;
 
-/// Where answers leave from. An answer must come from the address its request went
-/// to (senders check). With one listen address any shard will do (they share it);
-/// with several, the local address each peer last sent to is remembered.
-#[derive(Debug)]
-struct Replies {
-    multi: bool,
-    last_local: HashMap<SocketAddr, SocketAddr>,
-}
-
-/// Peers remembered at most (then forgotten all at once: answers follow their
-/// request within milliseconds, so only a few are ever needed).
-const MAX_REPLY_PEERS: usize = 65_536;
-
-impl Replies {
-    fn new(listener: &Listener) -> Self {
-        Self {
-            multi: listener.local_addrs().len() > 1,
-            last_local: HashMap::new(),
-        }
-    }
-
-    fn saw(&mut self, peer: SocketAddr, local: SocketAddr) {
-        if self.multi {
-            if self.last_local.len() >= MAX_REPLY_PEERS {
-                self.last_local.clear();
-            }
-            self.last_local.insert(peer, local);
-        }
-    }
-
-    fn socket_for<'l>(&self, listener: &'l Listener, peer: SocketAddr) -> Option<&'l ListenSocket> {
-        let sockets = listener.sockets();
-        let known = self.last_local.get(&peer);
-        known
-            .and_then(|l| sockets.iter().find(|s| s.local_addr() == *l))
+/// Sends answers from the address their request arrived at (senders check); the
+/// pipeline hands that address back in each [`Transmit`]. Without it (never, from
+/// this listener) any socket of the peer's family.
+fn transmit(listener: &Listener, out: &mut Vec<Transmit>) {
+    let sockets = listener.sockets();
+    for t in out.drain(..) {
+        let socket = t
+            .local
+            .and_then(|l| sockets.iter().find(|s| s.local_addr() == l))
             .or_else(|| {
                 sockets
                     .iter()
-                    .find(|s| s.local_addr().is_ipv4() == peer.is_ipv4())
-            })
-            .map(AsRef::as_ref)
-    }
-}
-
-fn transmit(listener: &Listener, replies: &Replies, out: &mut Vec<Transmit>) {
-    for t in out.drain(..) {
-        match replies.socket_for(listener, t.peer) {
+                    .find(|s| s.local_addr().is_ipv4() == t.peer.is_ipv4())
+            });
+        match socket {
             Some(s) => {
                 if let Err(e) = s.send_to(&t.datagram, t.peer) {
                     tracing::debug!(peer = %t.peer, error = %e, "response not sent");
@@ -290,7 +277,6 @@ fn drive(
 ) -> anyhow::Result<DrainReport> {
     let mut out = Vec::new();
     let mut taken = Vec::with_capacity(TAKE);
-    let mut replies = Replies::new(listener);
     loop {
         let now = Instant::now();
         let wait = if p.queued() > 0 {
@@ -301,23 +287,24 @@ fn drive(
                 .min(IDLE_POLL)
         };
         taken.clear();
-        let open = intake.take(TAKE, wait, &mut taken);
+        let open = intake.take(TAKE, TAKE_PER_SOURCE, wait, &mut taken);
         if !taken.is_empty() {
-            for (peer, _, local) in &taken {
-                replies.saw(*peer, *local);
-            }
             let dgrams: Vec<Datagram<'_>> = taken
                 .iter()
-                .map(|(peer, data, _)| Datagram { peer: *peer, data })
+                .map(|(peer, data, local)| Datagram {
+                    peer: *peer,
+                    data,
+                    local: Some(*local),
+                })
                 .collect();
             p.ingest(Instant::now(), &dgrams, &mut out);
         }
-        transmit(listener, &replies, &mut out);
+        transmit(listener, &mut out);
         if let Err(e) = p.poll(Instant::now()) {
             tracing::error!(error = %e, "trap pipeline poll failed");
         }
         p.take_acks(&mut out);
-        transmit(listener, &replies, &mut out);
+        transmit(listener, &mut out);
         for reply in metrics.try_iter() {
             let mut text = String::new();
             p.render_metrics(&mut text);
@@ -329,7 +316,7 @@ fn drive(
     }
     let report = p.drain(Instant::now() + drain)?;
     p.take_acks(&mut out);
-    transmit(listener, &replies, &mut out);
+    transmit(listener, &mut out);
     Ok(report)
 }
 
@@ -361,6 +348,25 @@ fn engine_boots(journal: Option<&std::path::Path>) -> anyhow::Result<u32> {
     let boots = last.saturating_add(1).min(2_147_483_647);
     std::fs::write(&path, format!("{boots}\n")).with_context(|| format!("{}", path.display()))?;
     Ok(boots)
+}
+
+/// The MIBs and `-O` options of the text output, as the request commands: without
+/// MIBs OIDs are numeric whatever `-O` says, but `-Oq` / `-Ov` still apply.
+fn mib_text(args: &ListenArgs) -> anyhow::Result<Option<MibText>> {
+    let opts = TextOpts::parse(&args.output)?;
+    Ok(
+        match crate::mibout::load(args.mib_modules.as_deref(), args.mib_dirs.as_deref()) {
+            Some(m) => Some(MibText::new(Arc::new(m), opts)),
+            None if opts.quick || opts.value_only => Some(MibText::new(
+                Arc::default(),
+                TextOpts {
+                    oid: nocwatch_mib::OidStyle::Numeric,
+                    ..opts
+                },
+            )),
+            None => None,
+        },
+    )
 }
 
 pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
@@ -420,10 +426,15 @@ pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
     let mut pipeline = Pipeline::open(config, Instant::now())?;
     let listener = Arc::new(bind(args)?);
     let local = listener.local_addrs().first().copied();
-    if args.json {
-        pipeline.set_json_output(Box::new(std::io::stdout()));
-    } else {
-        pipeline.set_json_output(Box::new(output::Text::new(std::io::stdout(), local)));
+    let mib = mib_text(args)?;
+    match (args.json, mib) {
+        (true, Some(m)) if !m.mibs.objects().is_empty() => {
+            pipeline.set_event_sink(Box::new(output::MibJson::new(std::io::stdout(), m)));
+        }
+        (true, _) => pipeline.set_json_output(Box::new(std::io::stdout())),
+        (false, mib) => {
+            pipeline.set_event_sink(Box::new(output::Text::new(std::io::stdout(), local, mib)));
+        }
     }
 
     let stop = Arc::new(AtomicBool::new(false));

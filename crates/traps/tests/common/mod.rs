@@ -124,7 +124,11 @@ pub fn config() -> PipelineConfig {
 pub fn feed(p: &mut Pipeline, packets: &[(SocketAddr, Vec<u8>)]) -> Vec<Transmit> {
     let batch: Vec<Datagram<'_>> = packets
         .iter()
-        .map(|(peer, data)| Datagram { peer: *peer, data })
+        .map(|(peer, data)| Datagram {
+            peer: *peer,
+            data,
+            local: None,
+        })
         .collect();
     let mut reports = Vec::new();
     p.ingest(Instant::now(), &batch, &mut reports);

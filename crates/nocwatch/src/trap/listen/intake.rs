@@ -116,9 +116,21 @@ impl Intake {
         self.ready.notify_all();
     }
 
-    /// Takes up to `max` datagrams, one per source per round, waiting up to `wait`
-    /// for the first. Returns false once closed and empty.
-    pub(crate) fn take(&self, max: usize, wait: Duration, out: &mut Vec<Item>) -> bool {
+    /// Takes up to `max` datagrams, one per source per round and at most
+    /// `per_source` rounds, waiting up to `wait` for the first. Returns false once
+    /// closed and empty.
+    ///
+    /// Why `per_source`: the pipeline thread ingests what one call takes before it
+    /// looks at the intake again. When one flooding source is all that is queued, a
+    /// full `max` of its datagrams would make a quiet source's trap that arrives
+    /// meanwhile wait for all of them; capped, it waits for `per_source` at most.
+    pub(crate) fn take(
+        &self,
+        max: usize,
+        per_source: usize,
+        wait: Duration,
+        out: &mut Vec<Item>,
+    ) -> bool {
         let mut st = self.lock();
         if st.len == 0 && !st.closed && !wait.is_zero() {
             st = self
@@ -130,7 +142,17 @@ impl Intake {
             return !st.closed;
         }
         let st = &mut *st;
+        // Sources left to serve in this round, and rounds done.
+        let (mut left, mut rounds) = (st.ring.len(), 0);
         while out.len() < max {
+            if left == 0 {
+                rounds += 1;
+                left = st.ring.len();
+                if rounds >= per_source.max(1) || left == 0 {
+                    break;
+                }
+            }
+            left -= 1;
             let Some(src) = st.ring.pop_front() else {
                 break;
             };
@@ -247,13 +269,13 @@ mod tests {
         intake.push(&bufs, s.local_addr());
         // 50 of the noisy source's 100 kept, 50 dropped and counted.
         let mut out = Vec::new();
-        assert!(intake.take(6, Duration::ZERO, &mut out));
+        assert!(intake.take(6, 100, Duration::ZERO, &mut out));
         // The quiet source's three come out within the first six.
         let quiet_ip = quiet.local_addr().unwrap().ip();
         assert_eq!(out.iter().filter(|(p, _, _)| p.ip() == quiet_ip).count(), 3);
         assert!(out.iter().all(|(_, _, l)| *l == s.local_addr()));
         out.clear();
-        while intake.take(100, Duration::ZERO, &mut out) && !out.is_empty() {
+        while intake.take(100, 100, Duration::ZERO, &mut out) && !out.is_empty() {
             if out.len() >= 47 {
                 break;
             }
@@ -265,6 +287,25 @@ mod tests {
         assert!(text.contains("source=\"127.0.0.2\"} 50"), "{text}");
         intake.close();
         out.clear();
-        assert!(!intake.take(10, Duration::from_millis(10), &mut out));
+        assert!(!intake.take(10, 100, Duration::from_millis(10), &mut out));
+    }
+
+    #[test]
+    fn a_flooding_source_gives_at_most_per_source_datagrams_per_take() {
+        let noisy = UdpSocket::bind("127.0.0.4:0").unwrap();
+        let quiet = UdpSocket::bind("127.0.0.5:0").unwrap();
+        let (s, bufs) = batch(&[(&noisy, 40), (&quiet, 2)]);
+        let intake = Intake::new(1000, 1000);
+        intake.push(&bufs, s.local_addr());
+        let mut out = Vec::new();
+        // Rounds: noisy+quiet, noisy+quiet, noisy, noisy -> 6 with 4 rounds.
+        assert!(intake.take(256, 4, Duration::ZERO, &mut out));
+        assert_eq!(out.len(), 6);
+        let noisy_ip = noisy.local_addr().unwrap().ip();
+        assert_eq!(out.iter().filter(|(p, _, _)| p.ip() == noisy_ip).count(), 4);
+        // The rest comes 4 per call.
+        out.clear();
+        assert!(intake.take(256, 4, Duration::ZERO, &mut out));
+        assert_eq!(out.len(), 4);
     }
 }
