@@ -13,6 +13,7 @@ mod mibout;
 mod poll;
 mod request;
 mod run;
+mod shutdown;
 mod sim;
 mod translate;
 mod trap;

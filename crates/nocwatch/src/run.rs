@@ -25,7 +25,6 @@ use nocwatch_store::Store;
 use nocwatch_telemetry::stats::IngestStats;
 use nocwatch_telemetry::{HttpCsvConfig, HttpCsvSource, Producer, ProducerConfig};
 use tokio::net::TcpListener;
-use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 
 use crate::duration::parse_duration;
@@ -174,8 +173,7 @@ fn stopped(rx: &watch::Receiver<bool>) -> impl Future<Output = ()> + Send + 'sta
 
 async fn service(config: Config) -> anyhow::Result<()> {
     // Signals first: from the banner on, SIGTERM means a clean stop.
-    let mut sigterm = signal(SignalKind::terminate()).context("cannot install SIGTERM handler")?;
-    let mut sigint = signal(SignalKind::interrupt()).context("cannot install SIGINT handler")?;
+    let mut shutdown = crate::shutdown::Shutdown::install()?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = Vec::new();
     let mut banner = Vec::new();
@@ -364,8 +362,7 @@ async fn service(config: Config) -> anyhow::Result<()> {
     }
 
     let reason = tokio::select! {
-        _ = sigterm.recv() => "SIGTERM".to_owned(),
-        _ = sigint.recv() => "SIGINT".to_owned(),
+        s = shutdown.wait() => s.to_owned(),
         r = &mut api_task => format!("API stopped: {}", match r {
             Ok(Ok(())) => "no error".to_owned(),
             Ok(Err(e)) => format!("{e:#}"),

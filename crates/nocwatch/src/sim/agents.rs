@@ -460,7 +460,7 @@ pub(crate) async fn run(args: &AgentsArgs) -> anyhow::Result<ExitCode> {
     println!("ready; SIGINT or SIGTERM stops");
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
-    wait_for_signal().await?;
+    crate::shutdown::Shutdown::install()?.wait().await;
     let (agents, server) = server.stop();
     let (user, system) = FleetServer::process_cpu();
     println!(
@@ -497,17 +497,6 @@ pub(crate) async fn run(args: &AgentsArgs) -> anyhow::Result<ExitCode> {
         system.as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-async fn wait_for_signal() -> anyhow::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
-    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
-    Ok(())
 }
 
 #[cfg(test)]

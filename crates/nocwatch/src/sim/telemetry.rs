@@ -8,7 +8,6 @@ use anyhow::Context as _;
 use clap::Args;
 use nocwatch_telemetry::{FailureMode, Producer, ProducerConfig};
 use tokio::net::TcpListener;
-use tokio::signal::unix::{SignalKind, signal};
 
 use crate::duration::parse_duration;
 
@@ -40,8 +39,7 @@ pub(crate) struct TelemetryArgs {
 }
 
 pub(crate) async fn telemetry(a: &TelemetryArgs) -> anyhow::Result<ExitCode> {
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut shutdown = crate::shutdown::Shutdown::install()?;
     let producer = Producer::new(&ProducerConfig {
         switches: a.switches,
         tick: a.tick,
@@ -59,10 +57,7 @@ pub(crate) async fn telemetry(a: &TelemetryArgs) -> anyhow::Result<ExitCode> {
     );
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let stop = async move {
-        tokio::select! {
-            _ = sigterm.recv() => {}
-            _ = sigint.recv() => {}
-        }
+        shutdown.wait().await;
         let _ = stopping_tx.send(());
     };
     let serve = producer.serve(listener, stop);

@@ -471,7 +471,7 @@ pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
 
-    wait_for_signal().await?;
+    crate::shutdown::Shutdown::install()?.wait().await;
     // Stop reading, then let the pipeline thread drain what was accepted.
     stop.store(true, Ordering::Relaxed);
     let joined = tokio::task::spawn_blocking(move || {
@@ -497,18 +497,6 @@ pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
         t.abort();
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Waits for SIGTERM or SIGINT.
-async fn wait_for_signal() -> anyhow::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).context("SIGTERM handler")?;
-    let mut int = signal(SignalKind::interrupt()).context("SIGINT handler")?;
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
-    Ok(())
 }
 
 #[cfg(test)]
