@@ -96,11 +96,18 @@ pub(crate) async fn poll(args: &PollArgs) -> anyhow::Result<ExitCode> {
             opts.timeout
         );
     }
+    // With `-m`/`-M` (or $MIBS/$MIBDIRS) walk roots may be names and `--print` shows
+    // what net-snmp would print with the same MIBs and `-O` options.
+    let mib = crate::mibout::MibText::from_options(
+        opts.mib_modules.as_deref(),
+        opts.mib_dirs.as_deref(),
+        &opts.output,
+    )?;
     let walks = if args.walks.is_empty() {
         let d: Vec<String> = DEFAULT_WALKS.iter().map(|s| (*s).to_owned()).collect();
-        numeric_oids(&d)?
+        walk_roots(&d, None)?
     } else {
-        numeric_oids(&args.walks)?
+        walk_roots(&args.walks, mib.as_ref())?
     };
     let addrs = parse_targets(&args.targets, args.port)?;
     let bind = if addrs.first().is_some_and(SocketAddr::is_ipv6) {
@@ -158,7 +165,12 @@ pub(crate) async fn poll(args: &PollArgs) -> anyhow::Result<ExitCode> {
                     for vb in w.varbinds().iter() {
                         out.push_str(&report.addr.to_string());
                         out.push(' ');
-                        format::push(&mut out, &vb?, mode);
+                        let vb = vb?;
+                        match (&mib, mode) {
+                            (Some(m), OutputMode::Text) => m.push_varbind(&mut out, &vb),
+                            (Some(m), OutputMode::Json) => m.push_varbind_json(&mut out, &vb),
+                            (None, _) => format::push(&mut out, &vb, mode),
+                        }
                     }
                 }
                 // A closed pipe (`| head`) ends the command with an error, not a panic.
@@ -338,13 +350,24 @@ fn v4_with_port(text: &str, port: u16) -> anyhow::Result<(Ipv4Addr, u16)> {
     Ok((ip, port))
 }
 
-/// Walk roots from the command line, in dotted decimal (the poller does not load MIBs).
-fn numeric_oids(texts: &[String]) -> anyhow::Result<Vec<nocwatch_snmp::Oid>> {
+/// Walk roots from the command line: dotted decimal, or names when MIBs are loaded.
+fn walk_roots(
+    texts: &[String],
+    mib: Option<&crate::mibout::MibText>,
+) -> anyhow::Result<Vec<nocwatch_snmp::Oid>> {
     texts
         .iter()
         .map(|t| {
-            t.parse::<nocwatch_snmp::Oid>()
-                .with_context(|| format!("{t}: Unknown Object Identifier"))
+            let unknown = || format!("{t}: Unknown Object Identifier");
+            match mib.filter(|m| !m.mibs.objects().is_empty()) {
+                Some(m) => {
+                    let arcs = m.mibs.resolve(t).ok().with_context(unknown)?;
+                    nocwatch_snmp::Oid::from_arcs(&arcs)
+                        .map_err(anyhow::Error::msg)
+                        .with_context(unknown)
+                }
+                None => t.parse::<nocwatch_snmp::Oid>().with_context(unknown),
+            }
         })
         .collect()
 }

@@ -98,3 +98,76 @@ fn poll_reports_timeouts_and_exits_2() {
     assert_eq!(j["timeouts"], 1);
     assert_eq!(j["values"], 0);
 }
+
+/// With `-m ALL -M DIRS`, `--print` lines are what snmpbulkwalk prints with the same
+/// MIBs, and a walk root may be a name.
+#[test]
+fn poll_prints_names_with_mibs() {
+    require_snmp!();
+    let Some(root) = nocwatch_testkit::shared_or_skip("mibs") else {
+        return;
+    };
+    let dirs = [root.join("ietf"), root.join("net-snmp")]
+        .iter()
+        .map(|d| d.display().to_string())
+        .collect::<Vec<_>>()
+        .join(":");
+    let agent = Snmpd::start().unwrap();
+    let target = agent.target();
+    let want = net_snmp_tool(
+        "snmpbulkwalk",
+        &[
+            "-v2c",
+            "-c",
+            "public",
+            "-m",
+            "ALL",
+            "-M",
+            &dirs,
+            &target,
+            "IF-MIB::ifTable",
+        ],
+    )
+    .unwrap()
+    .success_or_err()
+    .unwrap();
+    let addr = agent.addr().to_string();
+    let out = nocwatch(&[
+        "poll",
+        "--targets",
+        &addr,
+        "-c",
+        "public",
+        "-m",
+        "ALL",
+        "-M",
+        &dirs,
+        "--walk",
+        "IF-MIB::ifTable",
+        "--print",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let prefix = format!("{addr} ");
+    let got: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix(prefix.as_str()))
+        .collect();
+    let want_lines: Vec<&str> = want.stdout.lines().collect();
+    assert!(!want_lines.is_empty());
+    assert_eq!(got.len(), want_lines.len(), "{text}\n---\n{}", want.stdout);
+    // Counters and ifLastChange move between the two walks: compare those by the
+    // name and type (the text up to the value), the rest exactly.
+    for (g, w) in got.iter().zip(&want_lines) {
+        assert!(g.starts_with("IF-MIB::if"), "{g}");
+        let moving = ["Octets", "Pkts", "Discards", "Errors", "LastChange"]
+            .iter()
+            .any(|m| w.contains(m));
+        if moving {
+            let head = |l: &str| l.rsplit_once(' ').map(|(h, _)| h.to_owned()).unwrap();
+            assert_eq!(head(g), head(w), "{g} vs {w}");
+        } else {
+            assert_eq!(g, w);
+        }
+    }
+}
