@@ -26,62 +26,13 @@ use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use nocwatch_snmp::receiver::{AuthoritativeEngine, generate_engine_id};
-use nocwatch_snmp::{
-    CommunityMessage, Oid, OidRef, Pdu, PduType, Pdus, Value, VarBind, VarBinds, Version,
-};
 use nocwatch_traps::{Datagram, JournalConfig, Pipeline, PipelineConfig, Rules};
 
-const BATCH: usize = 64;
+#[path = "support/traffic.rs"]
+mod traffic;
+use traffic::link_down as trap;
 
-fn trap(if_index: i64) -> Vec<u8> {
-    let o = |s: &str| -> Oid { s.parse().unwrap() };
-    let (up, to, t) = (
-        o("1.3.6.1.2.1.1.3.0"),
-        o("1.3.6.1.6.3.1.1.4.1.0"),
-        o("1.3.6.1.6.3.1.1.5.3"),
-    );
-    let (ix, admin, oper, descr) = (
-        o(&format!("1.3.6.1.2.1.2.2.1.1.{if_index}")),
-        o(&format!("1.3.6.1.2.1.2.2.1.7.{if_index}")),
-        o(&format!("1.3.6.1.2.1.2.2.1.8.{if_index}")),
-        o(&format!("1.3.6.1.2.1.2.2.1.2.{if_index}")),
-    );
-    let name = format!("GigabitEthernet0/{if_index}");
-    let vbs = [
-        VarBind {
-            name: OidRef::from(&up),
-            value: Value::TimeTicks(123_456),
-        },
-        VarBind {
-            name: OidRef::from(&to),
-            value: Value::ObjectIdentifier(OidRef::from(&t)),
-        },
-        VarBind {
-            name: OidRef::from(&ix),
-            value: Value::Integer(if_index),
-        },
-        VarBind {
-            name: OidRef::from(&admin),
-            value: Value::Integer(1),
-        },
-        VarBind {
-            name: OidRef::from(&oper),
-            value: Value::Integer(2),
-        },
-        VarBind {
-            name: OidRef::from(&descr),
-            value: Value::OctetString(name.as_bytes()),
-        },
-    ];
-    let mut out = Vec::new();
-    CommunityMessage {
-        version: Version::V2c,
-        community: b"public",
-        pdu: Pdus::Pdu(Pdu::new(PduType::SnmpV2Trap, 1, VarBinds::from_slice(&vbs))),
-    }
-    .encode(&mut out);
-    out
-}
+const BATCH: usize = 64;
 
 fn pipeline(journal: Option<&std::path::Path>, json: bool) -> Pipeline {
     let engine = AuthoritativeEngine::new(generate_engine_id(1), 1, Instant::now());
