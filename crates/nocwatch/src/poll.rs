@@ -23,7 +23,7 @@ use nocwatch_snmp::Version;
 
 use crate::cli::SnmpOpts;
 use crate::format::{self, OutputMode};
-use crate::request::usm_user;
+use crate::request::{parse_oids, usm_user};
 
 /// IF-MIB's ifTable and ifXTable: the default subtrees.
 const DEFAULT_WALKS: [&str; 2] = ["1.3.6.1.2.1.2.2", "1.3.6.1.2.1.31.1.1"];
@@ -105,9 +105,9 @@ pub(crate) async fn poll(args: &PollArgs) -> anyhow::Result<ExitCode> {
     )?;
     let walks = if args.walks.is_empty() {
         let d: Vec<String> = DEFAULT_WALKS.iter().map(|s| (*s).to_owned()).collect();
-        walk_roots(&d, None)?
+        parse_oids(None, &d)?
     } else {
-        walk_roots(&args.walks, mib.as_ref())?
+        parse_oids(mib.as_ref(), &args.walks)?
     };
     let addrs = parse_targets(&args.targets, args.port)?;
     let bind = if addrs.first().is_some_and(SocketAddr::is_ipv6) {
@@ -348,28 +348,6 @@ fn v4_with_port(text: &str, port: u16) -> anyhow::Result<(Ipv4Addr, u16)> {
         .parse()
         .with_context(|| format!("{text}: not an IPv4 address"))?;
     Ok((ip, port))
-}
-
-/// Walk roots from the command line: dotted decimal, or names when MIBs are loaded.
-fn walk_roots(
-    texts: &[String],
-    mib: Option<&crate::mibout::MibText>,
-) -> anyhow::Result<Vec<nocwatch_snmp::Oid>> {
-    texts
-        .iter()
-        .map(|t| {
-            let unknown = || format!("{t}: Unknown Object Identifier");
-            match mib.filter(|m| !m.mibs.objects().is_empty()) {
-                Some(m) => {
-                    let arcs = m.mibs.resolve(t).ok().with_context(unknown)?;
-                    nocwatch_snmp::Oid::from_arcs(&arcs)
-                        .map_err(anyhow::Error::msg)
-                        .with_context(unknown)
-                }
-                None => t.parse::<nocwatch_snmp::Oid>().with_context(unknown),
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

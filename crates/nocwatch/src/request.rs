@@ -129,16 +129,15 @@ impl Session {
 
 /// OIDs from the command line: dotted decimal, or names (`IF-MIB::ifDescr.1`,
 /// `sysDescr.0`, `vacmGroupName.1."comm1"`) when MIBs are loaded.
-pub(crate) fn parse_oids(session: &Session, texts: &[String]) -> anyhow::Result<Vec<Oid>> {
+pub(crate) fn parse_oids(
+    mib: Option<&crate::mibout::MibText>,
+    texts: &[String],
+) -> anyhow::Result<Vec<Oid>> {
     texts
         .iter()
         .map(|t| {
             let unknown = || format!("{t}: Unknown Object Identifier");
-            match session
-                .mib
-                .as_ref()
-                .filter(|m| !m.mibs.objects().is_empty())
-            {
+            match mib.filter(|m| !m.mibs.objects().is_empty()) {
                 Some(m) => {
                     let arcs = m.mibs.resolve(t).ok().with_context(unknown)?;
                     Oid::from_arcs(&arcs)
@@ -155,7 +154,7 @@ pub(crate) fn parse_oids(session: &Session, texts: &[String]) -> anyhow::Result<
 /// for the rest, as net-snmp does unless `-Cf`.
 pub(crate) async fn get(args: &RequestArgs, pdu_type: PduType) -> anyhow::Result<ExitCode> {
     let session = Session::open(&args.snmp, &args.agent).await?;
-    let mut oids = parse_oids(&session, &args.oids)?;
+    let mut oids = parse_oids(session.mib.as_ref(), &args.oids)?;
     let mut status = ExitCode::SUCCESS;
     let period = if pdu_type == PduType::GetRequest {
         ""
@@ -340,7 +339,7 @@ pub(crate) async fn set(args: &SetArgs) -> anyhow::Result<ExitCode> {
     let mut items = Vec::new();
     for t in args.triples.chunks(3) {
         let [oid, ty, value] = t else { continue };
-        let oid = parse_oids(&session, std::slice::from_ref(oid))?.remove(0);
+        let oid = parse_oids(session.mib.as_ref(), std::slice::from_ref(oid))?.remove(0);
         items.push((oid, SetValue::parse(ty, value)?));
     }
     let vbs = items

@@ -17,7 +17,7 @@ const MIB2: &[u32] = &[1, 3, 6, 1, 2, 1];
 pub(crate) async fn walk(args: &WalkArgs, bulk: bool) -> anyhow::Result<ExitCode> {
     let session = Session::open(&args.snmp, &args.agent).await?;
     let root = match &args.oid {
-        Some(t) => parse_oids(&session, std::slice::from_ref(t))?.remove(0),
+        Some(t) => parse_oids(session.mib.as_ref(), std::slice::from_ref(t))?.remove(0),
         None => Oid::from_arcs(MIB2).map_err(anyhow::Error::msg)?,
     };
     if bulk && session.version == Version::V1 {
