@@ -1,5 +1,7 @@
 //! Store benchmarks: lookups by name, publish and replace of the 50 × 11
-//! fabric matrix. Each measurement is short; the whole run is under a minute.
+//! fabric matrix, and the 100,000 × 11 matrix (1.1M series) that the CSV
+//! source swaps in every poll. Each measurement is short; the whole run is
+//! about a minute.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -114,6 +116,8 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
 
+    matrix_bench(c);
+
     let est = filled(&big_r, &big_m, 61).snapshot().memory_estimate();
     #[allow(clippy::cast_precision_loss)]
     let mib = est.total() as f64 / f64::from(1 << 20);
@@ -121,6 +125,63 @@ fn bench(c: &mut Criterion) {
         "memory: 100k series, full history (60): {mib:.1} MiB total, {:.0} B/series",
         est.bytes_per_series()
     );
+}
+
+/// The CSV source's shape: `replace_matrix` of 100,000 switches × 11
+/// metrics, and lookups by name in it.
+fn matrix_bench(c: &mut Criterion) {
+    let rows: Vec<String> = (1..=100_000).map(|i| format!("SW-{i:02}")).collect();
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let cols: Vec<String> = (0..11).map(|i| format!("Metric_{i:02}")).collect();
+    let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
+    #[allow(clippy::cast_precision_loss)]
+    let values: Vec<f64> = (0..rows.len() * cols.len()).map(|i| i as f64).collect();
+
+    let mut g = c.benchmark_group("matrix_1m");
+    g.measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_millis(500))
+        .sample_size(10);
+    for cap in [4, 60] {
+        let store = Store::new(cap).unwrap_or_default();
+        for at in 0..=cap as u64 {
+            let _ = store.replace_matrix(&rows, &cols, &values, at);
+        }
+        let mut at = 1_000;
+        g.bench_function(format!("replace_matrix_history_{cap}"), |b| {
+            b.iter(|| {
+                at += 1;
+                store.replace_matrix(&rows, &cols, black_box(&values), at)
+            });
+        });
+    }
+    g.finish();
+
+    let store = Store::new(4).unwrap_or_default();
+    for at in 0..5 {
+        let _ = store.replace_matrix(&rows, &cols, &values, at);
+    }
+    let keys: Vec<(&str, &str)> = (0..4096usize)
+        .map(|i| {
+            let k = i.wrapping_mul(2_654_435_761);
+            (
+                rows.get(k % rows.len()).copied().unwrap_or("x"),
+                cols.get(k % cols.len()).copied().unwrap_or("x"),
+            )
+        })
+        .collect();
+    let mut g = c.benchmark_group("matrix_1m_get");
+    g.measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(500))
+        .sample_size(30);
+    let mut i = 0usize;
+    g.bench_function("load_and_latest", |b| {
+        b.iter(|| {
+            i = (i + 1) & 4095;
+            let (r, m) = keys.get(i).copied().unwrap_or(("", ""));
+            black_box(store.load().latest(black_box(r), black_box(m)))
+        });
+    });
+    g.finish();
 }
 
 criterion_group!(benches, bench);

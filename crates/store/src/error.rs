@@ -28,6 +28,14 @@ pub enum StoreError {
         /// Values given.
         values: usize,
     },
+    /// A matrix naming the same row or column twice.
+    #[error("the matrix names {kind} {name:?} twice")]
+    DuplicateName {
+        /// `"resource"` or `"metric"`.
+        kind: &'static str,
+        /// The repeated name.
+        name: String,
+    },
     /// More series than a 32-bit [`crate::SeriesId`] can number.
     #[error("too many series (id space of u32 exhausted)")]
     TooManySeries,

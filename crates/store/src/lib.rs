@@ -27,33 +27,49 @@
 //! writer is. Name lookups are lock-free too: the name → id maps are part of
 //! the snapshot.
 //!
-//! Writers ([`Store::publish`], [`Store::replace`]) build the next snapshot off
-//! to the side from the current one and install it with one atomic store.
-//! Building is clone-on-write at series granularity: the series table is a
-//! `Vec<Arc<Series>>`, so the next snapshot copies only the pointer table and
-//! allocates new [`Series`] values (latest sample + history) for the series a
-//! batch touches; untouched series, and the name index when no new name
-//! appears, are shared between the old and the new snapshot. Concurrent
-//! writers are serialized by a `Mutex<()>` that only writers take; readers
-//! never touch it.
+//! Writers build the next snapshot off to the side from the current one and
+//! install it with one atomic store. Concurrent writers are serialized by a
+//! `Mutex<()>` that only writers take; readers never touch it.
+//!
+//! # Two ways to store a series
+//!
+//! * **Per series** ([`Store::publish`], [`Store::replace`]: the SNMP poller,
+//!   anything that writes a few series at a time). The series table is a
+//!   `Vec<Arc<_>>`, so the next snapshot copies only the pointer table and
+//!   allocates a new value (latest sample + history) for each series a batch
+//!   touches; untouched series, and the name index when no new name appears,
+//!   are shared between the old and the new snapshot.
+//! * **As a matrix** ([`Store::replace_matrix`]: the CSV fabric source, a row
+//!   per switch and a column per metric, every poll). One publish is one
+//!   frame, a flat array of every cell; the history is the last few frames,
+//!   shared between snapshots by `Arc`, and the row and column names are
+//!   kept in flat tables reused for as long as the producer sends the same
+//!   rows in the same order. A 100,000 × 11 publish (1.1M series) costs one
+//!   8.8 MB array and about 1.5 ms, where per-series storage cost 1.1M
+//!   allocations and about a second of CPU; a lookup by name is one probe in
+//!   the row table and one load from the frame (docs/BENCHMARKS.md).
+//!
+//! A resource belongs to one of the two: the matrix owns every series of its
+//! rows. A per-series write to a matrix row first moves the matrix's cells
+//! into per-series storage, history included (correct but as costly as
+//! per-series storage, so meant for rare mixes of writers); a matrix publish
+//! drops the per-series values of its rows.
 //!
 //! Costs of this choice:
 //!
 //! * **Memory**: during a swap, and for as long as some reader still holds
 //!   it, the previous snapshot stays alive. The shared parts are not
-//!   duplicated, but every series a batch touched exists twice, so the worst
-//!   case (a full-matrix publish) is about two snapshots' worth of memory.
+//!   duplicated, but every per-series value a batch touched exists twice;
+//!   for the matrix only the new frame is new.
 //! * **Staleness**: a reader sees the state as of the last publish; data is at
 //!   most `now - published_at` old ([`Snapshot::age`]), plus however long the
 //!   reader keeps its snapshot. [`Snapshot::generation`] increases by one per
 //!   publish so consumers can tell snapshots apart.
-//! * **Write cost**: each publish is O(number of series) pointer copies plus
-//!   O(updates × history capacity) sample copies and one allocation per
-//!   updated series; this suits poll-driven producers publishing batches
-//!   every few seconds, not per-sample writes. A producer that publishes the
-//!   same matrix in the same order every time ([`Store::replace_matrix`], the
-//!   CSV source) skips the hash lookups: each update is matched to the next
-//!   series in order by comparing names.
+//! * **Write cost**: a per-series publish is O(number of per-series values)
+//!   pointer copies plus O(updates × history capacity) sample copies and one
+//!   allocation per updated series; a matrix publish is O(cells) for the new
+//!   frame plus O(rows) name comparisons (O(cells × history) when the rows
+//!   change, to carry the history over).
 //!
 //! # Identifiers
 //!
@@ -61,7 +77,8 @@
 //! these ids are stable for the lifetime of a [`Store`] (names are never
 //! forgotten, even when their series vanish in a [`Store::replace`]). A
 //! [`SeriesId`] is a dense index into one snapshot's series table and is only
-//! meaningful within that snapshot.
+//! meaningful within that snapshot (per-series values first, then the
+//! matrix's cells row by row).
 //!
 //! # Not here (later work)
 //!
@@ -73,6 +90,7 @@
 
 mod batch;
 mod error;
+mod matrix;
 mod sample;
 mod snapshot;
 mod store;
@@ -80,5 +98,5 @@ mod store;
 pub use batch::{Batch, Update};
 pub use error::StoreError;
 pub use sample::{Sample, unix_nanos};
-pub use snapshot::{MemoryEstimate, MetricId, ResourceId, Series, SeriesId, Snapshot};
+pub use snapshot::{History, MemoryEstimate, MetricId, ResourceId, Series, SeriesId, Snapshot};
 pub use store::{DEFAULT_HISTORY_CAPACITY, MAX_HISTORY_CAPACITY, Store};

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::batch::Update;
 use crate::error::StoreError;
+use crate::matrix::{Frame, Layout, Matrix};
 use crate::sample::Sample;
 
 /// Interned resource name; stable for the lifetime of a [`crate::Store`].
@@ -23,22 +24,23 @@ pub struct MetricId(pub u32);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SeriesId(pub u32);
 
-/// One series: its latest sample and a bounded history of the samples before
-/// it, oldest first.
+/// A series as the store keeps it when written per series ([`crate::Store::publish`]):
+/// its latest sample and a bounded history of the samples before it, oldest
+/// first.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Series {
+pub(crate) struct Stored {
     resource: ResourceId,
     metric: MetricId,
     latest: Sample,
     /// Previous samples, oldest first, at most the snapshot's history
-    /// capacity. Every update builds a new `Series` (the old one may still be
+    /// capacity. Every update builds a new `Stored` (the old one may still be
     /// read through an older snapshot), so the copy is written in
     /// chronological order and no wrap-around index is needed: this is a
     /// ring in behaviour (oldest dropped at capacity), linear in layout.
     history: Box<[Sample]>,
 }
 
-impl Series {
+impl Stored {
     fn first(resource: ResourceId, metric: MetricId, latest: Sample) -> Self {
         Self {
             resource,
@@ -71,6 +73,47 @@ impl Series {
             history,
         }
     }
+}
+
+/// Where a series' samples live.
+#[derive(Debug, Clone, Copy)]
+enum Place<'a> {
+    /// Its own value ([`crate::Store::publish`]).
+    Own(&'a Stored),
+    /// A cell of the matrix ([`crate::Store::replace_matrix`]).
+    Cell(&'a Matrix, usize),
+}
+
+/// One series of a [`Snapshot`]: its latest sample and a bounded history of
+/// the samples before it, oldest first. A cheap view (two words and a
+/// pointer) borrowed from the snapshot, whichever way the series is stored.
+#[derive(Debug, Clone, Copy)]
+pub struct Series<'a> {
+    resource: ResourceId,
+    metric: MetricId,
+    latest: Sample,
+    place: Place<'a>,
+}
+
+impl<'a> Series<'a> {
+    fn own(s: &'a Stored) -> Self {
+        Self {
+            resource: s.resource,
+            metric: s.metric,
+            latest: s.latest,
+            place: Place::Own(s),
+        }
+    }
+
+    fn cell(m: &'a Matrix, cell: usize) -> Option<Self> {
+        let (resource, metric) = m.layout().ids(cell)?;
+        Some(Self {
+            resource,
+            metric,
+            latest: m.latest(cell)?,
+            place: Place::Cell(m, cell),
+        })
+    }
 
     /// The resource this series belongs to.
     #[must_use]
@@ -93,16 +136,18 @@ impl Series {
     /// Samples before the latest one, oldest first (at most the history
     /// capacity).
     #[must_use]
-    pub fn history(&self) -> &[Sample] {
-        &self.history
+    pub fn history(&self) -> History<'a> {
+        History {
+            inner: match self.place {
+                Place::Own(s) => HistoryInner::Own(s.history.iter()),
+                Place::Cell(m, cell) => HistoryInner::Frames(m.older_frames(), cell),
+            },
+        }
     }
 
     /// History followed by the latest sample: everything known, oldest first.
-    pub fn samples(&self) -> impl DoubleEndedIterator<Item = Sample> + '_ {
-        self.history
-            .iter()
-            .copied()
-            .chain(std::iter::once(self.latest))
+    pub fn samples(&self) -> impl DoubleEndedIterator<Item = Sample> + 'a {
+        self.history().chain(std::iter::once(self.latest))
     }
 
     /// Change per second between the previous and the latest sample, or
@@ -110,11 +155,80 @@ impl Series {
     /// (or go back in time).
     #[must_use]
     pub fn rate_per_sec(&self) -> Option<f64> {
-        let prev = self.history.last()?;
+        let prev = self.history().next_back()?;
         let dt = self.latest.at.checked_sub(prev.at).filter(|&d| d > 0)?;
         #[allow(clippy::cast_precision_loss)] // nanoseconds → seconds as f64
         let secs = dt as f64 / 1e9;
         Some((self.latest.value - prev.value) / secs)
+    }
+}
+
+impl PartialEq for Series<'_> {
+    /// Same resource, metric and samples, however stored.
+    fn eq(&self, other: &Self) -> bool {
+        self.resource == other.resource
+            && self.metric == other.metric
+            && self.samples().eq(other.samples())
+    }
+}
+
+/// The history of a [`Series`], oldest first (see [`Series::history`]).
+#[derive(Debug, Clone)]
+pub struct History<'a> {
+    inner: HistoryInner<'a>,
+}
+
+#[derive(Debug, Clone)]
+enum HistoryInner<'a> {
+    Own(std::slice::Iter<'a, Sample>),
+    /// The matrix's older frames; a frame written before the cell's row or
+    /// column existed has no sample for it and is skipped.
+    Frames(std::collections::vec_deque::Iter<'a, Arc<Frame>>, usize),
+}
+
+impl History<'_> {
+    /// Number of samples left.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        match &self.inner {
+            HistoryInner::Own(it) => it.len(),
+            HistoryInner::Frames(..) => self.clone().count(),
+        }
+    }
+
+    /// Whether no sample is left.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Iterator for History<'_> {
+    type Item = Sample;
+
+    fn next(&mut self) -> Option<Sample> {
+        match &mut self.inner {
+            HistoryInner::Own(it) => it.next().copied(),
+            HistoryInner::Frames(frames, cell) => frames.find_map(|f| f.sample(*cell)),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.inner {
+            HistoryInner::Own(it) => it.size_hint(),
+            HistoryInner::Frames(frames, _) => (0, Some(frames.len())),
+        }
+    }
+}
+
+impl DoubleEndedIterator for History<'_> {
+    fn next_back(&mut self) -> Option<Sample> {
+        match &mut self.inner {
+            HistoryInner::Own(it) => it.next_back().copied(),
+            HistoryInner::Frames(frames, cell) => {
+                frames.by_ref().rev().find_map(|f| f.sample(*cell))
+            }
+        }
     }
 }
 
@@ -194,24 +308,41 @@ fn bump(counts: &mut Vec<u32>, id: u32) {
     }
 }
 
-fn live_names<'a>(interner: &'a Interner, live: &'a [u32]) -> impl Iterator<Item = &'a str> + 'a {
-    interner
-        .names
-        .iter()
-        .zip(live)
-        .filter(|(_, n)| **n > 0)
-        .map(|(name, _)| &**name)
+/// Names of `interner` whose id `live` says has a series, in first-seen order.
+fn live_names<'a>(
+    interner: &'a Interner,
+    live: impl Fn(u32) -> bool + 'a,
+) -> impl Iterator<Item = &'a str> + 'a {
+    (0u32..)
+        .zip(&interner.names)
+        .filter(move |(id, _)| live(*id))
+        .map(|(_, name)| &**name)
+}
+
+fn count_at(counts: &[u32], id: u32) -> u32 {
+    usize::try_from(id)
+        .ok()
+        .and_then(|i| counts.get(i))
+        .copied()
+        .unwrap_or(0)
 }
 
 /// An immutable view of the whole store at one publish. Cheap to hold: it
-/// shares series and names with neighbouring snapshots.
+/// shares series, frames and names with neighbouring snapshots.
+///
+/// Series live in one of two places: their own value (written by
+/// [`crate::Store::publish`] and [`crate::Store::replace`]), or a cell of the
+/// matrix (written by [`crate::Store::replace_matrix`]). A resource that is a
+/// row of the matrix has all its series there: a per-series write to such a
+/// resource first moves the matrix's cells into per-series storage.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     generation: u64,
     published_at: SystemTime,
     history_capacity: usize,
     index: Arc<Index>,
-    series: Vec<Arc<Series>>,
+    series: Vec<Arc<Stored>>,
+    matrix: Option<Arc<Matrix>>,
 }
 
 impl Snapshot {
@@ -223,6 +354,7 @@ impl Snapshot {
             history_capacity,
             index: Arc::default(),
             series: Vec::new(),
+            matrix: None,
         }
     }
 
@@ -251,53 +383,82 @@ impl Snapshot {
         self.history_capacity
     }
 
+    fn matrix_cells(&self) -> usize {
+        self.matrix.as_ref().map_or(0, |m| m.cells())
+    }
+
     /// Number of series.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.series.len()
+        self.series.len() + self.matrix_cells()
     }
 
     /// Whether there is no series.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.series.is_empty()
+        self.len() == 0
     }
 
-    /// The series (`resource`, `metric`) by name: two hash lookups for the
-    /// names, one for the id pair, one index. Takes no lock.
+    /// The series (`resource`, `metric`) by name. Takes no lock. For a matrix
+    /// row this is one probe in the row table, one in the column table and
+    /// one load from the latest frame; otherwise three hash lookups.
     #[must_use]
-    pub fn get(&self, resource: &str, metric: &str) -> Option<&Series> {
+    pub fn get(&self, resource: &str, metric: &str) -> Option<Series<'_>> {
+        if let Some(m) = &self.matrix
+            && let Some(row) = m.layout().row_by_name(resource)
+        {
+            // The matrix owns every series of its rows.
+            let col = m.layout().col_by_name(metric)?;
+            return Series::cell(m, m.cell(row, col)?);
+        }
         self.get_by_id(self.resource_id(resource)?, self.metric_id(metric)?)
     }
 
     /// The latest sample of (`resource`, `metric`).
     #[must_use]
     pub fn latest(&self, resource: &str, metric: &str) -> Option<Sample> {
-        self.get(resource, metric).map(Series::latest)
+        self.get(resource, metric).map(|s| s.latest())
     }
 
     /// The series for an id pair.
     #[must_use]
-    pub fn get_by_id(&self, resource: ResourceId, metric: MetricId) -> Option<&Series> {
+    pub fn get_by_id(&self, resource: ResourceId, metric: MetricId) -> Option<Series<'_>> {
         let id = self.series_id(resource, metric)?;
         self.series_at(id)
     }
 
-    /// The dense id of the series for an id pair, valid in this snapshot.
+    /// The dense id of the series for an id pair, valid in this snapshot:
+    /// per-series storage first, then the matrix's cells, row by row.
     #[must_use]
     pub fn series_id(&self, resource: ResourceId, metric: MetricId) -> Option<SeriesId> {
+        if let Some(m) = &self.matrix
+            && let Some(row) = m.layout().row_of(resource)
+        {
+            let cell = m.cell(row, m.layout().col_of(metric)?)?;
+            return u32::try_from(self.series.len() + cell).ok().map(SeriesId);
+        }
         self.index.series.get(&(resource, metric)).copied()
     }
 
     /// The series at a dense id of this snapshot.
     #[must_use]
-    pub fn series_at(&self, id: SeriesId) -> Option<&Series> {
-        self.series.get(usize::try_from(id.0).ok()?).map(|s| &**s)
+    pub fn series_at(&self, id: SeriesId) -> Option<Series<'_>> {
+        let i = usize::try_from(id.0).ok()?;
+        match self.series.get(i) {
+            Some(s) => Some(Series::own(s)),
+            None => Series::cell(self.matrix.as_deref()?, i - self.series.len()),
+        }
     }
 
     /// All series, in series-id order.
-    pub fn series(&self) -> impl ExactSizeIterator<Item = &Series> + '_ {
-        self.series.iter().map(|s| &**s)
+    pub fn series(&self) -> impl Iterator<Item = Series<'_>> + '_ {
+        let own = self.series.iter().map(|s| Series::own(s));
+        let cells = self
+            .matrix
+            .as_deref()
+            .into_iter()
+            .flat_map(|m| (0..m.cells()).filter_map(move |c| Series::cell(m, c)));
+        own.chain(cells)
     }
 
     /// Id of a resource name, if it was ever interned.
@@ -324,35 +485,49 @@ impl Snapshot {
         self.index.metrics.name(id.0)
     }
 
+    fn layout(&self) -> Option<&Layout> {
+        self.matrix.as_deref().map(Matrix::layout)
+    }
+
     /// Whether `name` has at least one series in this snapshot (a name that
     /// was interned once but lost its series in a replace does not count).
     #[must_use]
     pub fn has_resource(&self, name: &str) -> bool {
-        self.index
-            .resources
-            .get(name)
-            .and_then(|id| self.index.resource_live.get(usize::try_from(id).ok()?))
-            .is_some_and(|n| *n > 0)
+        self.layout().is_some_and(|l| l.row_by_name(name).is_some())
+            || self
+                .index
+                .resources
+                .get(name)
+                .is_some_and(|id| count_at(&self.index.resource_live, id) > 0)
     }
 
     /// Whether metric `name` has at least one series in this snapshot.
     #[must_use]
     pub fn has_metric(&self, name: &str) -> bool {
-        self.index
-            .metrics
-            .get(name)
-            .and_then(|id| self.index.metric_live.get(usize::try_from(id).ok()?))
-            .is_some_and(|n| *n > 0)
+        self.layout().is_some_and(|l| l.col_by_name(name).is_some())
+            || self
+                .index
+                .metrics
+                .get(name)
+                .is_some_and(|id| count_at(&self.index.metric_live, id) > 0)
     }
 
     /// Names of the resources with at least one series, in first-seen order.
     pub fn resources(&self) -> impl Iterator<Item = &str> + '_ {
-        live_names(&self.index.resources, &self.index.resource_live)
+        let layout = self.layout();
+        let live = &self.index.resource_live;
+        live_names(&self.index.resources, move |id| {
+            count_at(live, id) > 0 || layout.is_some_and(|l| l.row_of(ResourceId(id)).is_some())
+        })
     }
 
     /// Names of the metrics with at least one series, in first-seen order.
     pub fn metrics(&self) -> impl Iterator<Item = &str> + '_ {
-        live_names(&self.index.metrics, &self.index.metric_live)
+        let layout = self.layout();
+        let live = &self.index.metric_live;
+        live_names(&self.index.metrics, move |id| {
+            count_at(live, id) > 0 || layout.is_some_and(|l| l.col_of(MetricId(id)).is_some())
+        })
     }
 
     /// Approximate heap and inline bytes held by this snapshot, computed from
@@ -362,21 +537,27 @@ impl Snapshot {
     pub fn memory_estimate(&self) -> MemoryEstimate {
         let arc_header = 2 * size_of::<usize>();
         let idx = &self.index;
+        let (frame, older, layout) = self.matrix.as_ref().map_or((0, 0, 0), |m| m.bytes());
+        let own_history: usize = self
+            .series
+            .iter()
+            .map(|s| s.history.len() * size_of::<Sample>())
+            .sum();
+        let cap = self.history_capacity;
         MemoryEstimate {
-            series: self.series.len(),
-            history_capacity: self.history_capacity,
-            series_bytes: self.series.capacity() * size_of::<Arc<Series>>()
-                + self.series.len() * (size_of::<Series>() + arc_header),
-            history_bytes: self
-                .series
-                .iter()
-                .map(|s| s.history.len() * size_of::<Sample>())
-                .sum(),
+            series: self.len(),
+            history_capacity: cap,
+            series_bytes: self.series.capacity() * size_of::<Arc<Stored>>()
+                + self.series.len() * (size_of::<Stored>() + arc_header)
+                + frame,
+            history_bytes: own_history + older,
+            full_history_bytes: self.series.len() * cap * size_of::<Sample>() + frame * cap,
             name_bytes: idx.resources.approx_bytes() + idx.metrics.approx_bytes(),
             index_bytes: hash_table_bytes::<(ResourceId, MetricId), SeriesId>(
                 idx.series.capacity(),
             ) + (idx.resource_live.capacity() + idx.metric_live.capacity())
-                * size_of::<u32>(),
+                * size_of::<u32>()
+                + layout,
         }
     }
 }
@@ -388,13 +569,17 @@ pub struct MemoryEstimate {
     pub series: usize,
     /// History capacity of the snapshot.
     pub history_capacity: usize,
-    /// Series table and `Series` values (without their history).
+    /// Latest samples: the per-series table and values (without their
+    /// history) and the matrix's latest frame.
     pub series_bytes: usize,
     /// History samples currently held.
     pub history_bytes: usize,
+    /// What `history_bytes` becomes once every history ring is full.
+    pub full_history_bytes: usize,
     /// Interned names and their hash maps.
     pub name_bytes: usize,
-    /// The (resource, metric) → series map and live counters.
+    /// The (resource, metric) → series map, live counters and the matrix's
+    /// row and column tables.
     pub index_bytes: usize,
 }
 
@@ -414,8 +599,10 @@ impl MemoryEstimate {
     /// Bytes per series once every history ring is full.
     #[must_use]
     pub fn bytes_per_series_full_history(&self) -> f64 {
-        let full = self.series * self.history_capacity * size_of::<Sample>();
-        per(self.total() - self.history_bytes + full, self.series)
+        per(
+            self.total() - self.history_bytes + self.full_history_bytes,
+            self.series,
+        )
     }
 }
 
@@ -428,14 +615,15 @@ fn per(bytes: usize, n: usize) -> f64 {
 /// change.
 pub(crate) struct Builder {
     index: Arc<Index>,
-    series: Vec<Arc<Series>>,
+    series: Vec<Arc<Stored>>,
+    matrix: Option<Arc<Matrix>>,
     history_capacity: usize,
     /// Per series id, whether this build updated it (only for `replace`).
     touched: Option<Vec<bool>>,
     /// The series after the last one updated: where the next update most
-    /// likely goes when a producer sends the same matrix in the same order
-    /// every time (the CSV source does). Checked by comparing names, which
-    /// skips three hash lookups (and their cache misses on big stores).
+    /// likely goes when a producer sends the same batch in the same order
+    /// every time. Checked by comparing names, which skips three hash
+    /// lookups (and their cache misses on big stores).
     cursor: usize,
 }
 
@@ -470,6 +658,7 @@ impl Builder {
         Self {
             index: Arc::clone(&base.index),
             series: base.series.clone(),
+            matrix: base.matrix.clone(),
             history_capacity: base.history_capacity,
             touched: track_touched.then(|| vec![false; base.series.len()]),
             cursor: 0,
@@ -504,6 +693,28 @@ impl Builder {
         self.cursor = i + 1;
     }
 
+    fn resource_id(&mut self, name: Name<'_>) -> Result<ResourceId, StoreError> {
+        Ok(ResourceId(match self.index.resources.get(name.as_str()) {
+            Some(id) => id,
+            None => Arc::make_mut(&mut self.index)
+                .resources
+                .intern(&name.to_arc(), "resource")?,
+        }))
+    }
+
+    fn metric_id(&mut self, name: Name<'_>) -> Result<MetricId, StoreError> {
+        Ok(MetricId(match self.index.metrics.get(name.as_str()) {
+            Some(id) => id,
+            None => Arc::make_mut(&mut self.index)
+                .metrics
+                .intern(&name.to_arc(), "metric")?,
+        }))
+    }
+
+    fn matrix_cells(&self) -> usize {
+        self.matrix.as_ref().map_or(0, |m| m.cells())
+    }
+
     /// [`Builder::apply`] on names and a sample.
     pub(crate) fn apply_parts(
         &mut self,
@@ -515,19 +726,15 @@ impl Builder {
             self.advance(i, sample);
             return Ok(());
         }
-        let r = match self.index.resources.get(resource.as_str()) {
-            Some(id) => id,
-            None => Arc::make_mut(&mut self.index)
-                .resources
-                .intern(&resource.to_arc(), "resource")?,
-        };
-        let m = match self.index.metrics.get(metric.as_str()) {
-            Some(id) => id,
-            None => Arc::make_mut(&mut self.index)
-                .metrics
-                .intern(&metric.to_arc(), "metric")?,
-        };
-        let (r, m) = (ResourceId(r), MetricId(m));
+        if self
+            .matrix
+            .as_ref()
+            .is_some_and(|m| m.layout().row_by_name(resource.as_str()).is_some())
+        {
+            self.dissolve_matrix()?;
+        }
+        let r = self.resource_id(resource)?;
+        let m = self.metric_id(metric)?;
         let existing = self
             .index
             .series
@@ -539,33 +746,119 @@ impl Builder {
             self.advance(i, sample);
             return Ok(());
         }
-        let id = SeriesId(u32::try_from(self.series.len()).map_err(|_| StoreError::TooManySeries)?);
-        let index = Arc::make_mut(&mut self.index);
-        index.series.insert((r, m), id);
-        index.add_live(r, m);
-        self.series.push(Arc::new(Series::first(r, m, sample)));
-        if let Some(t) = self.touched.as_mut() {
-            t.push(true);
-        }
+        self.push(Stored::first(r, m, sample), true)?;
         self.cursor = self.series.len();
         Ok(())
     }
 
-    /// Drops the series no update touched (the `replace` semantics),
+    /// Appends a new per-series value.
+    fn push(&mut self, s: Stored, touched: bool) -> Result<(), StoreError> {
+        let id = u32::try_from(self.series.len())
+            .ok()
+            .filter(|_| u32::try_from(self.series.len() + 1 + self.matrix_cells()).is_ok())
+            .ok_or(StoreError::TooManySeries)?;
+        let index = Arc::make_mut(&mut self.index);
+        index.series.insert((s.resource, s.metric), SeriesId(id));
+        index.add_live(s.resource, s.metric);
+        self.series.push(Arc::new(s));
+        if let Some(t) = self.touched.as_mut() {
+            t.push(touched);
+        }
+        Ok(())
+    }
+
+    /// Moves every cell of the matrix into per-series storage, history
+    /// included: what a per-series write to a matrix row needs. Costs what
+    /// the matrix saves (one allocation per series), so it is meant for the
+    /// rare mix of writers on one resource, not for every poll.
+    fn dissolve_matrix(&mut self) -> Result<(), StoreError> {
+        let Some(matrix) = self.matrix.take() else {
+            return Ok(());
+        };
+        let cap = self.history_capacity;
+        for cell in 0..matrix.cells() {
+            let Some(s) = Series::cell(&matrix, cell) else {
+                continue;
+            };
+            let history: Vec<Sample> = s.history().collect();
+            let skip = history.len().saturating_sub(cap);
+            let stored = Stored {
+                resource: s.resource,
+                metric: s.metric,
+                latest: s.latest,
+                history: history.get(skip..).unwrap_or_default().into(),
+            };
+            self.push(stored, false)?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the matrix with `values` (`resources` × `metrics`, row-major,
+    /// shape already checked) observed at `at`. Per-series values survive
+    /// when `keep` says so of their resource and it is not a row of the new
+    /// matrix; the rest are dropped.
+    pub(crate) fn replace_matrix(
+        &mut self,
+        resources: &[&str],
+        metrics: &[&str],
+        values: &[f64],
+        at: u64,
+        keep: Option<&dyn Fn(&str) -> bool>,
+    ) -> Result<(), StoreError> {
+        let layout = match &self.matrix {
+            Some(m) if m.layout().same(resources, metrics) => Arc::clone(m.layout_arc()),
+            _ => {
+                let rids = resources
+                    .iter()
+                    .map(|r| self.resource_id(Name::Borrowed(r)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mids = metrics
+                    .iter()
+                    .map(|m| self.metric_id(Name::Borrowed(m)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Arc::new(Layout::build(resources, metrics, rids, mids)?)
+            }
+        };
+        let next = Matrix::next(
+            self.matrix.as_deref(),
+            layout,
+            values,
+            at,
+            self.history_capacity,
+        );
+        let flags: Vec<bool> = match keep {
+            None => vec![false; self.series.len()],
+            Some(keep) => self
+                .series
+                .iter()
+                .map(|s| {
+                    next.layout().row_of(s.resource).is_none()
+                        && self.index.resources.name(s.resource.0).is_some_and(keep)
+                })
+                .collect(),
+        };
+        self.retain(&flags);
+        if u32::try_from(self.series.len() + next.cells()).is_err() {
+            return Err(StoreError::TooManySeries);
+        }
+        self.matrix = Some(Arc::new(next));
+        Ok(())
+    }
+
+    /// Drops the series no update touched (the `replace` semantics), and the
+    /// matrix (a per-series replace that wrote to it has dissolved it),
     /// renumbering the survivors. Names stay interned.
-    pub(crate) fn retain_touched(&mut self, keep: Option<&dyn Fn(&str) -> bool>) {
-        let Some(mut touched) = self.touched.take() else {
+    pub(crate) fn retain_touched(&mut self) {
+        let Some(touched) = self.touched.take() else {
             return;
         };
-        if let Some(keep) = keep {
-            // Series another writer owns survive this writer's replace.
-            for (t, s) in touched.iter_mut().zip(&self.series) {
-                if !*t && self.index.resources.name(s.resource.0).is_some_and(keep) {
-                    *t = true;
-                }
-            }
-        }
-        if touched.iter().all(|&t| t) {
+        self.matrix = None;
+        self.retain(&touched);
+    }
+
+    /// Keeps the per-series values whose flag is set, renumbering them.
+    fn retain(&mut self, flags: &[bool]) {
+        if flags.iter().all(|&t| t) {
             return;
         }
         let old = std::mem::take(&mut self.series);
@@ -573,7 +866,7 @@ impl Builder {
         index.series.clear();
         index.resource_live.iter_mut().for_each(|c| *c = 0);
         index.metric_live.iter_mut().for_each(|c| *c = 0);
-        for (s, _) in old.into_iter().zip(touched).filter(|(_, t)| *t) {
+        for (s, _) in old.into_iter().zip(flags).filter(|(_, t)| **t) {
             // Cannot exceed u32: survivors are a subset of numbered series.
             let id = SeriesId(u32::try_from(self.series.len()).unwrap_or(u32::MAX));
             index.series.insert((s.resource, s.metric), id);
@@ -591,6 +884,7 @@ impl Builder {
             history_capacity: self.history_capacity,
             index: self.index,
             series: self.series,
+            matrix: self.matrix,
         }
     }
 }

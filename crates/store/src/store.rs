@@ -7,8 +7,7 @@ use arc_swap::{ArcSwap, Guard};
 
 use crate::batch::Batch;
 use crate::error::StoreError;
-use crate::sample::Sample;
-use crate::snapshot::{Builder, Name, Snapshot};
+use crate::snapshot::{Builder, Snapshot};
 
 /// History capacity of [`Store::default`]: one minute at one sample a second.
 pub const DEFAULT_HISTORY_CAPACITY: usize = 60;
@@ -151,28 +150,12 @@ impl Store {
         }
         let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let base = self.current.load_full();
-        let mut builder = Builder::new(&base, true);
-        if !metrics.is_empty() {
-            for (resource, row) in resources.iter().zip(values.chunks_exact(metrics.len())) {
-                for (metric, value) in metrics.iter().zip(row) {
-                    builder.apply_parts(
-                        Name::Borrowed(resource),
-                        Name::Borrowed(metric),
-                        Sample::new(*value, at),
-                    )?;
-                }
-            }
-        }
-        self.install(builder, base, keep)
+        let mut builder = Builder::new(&base, false);
+        builder.replace_matrix(resources, metrics, values, at, keep)?;
+        self.install(builder, base)
     }
 
-    fn install(
-        &self,
-        mut builder: Builder,
-        base: Arc<Snapshot>,
-        keep: Option<&dyn Fn(&str) -> bool>,
-    ) -> Result<u64, StoreError> {
-        builder.retain_touched(keep);
+    fn install(&self, builder: Builder, base: Arc<Snapshot>) -> Result<u64, StoreError> {
         let generation = base.generation().saturating_add(1);
         let next = builder.finish(generation, SystemTime::now());
         // Drop our reference to the old snapshot before the swap; the last
@@ -191,6 +174,7 @@ impl Store {
         for update in batch {
             builder.apply(update)?;
         }
-        self.install(builder, base, None)
+        builder.retain_touched();
+        self.install(builder, base)
     }
 }

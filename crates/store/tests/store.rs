@@ -75,7 +75,7 @@ fn history_ring_wraps_at_capacity_and_keeps_order() {
         let s = snap.get("r", "m").unwrap();
         assert_eq!(s.latest().value, f64::from(i));
         let expected: Vec<f64> = (i.saturating_sub(3)..i).map(f64::from).collect();
-        assert_eq!(values(s.history().iter().copied()), expected, "after {i}");
+        assert_eq!(values(s.history()), expected, "after {i}");
     }
     let snap = store.load();
     let s = snap.get("r", "m").unwrap();
@@ -211,7 +211,7 @@ fn reader_holding_old_snapshot_sees_it_unchanged() {
     store.publish(batch(&[("r", "m", 1.0, 1)])).unwrap();
     let old = store.snapshot();
     let guard = store.load();
-    let before = old.get("r", "m").unwrap().clone();
+    let before = old.get("r", "m").unwrap();
 
     store
         .publish(batch(&[("r", "m", 2.0, 2), ("r2", "m2", 5.0, 2)]))
@@ -220,7 +220,7 @@ fn reader_holding_old_snapshot_sees_it_unchanged() {
 
     assert_eq!(old.generation(), 1);
     assert_eq!(old.len(), 1);
-    assert_eq!(old.get("r", "m"), Some(&before));
+    assert_eq!(old.get("r", "m"), Some(before));
     assert!(old.get("r2", "m2").is_none());
     assert_eq!(old.resource_id("r2"), None);
     assert_eq!(guard.generation(), 1);
@@ -299,7 +299,7 @@ fn concurrent_readers_see_consistent_snapshots() {
                                 assert_eq!(s.latest().value, want);
                                 assert_eq!(s.latest().at, g);
                                 // History holds the preceding batches in order.
-                                let h = values(s.history().iter().copied());
+                                let h = values(s.history());
                                 let n = h.len() as u64;
                                 assert_eq!(n, (g - 1).min(8));
                                 #[allow(clippy::cast_precision_loss)]
@@ -418,14 +418,15 @@ fn replace_matrix_matches_replace_whatever_the_row_order() {
     let metrics = ["a", "b"];
     let via_matrix = Store::new(3).unwrap();
     let via_batch = Store::new(3).unwrap();
-    let rounds: [(&[&str], &[f64]); 4] = [
+    let rounds: [(&[&str], &[f64]); 5] = [
         (&["r1", "r2", "r3"], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]),
-        // Same shape: every update takes the in-order path.
+        // Same shape: the layout and the frames are shared.
         (&["r1", "r2", "r3"], &[7.0, 8.0, 9.0, 10.0, 11.0, 12.0]),
-        // Reordered, one row gone, one new.
+        // Reordered, one row gone, one new: the frames are rewritten.
         (&["r3", "r4", "r1"], &[13.0, 14.0, 15.0, 16.0, 17.0, 18.0]),
-        // A repeated row applies twice, as in a Batch.
-        (&["r4", "r4"], &[19.0, 20.0, 21.0, 22.0]),
+        (&["r4", "r1"], &[19.0, 20.0, 21.0, 22.0]),
+        // Beyond the capacity of 3 previous samples.
+        (&["r4", "r1"], &[23.0, 24.0, 25.0, 26.0]),
     ];
     for (at, (rows, values)) in (1u64..).zip(rounds) {
         via_matrix
@@ -449,8 +450,28 @@ fn replace_matrix_matches_replace_whatever_the_row_order() {
         }
     }
     let snap = via_matrix.snapshot();
-    assert!(!snap.has_resource("r2"));
-    assert_eq!(values_of(snap.get("r4", "b").unwrap()), [16.0, 20.0, 22.0]);
+    assert!(!snap.has_resource("r2") && !snap.has_resource("r3"));
+    assert_eq!(values_of(snap.get("r4", "b").unwrap()), [16.0, 20.0, 24.0]);
+    assert_eq!(
+        values_of(snap.get("r1", "a").unwrap()),
+        [7.0, 17.0, 21.0, 25.0]
+    );
+    assert_eq!(snap.resources().collect::<Vec<_>>(), ["r1", "r4"]);
+
+    // A matrix names each row once; a repeated row is refused.
+    let err = via_matrix
+        .replace_matrix(&["r4", "r4"], &metrics, &[1.0, 2.0, 3.0, 4.0], 9)
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::DuplicateName { kind: "resource", ref name } if name == "r4")
+    );
+    let err = via_matrix
+        .replace_matrix(&["r4"], &["a", "a"], &[1.0, 2.0], 9)
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        StoreError::DuplicateName { kind: "metric", .. }
+    ));
 
     let err = via_matrix
         .replace_matrix(&["r1"], &metrics, &[1.0], 9)
@@ -458,12 +479,12 @@ fn replace_matrix_matches_replace_whatever_the_row_order() {
     assert!(matches!(err, StoreError::MatrixShape { values: 1, .. }));
     assert_eq!(
         via_matrix.snapshot().generation(),
-        4,
+        5,
         "nothing published on error"
     );
 }
 
-fn values_of(s: &Series) -> Vec<f64> {
+fn values_of(s: Series<'_>) -> Vec<f64> {
     s.samples().map(|x| x.value).collect()
 }
 
@@ -495,4 +516,131 @@ fn replace_matrix_keeping_spares_other_writers_series() {
             .latest("10.0.0.1", "ifHCInOctets.1")
             .is_none()
     );
+}
+
+#[test]
+fn per_series_write_to_a_matrix_row_keeps_its_history() {
+    let store = Store::new(3).unwrap();
+    let metrics = ["a", "b"];
+    store
+        .replace_matrix(&["SW-1", "SW-2"], &metrics, &[1.0, 2.0, 3.0, 4.0], 1)
+        .unwrap();
+    store
+        .replace_matrix(&["SW-1", "SW-2"], &metrics, &[5.0, 6.0, 7.0, 8.0], 2)
+        .unwrap();
+    // Another writer updates one cell of the matrix and adds a metric to a
+    // matrix row: every series keeps its samples.
+    store
+        .publish(batch(&[("SW-1", "a", 9.0, 3), ("SW-2", "c", 1.0, 3)]))
+        .unwrap();
+    let snap = store.snapshot();
+    assert_eq!(snap.len(), 5);
+    assert_eq!(values_of(snap.get("SW-1", "a").unwrap()), [1.0, 5.0, 9.0]);
+    assert_eq!(values_of(snap.get("SW-2", "b").unwrap()), [4.0, 8.0]);
+    assert_eq!(values_of(snap.get("SW-2", "c").unwrap()), [1.0]);
+    // The matrix writer takes over again: its rows start a new matrix, the
+    // per-series values of its rows go.
+    store
+        .replace_matrix(&["SW-1", "SW-2"], &metrics, &[10.0, 11.0, 12.0, 13.0], 4)
+        .unwrap();
+    let snap = store.snapshot();
+    assert_eq!(snap.len(), 4);
+    assert!(snap.get("SW-2", "c").is_none() && snap.has_metric("a") && !snap.has_metric("c"));
+    assert_eq!(values_of(snap.get("SW-1", "b").unwrap()), [11.0]);
+}
+
+#[test]
+fn replace_after_a_matrix_drops_what_it_does_not_name() {
+    let store = Store::new(2).unwrap();
+    store
+        .replace_matrix(&["SW-1", "SW-2"], &["a"], &[1.0, 2.0], 1)
+        .unwrap();
+    store.replace(batch(&[("SW-2", "a", 3.0, 2)])).unwrap();
+    let snap = store.snapshot();
+    assert_eq!(snap.len(), 1);
+    assert!(!snap.has_resource("SW-1"));
+    assert_eq!(values_of(snap.get("SW-2", "a").unwrap()), [2.0, 3.0]);
+    store.replace(batch(&[("x", "y", 1.0, 3)])).unwrap();
+    let snap = store.snapshot();
+    assert_eq!(snap.resources().collect::<Vec<_>>(), ["x"]);
+}
+
+#[test]
+fn matrix_series_by_id_and_in_order() {
+    let store = Store::new(2).unwrap();
+    store
+        .publish(batch(&[("10.0.0.1", "ifInOctets", 7.0, 1)]))
+        .unwrap();
+    let keep = |r: &str| r.starts_with("10.");
+    for at in 1..=3u32 {
+        let v = f64::from(at);
+        store
+            .replace_matrix_keeping(
+                &["SW-1", "SW-2", "SW-3"],
+                &["a", "b"],
+                &[v, v + 0.1, v + 0.2, v + 0.3, v + 0.4, v + 0.5],
+                u64::from(at) * 1_000_000_000,
+                Some(&keep),
+            )
+            .unwrap();
+    }
+    let snap = store.snapshot();
+    assert_eq!(snap.len(), 7);
+    let all: Vec<_> = snap.series().collect();
+    assert_eq!(all.len(), 7);
+    for (i, s) in all.iter().enumerate() {
+        let id = snap.series_id(s.resource(), s.metric()).unwrap();
+        assert_eq!(id.0 as usize, i);
+        assert_eq!(snap.series_at(id), Some(*s));
+        assert_eq!(snap.get_by_id(s.resource(), s.metric()), Some(*s));
+        let (r, m) = (
+            snap.resource_name(s.resource()).unwrap(),
+            snap.metric_name(s.metric()).unwrap(),
+        );
+        assert_eq!(snap.get(r, m), Some(*s));
+    }
+    let s = snap.get("SW-3", "b").unwrap();
+    assert_eq!(values_of(s), [1.5, 2.5, 3.5]);
+    assert_eq!(s.history().len(), 2);
+    assert!((s.rate_per_sec().unwrap() - 1.0).abs() < 1e-9);
+    assert_eq!(
+        snap.resources().collect::<Vec<_>>(),
+        ["10.0.0.1", "SW-1", "SW-2", "SW-3"]
+    );
+    assert_eq!(snap.metrics().collect::<Vec<_>>(), ["ifInOctets", "a", "b"]);
+    assert!(snap.get("SW-1", "ifInOctets").is_none());
+    assert!(snap.get("10.0.0.1", "a").is_none());
+}
+
+/// 1.1 million series as one matrix (100,000 resources × 11 metrics),
+/// history capacity 60: bytes per series, and what a publish shares.
+#[test]
+fn matrix_memory_per_series_1m() {
+    let store = Store::new(60).unwrap();
+    let names: Vec<String> = (0..100_000).map(|i| format!("SW-{i:06}")).collect();
+    let rows: Vec<&str> = names.iter().map(String::as_str).collect();
+    let metrics: Vec<String> = (0..11).map(|i| format!("Metric_{i:02}")).collect();
+    let cols: Vec<&str> = metrics.iter().map(String::as_str).collect();
+    let values = vec![1.0; rows.len() * cols.len()];
+    for at in 0..2 {
+        store.replace_matrix(&rows, &cols, &values, at).unwrap();
+    }
+    let snap = store.load();
+    assert_eq!(snap.len(), 1_100_000);
+    let est = snap.memory_estimate();
+    println!(
+        "1.1M matrix series, history cap 60: total ≈ {:.1} MiB now ({:.1} B/series); \
+         ≈ {:.0} B/series with full history (latest {} B, names {} B, index {} B, history now {} B)",
+        est.total() as f64 / (1 << 20) as f64,
+        est.bytes_per_series(),
+        est.bytes_per_series_full_history(),
+        est.series_bytes,
+        est.name_bytes,
+        est.index_bytes,
+        est.history_bytes,
+    );
+    // 8 bytes per sample: 61 samples = 488 B, plus names and tables.
+    let full = est.bytes_per_series_full_history();
+    assert!((488.0..560.0).contains(&full), "{full}");
+    assert_eq!(est.history_bytes, est.series_bytes);
 }
