@@ -23,7 +23,7 @@
 //! switches and a 1 s tick, 5 % of a core in bursts, on the same cores as
 //! the API under test). The price is that the first request of a tick
 //! waits for the render: evolving and rendering 100,000 switches take about
-//! 20 ms (`cargo run --release -p nocwatch-telemetry --example render`),
+//! 15 ms (`cargo run --release -p nocwatch-telemetry --example render`),
 //! on the blocking pool, so the async workers keep serving meanwhile.
 
 use std::future::Future;
