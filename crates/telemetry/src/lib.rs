@@ -34,7 +34,9 @@ pub mod fuzzing {
     /// Parses `data` as a fabric CSV body and checks the validator's
     /// promises on success: at least one row, unique identifiers, finite
     /// values, and a round trip through [`crate::csv::Table::to_csv`] that
-    /// parses back to the same table. Returns whether `data` was accepted.
+    /// parses back to the same table. Also checks that the parser's fast
+    /// number readers agree with the reference reading on every field of
+    /// `data`, accepted or not. Returns whether `data` was accepted.
     ///
     /// # Panics
     ///
@@ -45,6 +47,7 @@ pub mod fuzzing {
     )]
     #[must_use]
     pub fn csv_round_trip(data: &[u8]) -> bool {
+        crate::csv::check_fast_paths(data);
         let Ok(table) = crate::csv::parse(data) else {
             return false;
         };

@@ -1,42 +1,59 @@
 //! The producer: an HTTP server that serves the simulated fabric as a CSV
-//! matrix at `GET /counters`, re-rendered every tick, with failure modes.
+//! matrix at `GET /counters`, a new snapshot per tick, with failure modes.
 //!
 //! Endpoints:
 //!
 //! * `GET /counters[?mode=MODE][&delay_ms=N]`: the matrix (`text/csv`), or the
 //!   failure `MODE` asks for (default: the producer's current mode);
-//!   `delay_ms` sets the `SLOW` delay for this request.
+//!   `delay_ms` sets the `SLOW` delay for this request. The `x-snapshot`
+//!   header carries the number of the snapshot served (see
+//!   [`Producer::snapshots`]).
 //! * `GET /mode`: the current mode; `POST /mode?mode=MODE`: sets it (how a
 //!   lab user, or a test, breaks a running producer).
 //!
-//! The matrix is rendered once per tick into an immutable `Bytes` and every
-//! request shares it, so serving costs no formatting. Rendering runs on the
-//! blocking pool (100,000 switches take tens of milliseconds).
+//! Snapshots are lazy: time is cut into ticks from the producer's start, and
+//! the fabric is evolved and rendered only when a request needs the matrix
+//! and the snapshot it has is from an earlier tick. Then it moves on by
+//! every tick that passed (counters by rate × the whole time, see
+//! [`Fabric::advance_ticks`]), renders once into an immutable `Bytes`, and
+//! every request of that tick shares it; a request arriving while the render
+//! runs waits for it instead of rendering again. A producer nobody polls, or
+//! one answering `ERROR_500` or `EMPTY`, costs no CPU at all; before this,
+//! a ticker rendered every tick whether or not anyone asked (at 100,000
+//! switches and a 1 s tick, 5 % of a core in bursts, on the same cores as
+//! the API under test). The price is that the first request of a tick
+//! waits for the render: evolving and rendering 100,000 switches take about
+//! 15 ms (`cargo run --release -p nocwatch-telemetry --example render`),
+//! on the blocking pool, so the async workers keep serving meanwhile.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
 use tokio::net::TcpListener;
+use tokio::time::Instant;
 
 use crate::error::TelemetryError;
 use crate::fabric::Fabric;
 use crate::mode::FailureMode;
+
+/// Shortest tick: a smaller configured tick is rounded up to it.
+const MIN_TICK: Duration = Duration::from_millis(10);
 
 /// Producer settings.
 #[derive(Debug, Clone)]
 pub struct ProducerConfig {
     /// Number of switches (1..=100,000). Default 50.
     pub switches: usize,
-    /// Time between snapshots. Default 5 s.
+    /// Time between snapshots (at least 10 ms). Default 5 s.
     pub tick: Duration,
     /// Random seed of the simulation. Default 1.
     pub seed: u64,
@@ -58,20 +75,34 @@ impl Default for ProducerConfig {
     }
 }
 
+/// One rendered snapshot.
+#[derive(Debug, Clone)]
+struct Snapshot {
+    csv: Bytes,
+    /// 1 for the state at start, then + 1 per tick of simulated time.
+    number: u64,
+    /// The start of the tick this snapshot shows (on the tick grid).
+    at: Instant,
+}
+
 #[derive(Debug)]
 struct Inner {
+    /// Held while evolving and rendering: one render at a time.
     fabric: Mutex<Fabric>,
-    csv: Mutex<Bytes>,
+    /// The latest snapshot; held only to clone or replace it.
+    current: Mutex<Snapshot>,
+    /// Requests that find the snapshot stale queue here (asynchronously)
+    /// rather than each taking a blocking thread to wait on `fabric`.
+    refresh: tokio::sync::Mutex<()>,
     mode: Mutex<FailureMode>,
     slow_delay: Duration,
     tick: Duration,
-    last_tick: Mutex<Instant>,
     served: AtomicU64,
-    snapshots: AtomicU64,
+    renders: AtomicU64,
 }
 
-/// A running producer's shared state; cheap to clone. The server and the
-/// ticker are started by [`Producer::serve`].
+/// A running producer's shared state; cheap to clone. The server is started
+/// by [`Producer::serve`].
 #[derive(Debug, Clone)]
 pub struct Producer {
     inner: Arc<Inner>,
@@ -81,8 +112,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Whole ticks from `from` to `to` (0 if `to` is not later).
+fn ticks_between(from: Instant, to: Instant, tick: Duration) -> u64 {
+    let elapsed = to.saturating_duration_since(from).as_nanos();
+    u64::try_from(elapsed / tick.as_nanos().max(1)).unwrap_or(u64::MAX)
+}
+
 impl Producer {
-    /// A producer with its first snapshot rendered.
+    /// A producer with its first snapshot (number 1) rendered.
     ///
     /// # Errors
     ///
@@ -93,13 +130,17 @@ impl Producer {
         Ok(Self {
             inner: Arc::new(Inner {
                 fabric: Mutex::new(fabric),
-                csv: Mutex::new(csv),
+                current: Mutex::new(Snapshot {
+                    csv,
+                    number: 1,
+                    at: Instant::now(),
+                }),
+                refresh: tokio::sync::Mutex::new(()),
                 mode: Mutex::new(config.mode),
                 slow_delay: config.slow_delay,
-                tick: config.tick,
-                last_tick: Mutex::new(Instant::now()),
+                tick: config.tick.max(MIN_TICK),
                 served: AtomicU64::new(0),
-                snapshots: AtomicU64::new(1),
+                renders: AtomicU64::new(1),
             }),
         })
     }
@@ -115,10 +156,19 @@ impl Producer {
         *lock(&self.inner.mode) = mode;
     }
 
-    /// Snapshots rendered so far (1 after [`Producer::new`]).
+    /// Number of the latest rendered snapshot: 1 at start, then + 1 per tick
+    /// of simulated time, including the ticks nobody asked for (a snapshot
+    /// rendered after k silent ticks is k numbers after the previous one).
     #[must_use]
     pub fn snapshots(&self) -> u64 {
-        self.inner.snapshots.load(Relaxed)
+        lock(&self.inner.current).number
+    }
+
+    /// Renders done so far (1 after [`Producer::new`]): at most one per
+    /// tick, none for ticks nobody asked about.
+    #[must_use]
+    pub fn renders(&self) -> u64 {
+        self.inner.renders.load(Relaxed)
     }
 
     /// `GET /counters` answers started.
@@ -127,33 +177,82 @@ impl Producer {
         self.inner.served.load(Relaxed)
     }
 
-    /// The current CSV body (what `mode=OK` serves).
+    /// The current CSV body (what `mode=OK` serves now), rendering it first
+    /// if the latest snapshot is from an earlier tick. Blocking (CPU-bound
+    /// for big fabrics).
     #[must_use]
     pub fn csv(&self) -> Bytes {
-        lock(&self.inner.csv).clone()
+        self.refresh_at(Instant::now(), false).csv
     }
 
-    /// Advances the fabric by the time since the last tick and renders the
-    /// next snapshot. Blocking (CPU-bound): call it off the async runtime for
-    /// big fabrics, as the ticker does.
+    /// Moves on to the next snapshot now, even within the current tick:
+    /// the fabric advances by one tick (or by every tick that passed, if
+    /// more did) and is rendered. For tests and lab users that want new data
+    /// without waiting. Blocking (CPU-bound for big fabrics).
     pub fn tick(&self) {
-        let now = Instant::now();
-        let dt = {
-            let mut last = lock(&self.inner.last_tick);
-            let dt = now.duration_since(*last);
-            *last = now;
-            dt
-        };
-        let csv = {
-            let mut fabric = lock(&self.inner.fabric);
-            fabric.advance(dt.as_secs_f64());
-            fabric.render_csv()
-        };
-        *lock(&self.inner.csv) = Bytes::from(csv);
-        self.inner.snapshots.fetch_add(1, Relaxed);
+        let _ = self.refresh_at(Instant::now(), true);
     }
 
-    /// The HTTP routes (without the ticker; see [`Producer::serve`]).
+    /// The snapshot for a request arriving at `now`: the latest one if it is
+    /// from `now`'s tick, else a new one (rendered by this call, under the
+    /// fabric's lock, so that two callers never render the same tick).
+    /// `force` moves on by at least one tick.
+    fn refresh_at(&self, now: Instant, force: bool) -> Snapshot {
+        let tick = self.inner.tick;
+        let mut fabric = lock(&self.inner.fabric);
+        let latest = lock(&self.inner.current).clone();
+        let mut ticks = ticks_between(latest.at, now, tick);
+        if force {
+            ticks = ticks.max(1);
+        }
+        if ticks == 0 {
+            return latest;
+        }
+        fabric.advance_ticks(tick.as_secs_f64(), ticks);
+        let csv = Bytes::from(fabric.render_csv());
+        let span = u64::try_from(tick.as_nanos().saturating_mul(u128::from(ticks)))
+            .map_or(Duration::MAX, Duration::from_nanos);
+        let next = Snapshot {
+            csv,
+            number: latest.number.saturating_add(ticks),
+            at: latest.at.checked_add(span).unwrap_or(now),
+        };
+        *lock(&self.inner.current) = next.clone();
+        self.inner.renders.fetch_add(1, Relaxed);
+        next
+    }
+
+    /// The latest snapshot if it is from `now`'s tick.
+    fn fresh(&self, now: Instant) -> Option<Snapshot> {
+        let latest = lock(&self.inner.current);
+        (ticks_between(latest.at, now, self.inner.tick) == 0).then(|| latest.clone())
+    }
+
+    /// [`Producer::refresh_at`] for the async handlers: the render runs on
+    /// the blocking pool, and requests of the same tick wait for it (on an
+    /// async lock) and share its result.
+    async fn snapshot(&self) -> Snapshot {
+        let now = Instant::now();
+        if let Some(s) = self.fresh(now) {
+            return s;
+        }
+        let _turn = self.inner.refresh.lock().await;
+        // Whoever held the turn before may have rendered this tick already.
+        if let Some(s) = self.fresh(now) {
+            return s;
+        }
+        let p = self.clone();
+        match tokio::task::spawn_blocking(move || p.refresh_at(now, false)).await {
+            Ok(s) => s,
+            Err(error) => {
+                // The render panicked: serve the previous snapshot.
+                tracing::error!(message = "Producer render failed.", %error);
+                lock(&self.inner.current).clone()
+            }
+        }
+    }
+
+    /// The HTTP routes.
     pub fn router(&self) -> Router {
         Router::new()
             .route("/counters", get(counters))
@@ -161,8 +260,9 @@ impl Producer {
             .with_state(self.clone())
     }
 
-    /// Serves on `listener` and renders a snapshot every tick until
-    /// `shutdown` completes.
+    /// Serves on `listener` until `shutdown` completes. Snapshots are
+    /// rendered on demand (see the module docs); there is no background
+    /// task.
     ///
     /// # Errors
     ///
@@ -172,27 +272,10 @@ impl Producer {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), TelemetryError> {
-        let ticker = {
-            let p = self.clone();
-            let period = self.inner.tick.max(Duration::from_millis(10));
-            tokio::spawn(async move {
-                let mut interval =
-                    tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                loop {
-                    interval.tick().await;
-                    let p = p.clone();
-                    if tokio::task::spawn_blocking(move || p.tick()).await.is_err() {
-                        tracing::error!(message = "Producer tick task failed.");
-                    }
-                }
-            })
-        };
-        let result = axum::serve(listener, self.router())
+        axum::serve(listener, self.router())
             .with_graceful_shutdown(shutdown)
-            .await;
-        ticker.abort();
-        result.map_err(TelemetryError::from)
+            .await
+            .map_err(TelemetryError::from)
     }
 }
 
@@ -270,9 +353,18 @@ async fn post_mode(State(p): State<Producer>, RawQuery(q): RawQuery) -> Response
     }
 }
 
-fn csv_response(body: impl Into<Body>) -> Response {
+fn csv_response(body: impl Into<Body>, snapshot: u64) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (
+                header::HeaderName::from_static("x-snapshot"),
+                HeaderValue::from(snapshot),
+            ),
+        ],
         body.into(),
     )
         .into_response()
@@ -285,28 +377,40 @@ async fn counters(State(p): State<Producer>, RawQuery(q): RawQuery) -> Response 
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     };
     let mode = query.mode.unwrap_or_else(|| p.mode());
-    let csv = p.csv();
+    // Only the modes that show the matrix pay for a render.
     match mode {
-        FailureMode::Ok => csv_response(csv),
-        FailureMode::Error500 => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "simulated internal error\n",
-        )
-            .into_response(),
-        FailureMode::Empty => csv_response(Bytes::new()),
-        FailureMode::Corrupt => csv_response(corrupt(&csv, p.snapshots())),
-        FailureMode::WrongSchema => csv_response(wrong_schema(&csv)),
-        FailureMode::Slow => {
-            tokio::time::sleep(query.delay.unwrap_or(p.inner.slow_delay)).await;
-            csv_response(csv)
+        FailureMode::Error500 => {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "simulated internal error\n",
+            )
+                .into_response();
         }
+        FailureMode::Empty => return csv_response(Bytes::new(), p.snapshots()),
+        FailureMode::Slow => {
+            // The answer is the matrix of when it is sent.
+            tokio::time::sleep(query.delay.unwrap_or(p.inner.slow_delay)).await;
+        }
+        FailureMode::Ok
+        | FailureMode::Corrupt
+        | FailureMode::WrongSchema
+        | FailureMode::Truncated => {}
+    }
+    let Snapshot { csv, number, .. } = p.snapshot().await;
+    match mode {
+        FailureMode::Corrupt => csv_response(corrupt(&csv, number), number),
+        FailureMode::WrongSchema => csv_response(wrong_schema(&csv), number),
         FailureMode::Truncated => {
             // Half the body, cut mid-line, then an error: hyper ends the
             // connection without the final chunk, as a crashed producer would.
             let half = csv.len() / 2;
             let first = csv.slice(..half);
             let stream = failing_stream(first);
-            csv_response(Body::from_stream(stream))
+            csv_response(Body::from_stream(stream), number)
+        }
+        // (`ERROR_500` and `EMPTY` were answered above.)
+        FailureMode::Ok | FailureMode::Slow | FailureMode::Error500 | FailureMode::Empty => {
+            csv_response(csv, number)
         }
     }
 }
@@ -415,6 +519,117 @@ mod tests {
                 Err(CsvError::MissingColumn { .. })
             ));
         }
+    }
+
+    fn producer(switches: usize, tick: Duration) -> Producer {
+        Producer::new(&ProducerConfig {
+            switches,
+            tick,
+            ..ProducerConfig::default()
+        })
+        .unwrap()
+    }
+
+    fn bytes_in(csv: &[u8], row: usize) -> f64 {
+        parse(csv).unwrap().rows().nth(row).unwrap().1[0]
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn snapshots_are_rendered_on_demand_at_most_once_per_tick() {
+        let p = producer(50, Duration::from_secs(1));
+        let first = p.snapshot().await;
+        assert_eq!((first.number, p.renders()), (1, 1));
+
+        // Nobody asks for ten ticks: nothing is rendered.
+        tokio::time::advance(Duration::from_millis(10_300)).await;
+        assert_eq!((p.snapshots(), p.renders()), (1, 1));
+
+        // The next request gets the snapshot ten ticks later, in one render,
+        // with the counters grown by rate x ten seconds.
+        let later = p.snapshot().await;
+        assert_eq!((later.number, p.renders()), (11, 2));
+        let grown = bytes_in(&later.csv, 4) - bytes_in(&first.csv, 4);
+        let line = 100e9 / 8.0 * 10.0;
+        assert!(
+            grown >= 0.01 * line * 0.9 && grown <= line * 1.05,
+            "{grown}"
+        );
+
+        // Within the same tick: the same snapshot, shared.
+        tokio::time::advance(Duration::from_millis(600)).await;
+        let same = p.snapshot().await;
+        assert_eq!((same.number, p.renders()), (11, 2));
+        assert_eq!(same.csv, later.csv);
+        // The tick grid runs from the start: 10.9 s is in tick 10, 11.0 s in 11.
+        tokio::time::advance(Duration::from_millis(100)).await;
+        assert_eq!(p.snapshot().await.number, 12);
+        assert_eq!(p.renders(), 3);
+
+        // `tick()` moves on at once; the blocking `csv()` agrees.
+        p.tick();
+        assert_eq!((p.snapshots(), p.renders()), (13, 4));
+        assert_eq!(p.csv(), p.snapshot().await.csv);
+        assert_eq!(p.renders(), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_requests_of_a_tick_share_one_render() {
+        let p = producer(5_000, Duration::from_secs(5));
+        tokio::time::advance(Duration::from_secs(12)).await;
+        let tasks: Vec<_> = (0..16)
+            .map(|_| {
+                let p = p.clone();
+                tokio::spawn(async move { p.snapshot().await })
+            })
+            .collect();
+        let mut numbers = Vec::new();
+        for t in tasks {
+            let s = t.await.unwrap();
+            numbers.push((s.number, s.csv.len()));
+        }
+        assert!(numbers.iter().all(|n| *n == numbers[0]), "{numbers:?}");
+        assert_eq!(numbers[0].0, 3);
+        assert_eq!(p.renders(), 2);
+    }
+
+    async fn get(url: &str) -> (u16, Option<u64>, Bytes) {
+        use http_body_util::BodyExt as _;
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http::<http_body_util::Empty<Bytes>>();
+        let r = client.get(url.parse().unwrap()).await.unwrap();
+        let status = r.status().as_u16();
+        let snapshot = r
+            .headers()
+            .get("x-snapshot")
+            .map(|v| v.to_str().unwrap().parse().unwrap());
+        let body = r.into_body().collect().await.map(|c| c.to_bytes());
+        (status, snapshot, body.unwrap_or_default())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn failing_modes_without_a_matrix_render_nothing() {
+        let p = producer(200, Duration::from_millis(20));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(p.clone().serve(listener, std::future::pending()));
+
+        p.set_mode(FailureMode::Error500);
+        for _ in 0..5 {
+            tokio::time::sleep(Duration::from_millis(25)).await;
+            assert_eq!(get(&format!("{base}/counters")).await.0, 500);
+            let (status, _, body) = get(&format!("{base}/counters?mode=EMPTY")).await;
+            assert_eq!((status, body.len()), (200, 0));
+        }
+        assert_eq!(p.renders(), 1, "no render for ERROR_500 or EMPTY");
+
+        // The next matrix is several ticks on, in one render.
+        let (status, number, body) = get(&format!("{base}/counters?mode=OK")).await;
+        assert_eq!(status, 200);
+        assert!(number.unwrap() >= 6, "{number:?}");
+        assert_eq!(p.renders(), 2);
+        assert_eq!(parse(&body).unwrap().len(), 200);
+        assert_eq!(p.served(), 11);
     }
 
     #[test]

@@ -20,8 +20,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt as _, Empty, Limited};
+use bytes::{Bytes, BytesMut};
+use http_body_util::{BodyExt as _, Empty};
 use hyper::Uri;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -288,15 +288,7 @@ impl HttpCsvSource {
         if response.status() != hyper::StatusCode::OK {
             return Err(TelemetryError::Status(response.status().as_u16()));
         }
-        let limit = self.config.max_body_bytes;
-        let body = Limited::new(response.into_body(), limit);
-        match body.collect().await {
-            Ok(c) => Ok(c.to_bytes()),
-            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-                Err(TelemetryError::TooLarge { limit })
-            }
-            Err(e) => Err(TelemetryError::Body(error_chain(&*e))),
-        }
+        read_body(response, self.config.max_body_bytes).await
     }
 
     async fn cycle(&self) -> Result<CycleReport, TelemetryError> {
@@ -403,6 +395,58 @@ pub fn parse_batch(body: &[u8], metric_names: &[Arc<str>]) -> Result<Batch, Tele
         }
     }
     Ok(batch)
+}
+
+/// Reads the whole body into one buffer, refusing more than `limit` bytes.
+///
+/// The buffer is allocated once at the announced `Content-Length` (the
+/// producer always sends one), and each frame is copied into it as it
+/// arrives and then dropped: one copy of the body in all, made while the
+/// rest is still on the wire, and never two full copies alive at once.
+/// (`BodyExt::collect` kept every frame until the end and then copied them
+/// all into a new buffer.) A body that arrives in a single frame is used as
+/// it is, without a copy. Without a length, or with a wrong one, the buffer
+/// grows as needed; hyper itself fails a body shorter than announced.
+async fn read_body(
+    response: hyper::Response<hyper::body::Incoming>,
+    limit: usize,
+) -> Result<Bytes, TelemetryError> {
+    let announced = response
+        .headers()
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit as u64) {
+        return Err(TelemetryError::TooLarge { limit });
+    }
+    let capacity = announced
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(64 << 10)
+        .min(limit);
+    let mut body = response.into_body();
+    let mut single: Option<Bytes> = None;
+    let mut buf = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| TelemetryError::Body(error_chain(&e)))?;
+        let Ok(data) = frame.into_data() else {
+            // Trailers carry no data.
+            continue;
+        };
+        let held = single.as_ref().map_or(buf.len(), Bytes::len);
+        if data.len() > limit.saturating_sub(held) {
+            return Err(TelemetryError::TooLarge { limit });
+        }
+        if buf.is_empty() && single.is_none() {
+            single = Some(data);
+            continue;
+        }
+        if let Some(first) = single.take() {
+            buf.reserve(capacity.max(first.len() + data.len()));
+            buf.extend_from_slice(&first);
+        }
+        buf.extend_from_slice(&data);
+    }
+    Ok(single.unwrap_or_else(|| buf.freeze()))
 }
 
 /// An error and its sources on one line (hyper's top-level messages alone
