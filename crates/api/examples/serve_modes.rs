@@ -1,7 +1,12 @@
-//! Experiment: the API over a 100,000-switch snapshot served either by one
-//! multi-threaded runtime (what `nocwatch run` does) or by one
-//! single-threaded runtime per thread, each with its own SO_REUSEPORT
-//! listener. `cargo run --release -p nocwatch-api --example serve_modes -- mt|rp PORT`
+//! Experiment and bench target: the API over an N-switch snapshot served
+//! either by one multi-threaded runtime or by [`nocwatch_api::serve_sharded`]
+//! (one single-threaded runtime per thread, each with its own SO_REUSEPORT
+//! listener; what `nocwatch run` does).
+//!
+//! `cargo run --release -p nocwatch-api --example serve_modes -- mt|rp PORT [SWITCHES] [THREADS]`
+//!
+//! With a small fabric (50 switches) the store lookup is negligible and
+//! what wrk measures is the HTTP path of the server.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "example")]
 
@@ -17,9 +22,11 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "mt".into());
     let port: u16 = args.next().map_or(19390, |p| p.parse().unwrap());
+    let switches: usize = args.next().map_or(100_000, |p| p.parse().unwrap());
+    let threads: usize = args.next().map_or(2, |p| p.parse().unwrap());
     let store = Arc::new(Store::new(4).unwrap());
     ingest(
-        Fabric::new(100_000, 1).unwrap().render_csv().as_bytes(),
+        Fabric::new(switches, 1).unwrap().render_csv().as_bytes(),
         &store,
     )
     .unwrap();
@@ -31,7 +38,7 @@ fn main() {
     let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
     if mode == "mt" {
         let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(threads)
             .enable_all()
             .build()
             .unwrap();
@@ -42,29 +49,17 @@ fn main() {
                 .unwrap();
         });
     } else {
-        let threads: Vec<_> = (0..2)
-            .map(|_| {
-                let state = Arc::clone(&state);
-                std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .unwrap();
-                    rt.block_on(async {
-                        let s = tokio::net::TcpSocket::new_v4().unwrap();
-                        s.set_reuseport(true).unwrap();
-                        s.set_reuseaddr(true).unwrap();
-                        s.bind(addr).unwrap();
-                        let l = s.listen(1024).unwrap();
-                        nocwatch_api::serve(l, state, std::future::pending())
-                            .await
-                            .unwrap();
-                    });
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
-        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (_stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+            let server = nocwatch_api::serve_sharded(addr, threads, state, &stop_rx)
+                .await
+                .unwrap();
+            println!("listening on {}", server.local_addr());
+            server.wait().await.unwrap();
+        });
     }
 }

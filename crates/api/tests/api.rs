@@ -489,3 +489,116 @@ async fn sharded_servers_share_one_port_and_stop_on_signal() {
         .unwrap()
         .unwrap();
 }
+
+/// Reads from `s` until `n` complete answers (headers + content-length body)
+/// have arrived; returns them as text.
+async fn read_answers(s: &mut tokio::net::TcpStream, n: usize) -> Vec<String> {
+    use tokio::io::AsyncReadExt as _;
+    let mut buf = Vec::new();
+    let mut answers = Vec::new();
+    while answers.len() < n {
+        let mut chunk = [0u8; 4096];
+        let got = tokio::time::timeout(Duration::from_secs(5), s.read(&mut chunk))
+            .await
+            .expect("answer in time")
+            .unwrap();
+        assert!(got > 0, "connection closed after {} answers", answers.len());
+        buf.extend_from_slice(&chunk[..got]);
+        loop {
+            let text = String::from_utf8_lossy(&buf).into_owned();
+            let Some(head_end) = text.find("\r\n\r\n") else {
+                break;
+            };
+            let len: usize = text[..head_end]
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length: "))
+                .map_or(0, |v| v.trim().parse().unwrap());
+            if buf.len() < head_end + 4 + len {
+                break;
+            }
+            answers.push(text[..head_end + 4 + len].to_owned());
+            buf.drain(..head_end + 4 + len);
+        }
+    }
+    answers
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelined_keep_alive_answers_and_graceful_stop() {
+    use tokio::io::AsyncWriteExt as _;
+    let store = Arc::new(Store::new(4).unwrap());
+    store.replace(matrix(5, 4.0)).unwrap();
+    let state = ApiState::new(
+        store,
+        Arc::new(IngestStats::default()),
+        ApiConfig::default(),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(nocwatch_api::serve(listener, Arc::clone(&state), async {
+        let _ = stop_rx.await;
+    }));
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // Three requests in one write: GetMetric (answered by the server
+    // directly), a POST to it (the router: 405), a 400 and a HEAD, in order.
+    s.write_all(
+        b"GET /telemetry/GetMetric?switch_id=SW-02&metric_name=Bytes%5FIn HTTP/1.1\r\nhost: x\r\n\r\n\
+          POST /telemetry/GetMetric?switch_id=SW-02&metric_name=Bytes_In HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n\
+          GET /telemetry/GetMetric?switch_id=SW-02 HTTP/1.1\r\nhost: x\r\n\r\n\
+          GET /health HTTP/1.1\r\nhost: x\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let answers = read_answers(&mut s, 4).await;
+    assert!(answers[0].starts_with("HTTP/1.1 200 "), "{}", answers[0]);
+    assert!(answers[0].contains("x-data-age-ms: "), "{}", answers[0]);
+    assert!(
+        answers[0].contains("content-type: application/json"),
+        "{}",
+        answers[0]
+    );
+    assert!(answers[0].contains(r#""value":4.0"#), "{}", answers[0]);
+    assert!(answers[1].starts_with("HTTP/1.1 405 "), "{}", answers[1]);
+    assert!(answers[2].starts_with("HTTP/1.1 400 "), "{}", answers[2]);
+    assert!(
+        answers[2].contains(r#""error":"missing_parameter""#),
+        "{}",
+        answers[2]
+    );
+    assert!(answers[2].contains("x-data-age-ms: "), "{}", answers[2]);
+    assert!(answers[3].starts_with("HTTP/1.1 200 "), "{}", answers[3]);
+    // The directly answered GetMetric requests are in the request metrics.
+    s.write_all(b"GET /metrics HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let metrics = read_answers(&mut s, 1).await.remove(0);
+    assert!(
+        metrics.contains(r#"nocwatch_http_request_duration_seconds_count{route="GetMetric"} 2"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"nocwatch_http_responses_total{route="GetMetric",code="2xx"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"nocwatch_http_responses_total{route="GetMetric",code="4xx"} 1"#),
+        "{metrics}"
+    );
+    // The connection stays open, idle; stopping closes it and the server returns.
+    stop_tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("server stops with an idle keep-alive connection open")
+        .unwrap()
+        .unwrap();
+    let mut rest = Vec::new();
+    let n = tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio::io::AsyncReadExt::read_to_end(&mut s, &mut rest),
+    )
+    .await
+    .expect("connection closed")
+    .unwrap_or(0);
+    assert_eq!(n, 0, "nothing more after the stop");
+}
