@@ -189,8 +189,7 @@ fn write_u64(out: &mut Vec<u8>, mut n: u64) {
 }
 
 /// One answer before it becomes an HTTP response: status, JSON body and data
-/// age (for the `X-Data-Age-Ms` header), so that the axum handler and the
-/// server's direct GetMetric path (crate::server) build the same bytes.
+/// age (for the `X-Data-Age-Ms` header).
 pub(crate) struct Answer {
     pub(crate) status: StatusCode,
     pub(crate) body: Bytes,
@@ -255,9 +254,7 @@ pub(crate) fn get_metric_answer(state: &ApiState, q: Option<&str>) -> Answer {
     answer
 }
 
-/// `GET /telemetry/GetMetric?switch_id=..&metric_name=..` through axum (the
-/// server answers it directly, see crate::server; the route stays for
-/// [`crate::router`] users).
+/// `GET /telemetry/GetMetric?switch_id=..&metric_name=..`
 pub(crate) async fn get_metric(
     State(state): State<Arc<ApiState>>,
     RawQuery(q): RawQuery,

@@ -65,8 +65,7 @@ pub async fn serve(
     state: Arc<ApiState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ApiError> {
-    let router = router(Arc::clone(&state));
-    server::serve(listener, state, router, shutdown).await
+    server::serve(listener, router(state), shutdown).await
 }
 
 /// API servers running on their own threads, one single-threaded runtime

@@ -1,31 +1,22 @@
-//! The HTTP server: hyper's HTTP/1.1 connections, GetMetric answered
-//! directly, every other request handed to the axum [`Router`].
+//! The HTTP server: hyper's HTTP/1.1 connections over the axum [`Router`],
+//! with a stop that is cheap to watch on every wake-up of a busy connection.
 //!
 //! GetMetric is the hot path (the bench drives it at 100k+ requests/s on
-//! two cores shared with the load generator). Going through the router costs
-//! a route match, a boxed service clone, the `RawQuery` extractor's String
-//! and a boxed body per request; answering it here, before the router, with
-//! the same bytes on the wire (the answer comes from the same function as
-//! the axum handler's, [`handlers::get_metric_answer`]), took the server's
-//! user-space work per GetMetric request from ~20,000 to ~11,800
-//! instructions (callgrind, 50-switch store, with the query parsing, age
-//! header and timer changes beside it). An HTTP server that does no work at
-//! all (examples/null_http.rs) needs ~2,600 on the same load; most of the
-//! difference is hyper's request parsing and response encoding.
+//! two cores shared with the load generator). The query parsing, the age
+//! header and the request metrics were made cheap in the handlers
+//! (callgrind: ~20,000 → ~12,000 user-space instructions per GetMetric on
+//! a 50-switch store; examples/null_http.rs, a server that does no work,
+//! needs ~2,600). Answering GetMetric here, before the router, saved a
+//! little more, but it was measured and dropped: with 16 wrk connections
+//! its latencies split in two (p50 0.03 ms, p90 1.5-2 ms, p99 ~4 ms, where
+//! the router path gives p50 0.08, p90 0.2, p99 0.5 ms on the same store),
+//! and a yield before each answer did not cure it.
 
-use std::convert::Infallible;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Method, Request, Response};
-use bytes::Bytes;
-use http_body_util::{Either, Full};
-use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
@@ -33,64 +24,6 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
 use crate::error::ApiError;
-use crate::handlers;
-use crate::state::ApiState;
-
-/// Answer bodies: GetMetric's own bytes, or whatever axum built.
-type ResBody = Either<Full<Bytes>, Body>;
-
-const GET_METRIC: &str = "/telemetry/GetMetric";
-
-/// The per-connection service.
-#[derive(Clone)]
-struct ApiService {
-    state: Arc<ApiState>,
-    router: TowerToHyperService<Router>,
-}
-
-type RouterFuture = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
-
-/// GetMetric is answered at once; other routes run the router's future.
-enum ApiFuture {
-    Ready(Option<Response<ResBody>>),
-    Router(RouterFuture),
-}
-
-impl Future for ApiFuture {
-    type Output = Result<Response<ResBody>, Infallible>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.get_mut() {
-            // A ready future is polled once; a second poll gets an empty 500
-            // rather than a panic (hyper never does that).
-            Self::Ready(r) => Poll::Ready(Ok(r.take().unwrap_or_else(|| {
-                let mut r = Response::new(Either::Left(Full::default()));
-                *r.status_mut() = axum::http::StatusCode::INTERNAL_SERVER_ERROR;
-                r
-            }))),
-            Self::Router(f) => f.as_mut().poll(cx).map(|r| r.map(|r| r.map(Either::Right))),
-        }
-    }
-}
-
-impl hyper::service::Service<Request<Incoming>> for ApiService {
-    type Response = Response<ResBody>;
-    type Error = Infallible;
-    type Future = ApiFuture;
-
-    fn call(&self, req: Request<Incoming>) -> ApiFuture {
-        if req.method() == Method::GET && req.uri().path() == GET_METRIC {
-            let a = handlers::get_metric_answer(&self.state, req.uri().query());
-            ApiFuture::Ready(Some(handlers::json_response(
-                a.status,
-                Either::Left(Full::new(a.body)),
-                a.age,
-            )))
-        } else {
-            ApiFuture::Router(Box::pin(hyper::service::Service::call(&self.router, req)))
-        }
-    }
-}
 
 /// Accept errors that concern one connection only (the next accept may
 /// succeed at once); others (out of file descriptors) pause accepting.
@@ -109,20 +42,15 @@ async fn pause(d: Duration) {
     let _ = tokio::task::spawn_blocking(move || std::thread::sleep(d)).await;
 }
 
-/// Serves `router` (with GetMetric answered directly from `state`) on
-/// `listener` until `shutdown` completes; then stops accepting, lets each
+/// Serves `router` on `listener` until `shutdown` completes; then stops accepting, lets each
 /// connection finish the request in flight (idle keep-alive connections
 /// close at once) and returns when all are closed.
 pub(crate) async fn serve(
     listener: TcpListener,
-    state: Arc<ApiState>,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ApiError> {
-    let service = ApiService {
-        state,
-        router: TowerToHyperService::new(router),
-    };
+    let service = TowerToHyperService::new(router);
     let mut http = http1::Builder::new();
     http.keep_alive(true);
     // `stop` tells the connections to finish (a `Notify`: its future costs

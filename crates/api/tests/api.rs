@@ -540,8 +540,9 @@ async fn pipelined_keep_alive_answers_and_graceful_stop() {
         let _ = stop_rx.await;
     }));
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    // Three requests in one write: GetMetric (answered by the server
-    // directly), a POST to it (the router: 405), a 400 and a HEAD, in order.
+    // Four pipelined requests in one write, answered in order: GetMetric
+    // (an escaped name in the query), a POST to it (405), a GetMetric
+    // without metric_name (400) and /health.
     s.write_all(
         b"GET /telemetry/GetMetric?switch_id=SW-02&metric_name=Bytes%5FIn HTTP/1.1\r\nhost: x\r\n\r\n\
           POST /telemetry/GetMetric?switch_id=SW-02&metric_name=Bytes_In HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n\
@@ -568,7 +569,7 @@ async fn pipelined_keep_alive_answers_and_graceful_stop() {
     );
     assert!(answers[2].contains("x-data-age-ms: "), "{}", answers[2]);
     assert!(answers[3].starts_with("HTTP/1.1 200 "), "{}", answers[3]);
-    // The directly answered GetMetric requests are in the request metrics.
+    // The GetMetric requests are in the request metrics.
     s.write_all(b"GET /metrics HTTP/1.1\r\nhost: x\r\n\r\n")
         .await
         .unwrap();
