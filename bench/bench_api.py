@@ -262,7 +262,11 @@ def main():
         # (b) nocwatch, 100k switches polled every second. Swaps are switched on
         # and off by the producer's mode in one service process over the same
         # data: ERROR_500 -> every poll fails at once and nothing is swapped (the
-        # last good snapshot stays served); OK -> a 100k-switch swap every second.
+        # last good snapshot stays served); WRONG_SCHEMA -> every poll fetches the
+        # whole 100k-switch body (the producer renders it) and the service refuses
+        # it at the header: the transfer without parse or swap, to tell apart what
+        # the fetch costs the readers from what the swap does; OK -> a 100k-switch
+        # swap every second.
         s, base = service(args.nocwatch, urlbig, "1s", 4, args.workers, args.api_threads)
         procs.append(s)
         url = base + "/telemetry/GetMetric"
@@ -297,9 +301,9 @@ def main():
                    "null": nullbase + "/telemetry/GetMetric"}
         for name, target in targets.items():  # warm-up, not recorded
             wrk(target, big, args, conns[0], seconds=2)
-        runs = {(cfg, c): [] for cfg in ("steady", "swaps", "python", "null") for c in conns}
+        runs = {(cfg, c): [] for cfg in ("steady", "fetch", "swaps", "python", "null") for c in conns}
         for _ in range(args.rounds):
-            for mode, cfg in (("ERROR_500", "steady"), ("OK", "swaps")):
+            for mode, cfg in (("ERROR_500", "steady"), ("WRONG_SCHEMA", "fetch"), ("OK", "swaps")):
                 set_mode(urlbig, mode)
                 time.sleep(1.5)  # a swap in flight finishes
                 for c in conns:
@@ -358,9 +362,10 @@ def main():
          f"{f(ingestbig_mean['total'])} ms"),
     ]
     names = {"steady": "GetMetric, no swap", "swaps": f"GetMetric, {big} swap every 1 s",
+             "fetch": f"GetMetric, {big} fetched every 1 s, refused",
              "python": "python GetMetric, no swap", "null": "ceiling: null_http, no work"}
     for c in conns:
-        for cfg in ("steady", "swaps", "python", "null"):
+        for cfg in ("steady", "fetch", "swaps", "python", "null"):
             r = res[(cfg, c)]
             rows.append((f"-c{c} {names[cfg]}",
                          f"p50 {f(r['p50_ms'], 3)} / p99 {f(r['p99_ms'], 3)} ms, non-2xx {r['non_2xx']}, errors {r['socket_errors']}",
@@ -382,15 +387,19 @@ def main():
             "max_ratio": null["rps"] / pyres["rps"] if pyres["rps"] else float("inf"),
             "of_ceiling": steady["rps"] / null["rps"] if null["rps"] else float("nan"),
             "p99_change": (swaps["p99_ms"] / steady["p99_ms"] - 1) * 100 if steady["p99_ms"] else float("nan"),
+            "p99_change_fetch": (res[("fetch", c)]["p99_ms"] / steady["p99_ms"] - 1) * 100
+            if steady["p99_ms"] else float("nan"),
         }
 
     print(f"  medians of {args.rounds} rounds; servers interleaved round by round; per round p99 ms:")
     for c in conns:
         d = derived(c)
-        print(f"  -c{c}: p99 no swap {res[('steady', c)]['p99_ms_rounds']}, swaps {res[('swaps', c)]['p99_ms_rounds']}, "
+        print(f"  -c{c}: p99 no swap {res[('steady', c)]['p99_ms_rounds']}, fetch only {res[('fetch', c)]['p99_ms_rounds']}, "
+              f"swaps {res[('swaps', c)]['p99_ms_rounds']}, "
               f"python {res[('python', c)]['p99_ms_rounds']}, ceiling {res[('null', c)]['p99_ms_rounds']}")
         print(f"  -c{c}: swaps per swap round {res[('swaps', c)]['swaps']}; p99 with swaps vs without: "
-              f"{d['p99_change']:+.1f} %; nocwatch / python requests/s {d['ratio']:.1f}x "
+              f"{d['p99_change']:+.1f} % (fetch and refuse, no parse or swap: {d['p99_change_fetch']:+.1f} %); "
+              f"nocwatch / python requests/s {d['ratio']:.1f}x "
               f"(p99 python/nocwatch {res[('python', c)]['p99_ms'] / res[('steady', c)]['p99_ms']:.1f}x); "
               f"nocwatch = {d['of_ceiling'] * 100:.0f} % of the ceiling; the ceiling is "
               f"{d['max_ratio']:.1f}x python: no server can be more than that here")
@@ -439,6 +448,8 @@ def main():
             f"p99_ms{sfx}": steady["p99_ms"],
             f"rps_during_swaps{sfx}": round(swaps["rps"]),
             f"p99_ms_during_swaps{sfx}": swaps["p99_ms"],
+            f"p99_ms_during_fetch_only{sfx}": res[("fetch", c)]["p99_ms"],
+            f"rps_during_fetch_only{sfx}": round(res[("fetch", c)]["rps"]),
             f"swaps_during_run{sfx}": swaps["swaps_during_run"],
             f"p99_ms_rounds{sfx}": steady["p99_ms_rounds"],
             f"p99_ms_during_swaps_rounds{sfx}": swaps["p99_ms_rounds"],
