@@ -409,17 +409,8 @@ fn render_list(
     Ok(out)
 }
 
-/// `GET /health`
-pub(crate) async fn health(State(state): State<Arc<ApiState>>) -> Response {
-    let started = Instant::now();
-    let snap = state.store.load();
-    let age = data_age(&snap, SystemTime::now());
-    let stats = &state.ingest;
-    let status = match age {
-        None => "starting",
-        Some(a) if a > state.config.stale_after => "stale",
-        Some(_) => "ok",
-    };
+/// The CSV source's `/health` object.
+fn source_health(name: &str, stats: &nocwatch_telemetry::stats::IngestStats) -> serde_json::Value {
     let (source_state, last_failure) = match stats.state() {
         SourceState::Starting => ("starting", None),
         SourceState::Ok => ("ok", None),
@@ -436,22 +427,41 @@ pub(crate) async fn health(State(state): State<Arc<ApiState>>) -> Response {
         last_cycle.insert(format!("{p}_ms"), ms(d).into());
     }
     last_cycle.insert("total_ms".into(), ms(last.total()).into());
+    serde_json::json!({
+        "name": name,
+        "state": source_state,
+        "last_failure_kind": last_failure.map(FailureKind::as_str),
+        "consecutive_failures": stats.consecutive_failures(),
+        "cycles_ok": stats.cycles_ok(),
+        "failures_total": stats.failures_total(),
+        "failures": failures,
+        "last_cycle": last_cycle,
+    })
+}
+
+/// `GET /health`
+pub(crate) async fn health(State(state): State<Arc<ApiState>>) -> Response {
+    let started = Instant::now();
+    let snap = state.store.load();
+    let age = data_age(&snap, SystemTime::now());
+    let status = match age {
+        None => "starting",
+        Some(a) if a > state.config.stale_after => "stale",
+        Some(_) => "ok",
+    };
+    let source = state
+        .ingest
+        .as_deref()
+        .map_or(serde_json::Value::Null, |stats| {
+            source_health(&state.config.source, stats)
+        });
     let body = serde_json::json!({
         "status": status,
         "data_age_ms": age.map(millis),
         "generation": snap.generation(),
         "series": snap.len(),
         "switches": snap.resources().count(),
-        "source": {
-            "name": state.config.source,
-            "state": source_state,
-            "last_failure_kind": last_failure.map(FailureKind::as_str),
-            "consecutive_failures": stats.consecutive_failures(),
-            "cycles_ok": stats.cycles_ok(),
-            "failures_total": stats.failures_total(),
-            "failures": failures,
-            "last_cycle": last_cycle,
-        },
+        "source": source,
         "other_sources": state.others.iter().map(|o| o.health()).collect::<Vec<_>>(),
     });
     let code = if age.is_some() {
@@ -470,9 +480,9 @@ pub(crate) async fn metrics(State(state): State<Arc<ApiState>>) -> Response {
     let now = SystemTime::now();
     let age = data_age(&snap, now);
     let mut out = String::with_capacity(8 * 1024);
-    state
-        .ingest
-        .write_prometheus(&mut out, &state.config.source, now);
+    if let Some(ingest) = &state.ingest {
+        ingest.write_prometheus(&mut out, &state.config.source, now);
+    }
     out.push_str("# HELP nocwatch_store_series Series in the current snapshot.\n# TYPE nocwatch_store_series gauge\n");
     out.push_str(&format!("nocwatch_store_series {}\n", snap.len()));
     out.push_str("# HELP nocwatch_store_generation Publishes since start.\n# TYPE nocwatch_store_generation counter\n");

@@ -42,7 +42,9 @@ pub trait SourceReport: Send + Sync + std::fmt::Debug {
 #[derive(Debug)]
 pub struct ApiState {
     pub(crate) store: Arc<Store>,
-    pub(crate) ingest: Arc<IngestStats>,
+    /// The CSV source's statistics; `None` for a store filled only by
+    /// other sources (an SNMP-only service).
+    pub(crate) ingest: Option<Arc<IngestStats>>,
     pub(crate) config: ApiConfig,
     pub(crate) metrics: ApiMetrics,
     pub(crate) others: Vec<Arc<dyn SourceReport>>,
@@ -54,7 +56,7 @@ impl ApiState {
     pub fn new(store: Arc<Store>, ingest: Arc<IngestStats>, config: ApiConfig) -> Arc<Self> {
         Arc::new(Self {
             store,
-            ingest,
+            ingest: Some(ingest),
             config,
             metrics: ApiMetrics::default(),
             others: Vec::new(),
@@ -72,7 +74,25 @@ impl ApiState {
     ) -> Arc<Self> {
         Arc::new(Self {
             store,
-            ingest,
+            ingest: Some(ingest),
+            config,
+            metrics: ApiMetrics::default(),
+            others,
+        })
+    }
+
+    /// State over a store that only `others` fill (no CSV source, e.g. an
+    /// SNMP-only service): `/health` says `"source": null` and `/metrics`
+    /// has no CSV ingestion lines; `config.source` is unused.
+    #[must_use]
+    pub fn others_only(
+        store: Arc<Store>,
+        config: ApiConfig,
+        others: Vec<Arc<dyn SourceReport>>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            ingest: None,
             config,
             metrics: ApiMetrics::default(),
             others,
@@ -85,9 +105,9 @@ impl ApiState {
         &self.store
     }
 
-    /// The source statistics.
+    /// The CSV source's statistics, if there is one.
     #[must_use]
-    pub fn ingest(&self) -> &Arc<IngestStats> {
-        &self.ingest
+    pub fn ingest(&self) -> Option<&Arc<IngestStats>> {
+        self.ingest.as_ref()
     }
 }

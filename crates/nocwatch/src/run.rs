@@ -271,9 +271,10 @@ async fn service(config: Config) -> anyhow::Result<()> {
         .unwrap_or_default();
 
     let source_section = match (config.http_csv.clone(), producer_url) {
-        (Some(s), Some(url)) if s.url.is_empty() => HttpCsvSection { url, ..s },
-        (Some(s), _) => s,
-        (None, Some(url)) => HttpCsvSection::polling(url),
+        (Some(s), Some(url)) if s.url.is_empty() => Some(HttpCsvSection { url, ..s }),
+        (Some(s), _) => Some(s),
+        (None, Some(url)) => Some(HttpCsvSection::polling(url)),
+        (None, None) if snmp_source.is_some() => None,
         (None, None) => anyhow::bail!("no source configured"),
     };
     let keep: Option<nocwatch_telemetry::KeepResource> = if snmp_resources.is_empty() {
@@ -281,32 +282,39 @@ async fn service(config: Config) -> anyhow::Result<()> {
     } else {
         Some(Arc::new(move |r: &str| snmp_resources.contains(r)))
     };
-    let source = HttpCsvSource::sharing(
-        HttpCsvConfig {
-            url: source_section.url.clone(),
-            interval: source_section.interval,
-            timeout: source_section.timeout,
-            max_body_bytes: source_section.max_body_bytes,
-            ingest_nice: source_section.ingest_nice,
-        },
-        Arc::clone(&store),
-        Arc::clone(&stats),
-        keep,
-    )?;
-    banner.push(format!(
-        "  source    {} polls {} every {:?} (timeout {:?})",
-        source_section.name, source_section.url, source_section.interval, source_section.timeout
-    ));
+    let source = match &source_section {
+        Some(section) => {
+            banner.push(format!(
+                "  source    {} polls {} every {:?} (timeout {:?})",
+                section.name, section.url, section.interval, section.timeout
+            ));
+            Some(HttpCsvSource::sharing(
+                HttpCsvConfig {
+                    url: section.url.clone(),
+                    interval: section.interval,
+                    timeout: section.timeout,
+                    max_body_bytes: section.max_body_bytes,
+                    ingest_nice: section.ingest_nice,
+                },
+                Arc::clone(&store),
+                Arc::clone(&stats),
+                keep,
+            )?)
+        }
+        None => None,
+    };
 
-    let state = ApiState::with_others(
-        Arc::clone(&store),
-        Arc::clone(&stats),
-        ApiConfig {
-            source: source_section.name.clone(),
-            stale_after: config.api.stale_after,
-        },
-        others,
-    );
+    let api_config = ApiConfig {
+        source: source_section
+            .as_ref()
+            .map_or_else(String::new, |s| s.name.clone()),
+        stale_after: config.api.stale_after,
+    };
+    let state = if source.is_some() {
+        ApiState::with_others(Arc::clone(&store), Arc::clone(&stats), api_config, others)
+    } else {
+        ApiState::others_only(Arc::clone(&store), api_config, others)
+    };
     let (api, mut api_task) = if config.api.threads > 0 {
         let server =
             nocwatch_api::serve_sharded(config.api.listen, config.api.threads, state, &stop_rx)
@@ -332,7 +340,7 @@ async fn service(config: Config) -> anyhow::Result<()> {
             }),
         )
     };
-    let source_task = tokio::spawn(source.run(stopped(&stop_rx)));
+    let source_task = source.map(|s| tokio::spawn(s.run(stopped(&stop_rx))));
     let snmp_task = snmp_source.map(|(s, _, _)| tokio::spawn(s.run(stopped(&stop_rx))));
 
     println!(
@@ -343,9 +351,13 @@ async fn service(config: Config) -> anyhow::Result<()> {
             "running"
         }
     );
-    println!(
-        "  API       http://{api}/telemetry/GetMetric?switch_id=SW-05&metric_name=Latency_Avg_uSec"
-    );
+    if source_section.is_some() {
+        println!(
+            "  API       http://{api}/telemetry/GetMetric?switch_id=SW-05&metric_name=Latency_Avg_uSec"
+        );
+    } else {
+        println!("  API       http://{api}/telemetry/GetMetric?switch_id=..&metric_name=..");
+    }
     println!(
         "            http://{api}/telemetry/ListMetrics   http://{api}/health   http://{api}/metrics   http://{api}/openapi.json"
     );
@@ -373,7 +385,9 @@ async fn service(config: Config) -> anyhow::Result<()> {
     eprintln!("nocwatch: {reason}, shutting down");
     let _ = stop_tx.send(true);
     let drain = async {
-        let _ = source_task.await;
+        if let Some(t) = source_task {
+            let _ = t.await;
+        }
         if let Some(t) = snmp_task {
             let _ = t.await;
         }

@@ -296,8 +296,9 @@ fn run_rejects_a_config_with_an_unknown_field() {
     assert!(err.contains("unknown field `poll_every`"), "{err}");
 }
 
-/// With a config file, the `[snmp]` source polls a real agent (net-snmp's snmpd on
-/// a random loopback port): its values are served by GetMetric under the agent's
+/// With a config file that has only an `[snmp]` source (no CSV source), it polls a
+/// real agent (net-snmp's snmpd on a random loopback port): its values are served
+/// by GetMetric under the agent's
 /// address, equal to what snmpget reads, and they advance from cycle to cycle; a
 /// second target that never answers is counted as a timeout every cycle and does
 /// not hold the first one's values back.
@@ -312,7 +313,6 @@ fn run_config_polls_snmpd_into_the_store() {
         &config,
         format!(
             "[api]\nlisten = \"127.0.0.1:0\"\nthreads = 0\n\
-             [producer]\nlisten = \"127.0.0.1:0\"\nswitches = 2\n\
              [snmp]\nname = \"lab-snmpd\"\ntargets = [\"127.0.0.1\", \"127.0.0.1:{silent}\"]\n\
              port = {}\ninterval = \"300ms\"\ntimeout = \"100ms\"\nretries = 0\n\
              walks = [\"1.3.6.1.2.1.1.3\", \"1.3.6.1.2.1.2.1\", \"1.3.6.1.2.1.2.2.1.10\"]\n",
@@ -381,6 +381,8 @@ fn run_config_polls_snmpd_into_the_store() {
     assert_eq!(status, 200);
     let h: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(h["other_sources"][0]["name"], "lab-snmpd", "{h}");
+    assert!(h["source"].is_null(), "no CSV source: {h}");
+    assert_eq!(h["status"], "ok", "{h}");
     let snmp = &h["other_sources"][0];
     assert_eq!(snmp["targets"], 2, "{h}");
     assert!(snmp["timeouts_total"].as_u64().unwrap() >= 2, "{h}");
@@ -391,6 +393,7 @@ fn run_config_polls_snmpd_into_the_store() {
         metrics.contains("nocwatch_snmp_last_cycle_timeouts{source=\"lab-snmpd\"} 1"),
         "{metrics}"
     );
+    assert!(!metrics.contains("nocwatch_ingest_"), "{metrics}");
 
     sigterm(&child);
     let status = wait_exit(&mut child, Duration::from_secs(15));

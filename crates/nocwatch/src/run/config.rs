@@ -344,9 +344,10 @@ impl Config {
     /// All problems at once, one per line.
     pub(crate) fn validate(&self) -> Result<(), String> {
         let mut problems = Vec::new();
-        if self.http_csv.is_none() && self.producer.is_none() {
+        if self.http_csv.is_none() && self.producer.is_none() && self.snmp.is_none() {
             problems.push(
-                "no source: set [http_csv] url (or [producer] for a simulated one)".to_owned(),
+                "no source: set [http_csv] url (or [producer] for a simulated one), or [snmp]"
+                    .to_owned(),
             );
         }
         if self.api.threads > 64 {
@@ -474,6 +475,14 @@ mod tests {
             (Duration::from_secs(10), Duration::from_secs(1), 1)
         );
         assert!(c.snmp_sim.is_none());
+    }
+
+    #[test]
+    fn snmp_alone_is_a_source_and_nothing_is_not() {
+        let c = Config::parse("[snmp]\ntargets = [\"10.0.0.1\"]\n").unwrap();
+        assert!(c.http_csv.is_none() && c.producer.is_none() && c.snmp.is_some());
+        let e = Config::parse("[api]\nthreads = 1\n").unwrap_err();
+        assert!(e.contains("no source"), "{e}");
     }
 
     #[test]
