@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::{self as http, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use nocwatch_store::{MetricId, Snapshot};
@@ -56,14 +56,9 @@ fn age_header(ms: u64) -> HeaderValue {
     })
 }
 
-/// A JSON response with the data-age header, over any body type (axum's
-/// for the router, the server's own for GetMetric).
-pub(crate) fn json_response<B>(
-    status: StatusCode,
-    body: B,
-    age: Option<Duration>,
-) -> http::Response<B> {
-    let mut r = http::Response::new(body);
+/// A JSON response with the data-age header.
+fn json(status: StatusCode, body: impl Into<Bytes>, age: Option<Duration>) -> Response {
+    let mut r = Response::new(Body::from(body.into()));
     *r.status_mut() = status;
     let h = r.headers_mut();
     h.reserve(2);
@@ -72,11 +67,6 @@ pub(crate) fn json_response<B>(
         h.insert(DATA_AGE, age_header(millis(age)));
     }
     r
-}
-
-/// A JSON response with the data-age header.
-fn json(status: StatusCode, body: impl Into<Bytes>, age: Option<Duration>) -> Response {
-    json_response(status, Body::from(body.into()), age)
 }
 
 fn write_age(out: &mut Vec<u8>, age: Option<Duration>) {

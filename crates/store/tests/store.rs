@@ -5,7 +5,8 @@ use std::thread;
 use std::time::{Duration, SystemTime};
 
 use nocwatch_store::{
-    Batch, MAX_HISTORY_CAPACITY, ResourceId, Sample, Series, Store, StoreError, unix_nanos,
+    Batch, MAX_HISTORY_CAPACITY, MemoryEstimate, ResourceId, Sample, Series, Store, StoreError,
+    unix_nanos,
 };
 
 fn batch(updates: &[(&str, &str, f64, u64)]) -> Batch {
@@ -353,6 +354,22 @@ fn concurrent_writers_lose_nothing() {
     assert_eq!(snap.get("r", "m").unwrap().samples().count(), 400);
 }
 
+/// Prints what `cargo test -p nocwatch-store memory -- --nocapture` reports.
+fn print_estimate(label: &str, est: &MemoryEstimate) {
+    println!(
+        "{label}, history cap {}: total ≈ {:.1} MiB now ({:.1} B/series); ≈ {:.0} B/series with \
+         full history (latest {} B, names {} B, index {} B, history now {} B)",
+        est.history_capacity,
+        est.total() as f64 / (1 << 20) as f64,
+        est.bytes_per_series(),
+        est.bytes_per_series_full_history(),
+        est.series_bytes,
+        est.name_bytes,
+        est.index_bytes,
+        est.history_bytes,
+    );
+}
+
 /// 100,000 series (10,000 resources × 10 metrics), history capacity 60:
 /// approximate bytes per series.
 #[test]
@@ -372,17 +389,7 @@ fn memory_per_series_100k() {
     let snap = store.load();
     assert_eq!(snap.len(), 100_000);
     let est = snap.memory_estimate();
-    println!(
-        "100k series, history cap 60: total ≈ {:.1} MiB now ({:.0} B/series with 1 history sample); \
-         ≈ {:.0} B/series with full history (series {} B, names {} B, index {} B, history now {} B)",
-        est.total() as f64 / (1 << 20) as f64,
-        est.bytes_per_series(),
-        est.bytes_per_series_full_history(),
-        est.series_bytes,
-        est.name_bytes,
-        est.index_bytes,
-        est.history_bytes,
-    );
+    print_estimate("100k series (1 history sample held)", &est);
     // Full history dominates: 60 × 16-byte samples = 960 B, plus overheads.
     let full = est.bytes_per_series_full_history();
     assert!((960.0..1_200.0).contains(&full), "{full}");
@@ -628,17 +635,7 @@ fn matrix_memory_per_series_1m() {
     let snap = store.load();
     assert_eq!(snap.len(), 1_100_000);
     let est = snap.memory_estimate();
-    println!(
-        "1.1M matrix series, history cap 60: total ≈ {:.1} MiB now ({:.1} B/series); \
-         ≈ {:.0} B/series with full history (latest {} B, names {} B, index {} B, history now {} B)",
-        est.total() as f64 / (1 << 20) as f64,
-        est.bytes_per_series(),
-        est.bytes_per_series_full_history(),
-        est.series_bytes,
-        est.name_bytes,
-        est.index_bytes,
-        est.history_bytes,
-    );
+    print_estimate("1.1M matrix series (2 frames held)", &est);
     // 8 bytes per sample: 61 samples = 488 B, plus names and tables.
     let full = est.bytes_per_series_full_history();
     assert!((488.0..560.0).contains(&full), "{full}");
