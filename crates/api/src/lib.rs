@@ -6,6 +6,9 @@
 //! | `GET /telemetry/ListMetrics[?switch_id=..][&switch_prefix=..][&metric_prefix=..][&limit=..&offset=..]` | every metric of every (selected) switch |
 //! | `GET /health` | source state, data age, last cycle phases; 503 before the first snapshot |
 //! | `GET /metrics` | Prometheus text: ingestion phases, failures by kind, data age, request latency |
+//! | `GET /events[?resource=..][&severity=..][&name=..][&since=..][&until=..][&limit=..][&after=ID]` | recent events (traps, polling findings), newest first (oldest first after an id) |
+//! | `GET /events/stream[?same filters]` | the same, live, as server-sent events; `Last-Event-ID` replays what a reconnecting client missed |
+//! | `POST /admin/reload` | with `Authorization: Bearer TOKEN`: reloads rules, users and communities without a restart |
 //! | `GET /openapi.json` | the OpenAPI 3.1 description of all of the above |
 //!
 //! Every data answer says how old its data is: a `data_age_ms` field in the
@@ -22,20 +25,23 @@
 //! load generator's figures include.
 
 mod error;
+mod event_routes;
+pub mod events;
 mod handlers;
 mod metrics;
 mod server;
 mod state;
 
 pub use error::ApiError;
-pub use state::{ApiConfig, ApiState, SourceReport};
+pub use events::EventLog;
+pub use state::{ApiConfig, ApiState, ReloadHook, SourceReport};
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{oneshot, watch};
 
@@ -50,6 +56,9 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/health", get(handlers::health))
         .route("/metrics", get(handlers::metrics))
         .route("/openapi.json", get(handlers::openapi))
+        .route("/events", get(event_routes::events))
+        .route("/events/stream", get(event_routes::events_stream))
+        .route("/admin/reload", post(event_routes::reload))
         .fallback(handlers::not_found)
         .with_state(state)
 }

@@ -26,7 +26,7 @@ pub mod stats;
 pub use error::{FailureKind, TelemetryError};
 pub use mode::FailureMode;
 pub use producer::{Producer, ProducerConfig};
-pub use source::{HttpCsvConfig, HttpCsvSource, KeepResource};
+pub use source::{HttpCsvConfig, HttpCsvSource};
 
 /// Entry points for the cargo-fuzz targets (feature `fuzzing`).
 #[cfg(feature = "fuzzing")]
