@@ -43,6 +43,9 @@ pub enum ApiError {
     /// A reload that the service refused; the running configuration is unchanged (422).
     #[error("reload refused, the running configuration is unchanged: {0}")]
     ReloadRefused(String),
+    /// The TLS certificate or key cannot be used (at start).
+    #[error("TLS: {0}")]
+    Tls(String),
     /// The server socket failed.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
@@ -63,7 +66,7 @@ impl ApiError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::AdminDisabled => StatusCode::FORBIDDEN,
             Self::ReloadRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Io(_) | Self::Tls(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -81,7 +84,7 @@ impl ApiError {
             Self::Unauthorized => "unauthorized",
             Self::AdminDisabled => "admin_disabled",
             Self::ReloadRefused(_) => "reload_refused",
-            Self::Io(_) => "internal",
+            Self::Io(_) | Self::Tls(_) => "internal",
         }
     }
 }

@@ -31,6 +31,7 @@ mod handlers;
 mod metrics;
 mod server;
 mod state;
+pub mod tls;
 
 pub use error::ApiError;
 pub use events::EventLog;
@@ -74,7 +75,21 @@ pub async fn serve(
     state: Arc<ApiState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ApiError> {
-    server::serve(listener, router(state), shutdown).await
+    server::serve(listener, router(state), shutdown, None).await
+}
+
+/// [`serve`] over TLS with `acceptor` (see [`tls::acceptor`]).
+///
+/// # Errors
+///
+/// Socket errors of the server.
+pub async fn serve_tls(
+    listener: TcpListener,
+    state: Arc<ApiState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    acceptor: tokio_rustls::TlsAcceptor,
+) -> Result<(), ApiError> {
+    server::serve(listener, router(state), shutdown, Some(acceptor)).await
 }
 
 /// API servers running on their own threads, one single-threaded runtime
@@ -147,6 +162,21 @@ pub async fn serve_sharded(
     state: Arc<ApiState>,
     shutdown: &watch::Receiver<bool>,
 ) -> Result<ShardedServer, ApiError> {
+    serve_sharded_with(addr, threads, state, shutdown, None).await
+}
+
+/// [`serve_sharded`], over TLS when `tls` is given.
+///
+/// # Errors
+///
+/// As [`serve_sharded`].
+pub async fn serve_sharded_with(
+    addr: SocketAddr,
+    threads: usize,
+    state: Arc<ApiState>,
+    shutdown: &watch::Receiver<bool>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> Result<ShardedServer, ApiError> {
     let mut bound = addr;
     let mut done = Vec::new();
     for i in 0..threads.max(1) {
@@ -155,6 +185,7 @@ pub async fn serve_sharded(
         let state = Arc::clone(&state);
         let mut stop = shutdown.clone();
         let at = bound;
+        let tls = tls.clone();
         std::thread::Builder::new()
             .name(format!("nocwatch-api-{i}"))
             .spawn(move || {
@@ -177,7 +208,7 @@ pub async fn serve_sharded(
                             let stopped = async move {
                                 let _ = stop.wait_for(|s| *s).await;
                             };
-                            serve(listener, state, stopped).await
+                            server::serve(listener, router(state), stopped, tls).await
                         })
                     });
                 let _ = done_tx.send(result);

@@ -307,3 +307,77 @@ async fn reload_needs_the_token() {
     assert_eq!(body["error"], "reload_refused");
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
+
+/// The API over TLS: a self-signed certificate for localhost, a rustls client
+/// that trusts only it, one request.
+#[tokio::test]
+async fn serves_tls() {
+    use std::io::Write as _;
+
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let dir = std::env::temp_dir().join(format!("nocwatch-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::File::create(&cert_path)
+        .unwrap()
+        .write_all(cert.cert.pem().as_bytes())
+        .unwrap();
+    std::fs::File::create(&key_path)
+        .unwrap()
+        .write_all(cert.key_pair.serialize_pem().as_bytes())
+        .unwrap();
+    // A key file that is not a key is refused with the file's name.
+    let Err(err) = nocwatch_api::tls::acceptor(&cert_path, &cert_path) else {
+        panic!("a certificate as key was accepted")
+    };
+    assert!(err.to_string().contains("cert.pem"), "{err}");
+    let acceptor = nocwatch_api::tls::acceptor(&cert_path, &key_path).unwrap();
+
+    let state = ApiState::others_only(
+        Arc::new(Store::new(4).unwrap()),
+        ApiConfig::default(),
+        Vec::new(),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(nocwatch_api::serve_tls(
+        listener,
+        state,
+        std::future::pending(),
+        acceptor,
+    ));
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert.cert.der().clone()).unwrap();
+    #[allow(deprecated, reason = "the server uses ring too")]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls = connector.connect(name, tcp).await.unwrap();
+    tls.write_all(b"GET /events HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    tls.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"events\":[]"), "{answer}");
+    // Plain HTTP to the TLS port gets no answer.
+    let mut plain = tokio::net::TcpStream::connect(addr).await.unwrap();
+    plain
+        .write_all(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let _ = plain.read_to_end(&mut buf).await;
+    assert!(!String::from_utf8_lossy(&buf).contains("200 OK"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
