@@ -283,6 +283,11 @@ mod tests {
         }
         fn reload(&self, new: &u32) -> Result<Option<serde_json::Value>, String> {
             match (self.name, *new) {
+                (_, 99) => {
+                    // Stands for a task of the component failing on its own.
+                    self.faults.report(self.name, "listener closed");
+                    Ok(None)
+                }
                 ("traps", 0) => Err("bad rules".to_owned()),
                 ("traps", n) => Ok(Some(serde_json::json!({ "rules": n }))),
                 _ => Ok(None),
@@ -361,13 +366,7 @@ mod tests {
         let mut sup = Supervisor::start(vec![fake("api", false, &log)], Duration::from_secs(5))
             .await
             .unwrap();
-        // The component's fault handle, as its task would hold it.
-        let faults = {
-            let (tx, rx) = mpsc::channel(FAULTS);
-            sup.faults = rx;
-            Faults { tx }
-        };
-        faults.report("api", "listener closed");
+        sup.reload(&99).unwrap();
         let e = sup.fault().await;
         assert_eq!(e.to_string(), "api failed: listener closed");
     }
