@@ -304,6 +304,12 @@ struct ListFilter {
     offset: usize,
 }
 
+/// ListMetrics' filter parser, for the fuzz target.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn list_filter_for_fuzzing(q: &str) -> Result<(), ApiError> {
+    list_filter(Some(q)).map(|_| ())
+}
+
 fn list_filter(q: Option<&str>) -> Result<ListFilter, ApiError> {
     let mut f = ListFilter::default();
     for (k, v) in query_pairs(q) {

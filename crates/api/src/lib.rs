@@ -33,6 +33,10 @@ mod server;
 mod state;
 pub mod tls;
 
+/// Entry points for the cargo-fuzz targets (feature `fuzzing`).
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
+
 pub use error::ApiError;
 pub use events::EventLog;
 pub use state::{ApiConfig, ApiState, ReloadHook, SourceReport};
