@@ -29,6 +29,7 @@ mod event_routes;
 pub mod events;
 mod handlers;
 mod metrics;
+mod section;
 mod server;
 mod state;
 pub mod tls;
@@ -39,6 +40,7 @@ pub mod fuzzing;
 
 pub use error::ApiError;
 pub use events::EventLog;
+pub use section::ApiSection;
 pub use state::{ApiConfig, ApiState, ReloadHook, SourceReport};
 
 use std::future::Future;
