@@ -85,7 +85,7 @@ pub(crate) async fn events(State(state): State<Arc<ApiState>>, RawQuery(q): RawQ
     let started = Instant::now();
     let r = match event_query(q.as_deref(), SystemTime::now()) {
         Ok((filter, limit, after)) => {
-            let log = &state.events;
+            let log = state.events();
             let list = match after {
                 // Oldest first from a known id: what a poller of this route wants.
                 Some(a) => {
@@ -151,7 +151,7 @@ pub(crate) async fn events_stream(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .or(after);
-    let log = Arc::clone(&state.events);
+    let log = Arc::clone(state.events());
     // Subscribe first, then read the ring: nothing published in between is lost,
     // and the live copies of replayed events are skipped by id.
     let rx = log.subscribe();

@@ -510,8 +510,8 @@ pub(crate) async fn health(State(state): State<Arc<ApiState>>) -> Response {
         "generation": snap.generation(),
         "store_sources": sources,
         "events": {
-            "held": state.events.len(),
-            "capacity": state.events.capacity(),
+            "held": state.events().len(),
+            "capacity": state.events().capacity(),
         },
         "series": snap.len(),
         "switches": snap.resources().count(),
@@ -562,7 +562,7 @@ pub(crate) async fn metrics(State(state): State<Arc<ApiState>>) -> Response {
     for o in &state.others {
         o.write_prometheus(&mut out);
     }
-    state.events.write_prometheus(&mut out);
+    state.events().write_prometheus(&mut out);
     state.metrics.write_prometheus(&mut out);
     let mut r = (
         [(

@@ -76,7 +76,7 @@ pub struct ApiState {
     pub(crate) config: ApiConfig,
     pub(crate) metrics: ApiMetrics,
     pub(crate) others: Vec<Arc<dyn SourceReport>>,
-    pub(crate) events: Arc<EventLog>,
+    events: std::sync::OnceLock<Arc<EventLog>>,
     pub(crate) admin: std::sync::OnceLock<Admin>,
 }
 
@@ -90,7 +90,7 @@ impl ApiState {
             config,
             metrics: ApiMetrics::default(),
             others: Vec::new(),
-            events: Arc::default(),
+            events: std::sync::OnceLock::new(),
             admin: std::sync::OnceLock::new(),
         })
     }
@@ -110,7 +110,7 @@ impl ApiState {
             config,
             metrics: ApiMetrics::default(),
             others,
-            events: Arc::default(),
+            events: std::sync::OnceLock::new(),
             admin: std::sync::OnceLock::new(),
         })
     }
@@ -130,7 +130,7 @@ impl ApiState {
             config,
             metrics: ApiMetrics::default(),
             others,
-            events: Arc::default(),
+            events: std::sync::OnceLock::new(),
             admin: std::sync::OnceLock::new(),
         })
     }
@@ -145,7 +145,14 @@ impl ApiState {
     /// hands it to the stages that make events.
     #[must_use]
     pub fn events(&self) -> &Arc<EventLog> {
-        &self.events
+        self.events.get_or_init(Arc::default)
+    }
+
+    /// Serves `log` instead of the state's own (a service whose stages were
+    /// given the log before the API started). Only before the first use of
+    /// [`ApiState::events`]; later calls return false.
+    pub fn set_events(&self, log: Arc<EventLog>) -> bool {
+        self.events.set(log).is_ok()
     }
 
     /// Turns on the admin routes (`POST /admin/reload`), guarded by `token`

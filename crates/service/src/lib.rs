@@ -10,8 +10,13 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod component;
+pub mod config;
 mod error;
+pub mod shared;
 pub mod supervisor;
 
+pub use config::Config;
 pub use error::ServiceError;
+pub use shared::Shared;
 pub use supervisor::{BoxFuture, Component, Faults, Running, StopReport, Supervisor};
