@@ -10,13 +10,16 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod build;
 pub mod component;
 pub mod config;
 mod error;
+mod service;
 pub mod shared;
 pub mod supervisor;
 
 pub use config::Config;
 pub use error::ServiceError;
+pub use service::{ConfigSource, Ended, Service};
 pub use shared::Shared;
 pub use supervisor::{BoxFuture, Component, Faults, Running, StopReport, Supervisor};
