@@ -1,6 +1,7 @@
 //! Where the poller's samples go. Every store write of the poller passes
-//! through [`StoreSink::write`], so that giving each source ownership of its
-//! series (and data age per source and resource) changes this file only.
+//! through [`StoreSink::write`], the one place that says how the poller
+//! meets the store: as its own source, owning the resources it writes (the
+//! store refuses another source's) and keeping its own data age.
 
 use std::sync::Arc;
 
@@ -31,16 +32,18 @@ impl StoreSink {
         &self.source
     }
 
-    /// Publishes one cycle's samples: the series in `batch` are updated, the
-    /// others stay as they are.
+    /// Publishes one cycle's samples as the source: the series in `batch` are
+    /// updated, the others stay as they are, and the source's publish time
+    /// (its data age) moves on. A cycle with nothing to write (every target
+    /// timed out) writes nothing, so the source's data ages as it should.
     ///
     /// # Errors
     ///
-    /// [`PollerError::Store`] when the store refuses the batch (an id space
-    /// is exhausted); nothing is published then.
+    /// [`PollerError::Store`] when the store refuses the batch (a resource of
+    /// another source, an id space exhausted); nothing is published then.
     pub fn write(&self, batch: Batch) -> Result<(), PollerError> {
         if !batch.is_empty() {
-            self.store.publish(batch)?;
+            self.store.publish_from(&self.source, batch)?;
         }
         Ok(())
     }

@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 //! The poll source against a simulated device on loopback: values and rates
 //! land in the store under the target's address, sysUpTime read only for the
-//! rates is not stored, and the figures for `/health` add up.
+//! rates is not stored, the resource is the source's own, and the figures for
+//! `/health` add up.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
