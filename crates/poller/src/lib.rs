@@ -33,6 +33,6 @@ pub use config::{DEFAULT_WALKS, SnmpConfig};
 pub use device::{Device, Tally};
 pub use error::PollerError;
 pub use sink::StoreSink;
-pub use source::SnmpSource;
+pub use source::{SnmpReloader, SnmpSource, SnmpTargets};
 pub use stats::SnmpStats;
 pub use target::{MAX_TARGETS, parse_targets, resource_name};

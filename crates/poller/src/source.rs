@@ -13,6 +13,10 @@
 //!
 //! Cycle figures (values, duration, timeouts, rates withheld) are kept in
 //! [`SnmpStats`] for `/health` and `/metrics`.
+//!
+//! A reload ([`SnmpReloader`]) replaces the targets, their credentials and
+//! walk settings and the interval between two cycles, never during one; the
+//! rate state of targets that stay is kept, that of removed ones freed.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -20,19 +24,48 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant, SystemTime};
 
-use nocwatch_net::{Credentials, Poller, PollerConfig, TargetConfig, TargetReport};
+use nocwatch_net::{Credentials, Poller, PollerConfig, TargetConfig, TargetId, TargetReport};
 use nocwatch_snmp::{Oid, oids};
 use nocwatch_store::{Batch, unix_nanos};
+use tokio::sync::watch;
 
 use crate::column::{Columns, SYS_UP_TIME};
 use crate::device::{Device, Tally};
 use crate::{PollerError, SnmpConfig, SnmpStats, StoreSink, resource_name};
 
+/// What a reload gives the running source: the new `[snmp]` section (its
+/// `name` and `shards` are fixed at start and ignored here), the credentials
+/// from it and the expanded targets.
+#[derive(Debug, Clone)]
+pub struct SnmpTargets {
+    /// The section.
+    pub config: SnmpConfig,
+    /// From [`SnmpConfig::credentials`].
+    pub credentials: Credentials,
+    /// The targets.
+    pub targets: Vec<SocketAddr>,
+}
+
+/// Hands a running [`SnmpSource`] new targets; it applies the latest one
+/// before its next cycle.
+#[derive(Debug, Clone)]
+pub struct SnmpReloader(watch::Sender<Option<Arc<SnmpTargets>>>);
+
+impl SnmpReloader {
+    /// Replaces the targets (a later call before the next cycle wins).
+    pub fn reload(&self, targets: SnmpTargets) {
+        self.0.send_replace(Some(Arc::new(targets)));
+    }
+}
+
 /// The running source.
 #[derive(Debug)]
 pub struct SnmpSource {
     poller: Poller,
-    devices: HashMap<SocketAddr, Device>,
+    devices: HashMap<SocketAddr, (TargetId, Device)>,
+    port: u16,
+    reloads: watch::Receiver<Option<Arc<SnmpTargets>>>,
+    reloader: SnmpReloader,
     columns: Columns,
     /// The sysUpTime walk added for the rates, whose values are not published.
     uptime_walk: Option<Oid>,
@@ -55,6 +88,61 @@ impl SnmpSource {
         targets: &[SocketAddr],
         sink: StoreSink,
     ) -> Result<Self, PollerError> {
+        let bind = if targets.first().is_some_and(SocketAddr::is_ipv6) {
+            IpAddr::from([0u16; 8])
+        } else {
+            IpAddr::from([0, 0, 0, 0])
+        };
+        let poller = Poller::start(PollerConfig {
+            shards: config.shards,
+            bind,
+            ..PollerConfig::default()
+        })?;
+        let (tx, rx) = watch::channel(None);
+        let mut source = Self {
+            poller,
+            devices: HashMap::new(),
+            port: config.port,
+            reloads: rx,
+            reloader: SnmpReloader(tx),
+            columns: Columns::new(),
+            uptime_walk: None,
+            interval: config.interval,
+            sink,
+            stats: Arc::new(SnmpStats::new(&config.name)),
+        };
+        source.set_targets(config, &credentials, targets).await?;
+        Ok(source)
+    }
+
+    /// A handle that reloads this source's targets while it runs.
+    #[must_use]
+    pub fn reloader(&self) -> SnmpReloader {
+        self.reloader.clone()
+    }
+
+    /// The targets being polled.
+    #[must_use]
+    pub fn targets(&self) -> Vec<SocketAddr> {
+        let mut t: Vec<SocketAddr> = self.devices.keys().copied().collect();
+        t.sort_unstable();
+        t
+    }
+
+    /// Replaces the targets and their settings (every target is re-added to
+    /// the engine with the new walks and credentials); the rate state of
+    /// targets that stay is kept, that of removed ones dropped.
+    ///
+    /// # Errors
+    ///
+    /// A walk that is not a dotted OID (nothing changes then), or the engine
+    /// failing.
+    pub async fn set_targets(
+        &mut self,
+        config: &SnmpConfig,
+        credentials: &Credentials,
+        targets: &[SocketAddr],
+    ) -> Result<(), PollerError> {
         let mut walks = config.walk_oids()?;
         let bad = |arcs: &[u32]| PollerError::Walk {
             walk: oids::text(arcs),
@@ -67,38 +155,29 @@ impl SnmpSource {
             walks.push(root.clone());
             Some(root)
         };
-        let bind = if targets.first().is_some_and(SocketAddr::is_ipv6) {
-            IpAddr::from([0u16; 8])
-        } else {
-            IpAddr::from([0, 0, 0, 0])
-        };
-        let poller = Poller::start(PollerConfig {
-            shards: config.shards,
-            bind,
-            ..PollerConfig::default()
-        })?;
-        let mut devices = HashMap::with_capacity(targets.len());
+        let mut old = std::mem::take(&mut self.devices);
+        for (id, _) in old.values() {
+            self.poller.remove_target(*id).await?;
+        }
         for addr in targets {
             let mut t = TargetConfig::v2c(*addr, b"", walks.clone());
             t.credentials = credentials.clone();
             t.max_repetitions = config.max_repetitions;
             t.timeout = config.timeout;
             t.retries = config.retries;
-            poller.add_target(t).await?;
-            let resource = Arc::from(resource_name(*addr, config.port));
-            devices.insert(*addr, Device::new(resource));
+            let id = self.poller.add_target(t).await?;
+            // A resource's name depends on the port: a new port is a new device.
+            let device = match old.remove(addr) {
+                Some((_, d)) if config.port == self.port => d,
+                _ => Device::new(Arc::from(resource_name(*addr, config.port))),
+            };
+            self.devices.insert(*addr, (id, device));
         }
-        let stats = Arc::new(SnmpStats::new(&config.name));
-        stats.targets.store(targets.len() as u64, Relaxed);
-        Ok(Self {
-            poller,
-            devices,
-            columns: Columns::new(),
-            uptime_walk,
-            interval: config.interval,
-            sink,
-            stats,
-        })
+        self.port = config.port;
+        self.uptime_walk = uptime_walk;
+        self.interval = config.interval;
+        self.stats.targets.store(targets.len() as u64, Relaxed);
+        Ok(())
     }
 
     /// Its counters, for the API.
@@ -107,15 +186,19 @@ impl SnmpSource {
         &self.stats
     }
 
-    /// Runs a cycle every interval (the first at once) until `stop`.
+    /// Runs a cycle every interval (the first at once) until `stop`,
+    /// applying reloads between cycles.
     pub async fn run(mut self, stop: impl Future<Output = ()>) {
-        let mut interval = tokio::time::interval(self.interval);
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut interval = self.ticker();
         tokio::pin!(stop);
         loop {
             tokio::select! {
                 () = &mut stop => break,
                 _ = interval.tick() => {
+                    if self.apply_reload().await {
+                        interval = self.ticker();
+                        interval.tick().await;
+                    }
                     tokio::select! {
                         () = &mut stop => break,
                         r = self.cycle() => if let Err(error) = r {
@@ -126,6 +209,45 @@ impl SnmpSource {
                 }
             }
         }
+    }
+
+    fn ticker(&self) -> tokio::time::Interval {
+        let mut interval = tokio::time::interval(self.interval);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        interval
+    }
+
+    /// Applies a pending reload; true when the targets changed.
+    async fn apply_reload(&mut self) -> bool {
+        if !self.reloads.has_changed().unwrap_or(false) {
+            return false;
+        }
+        let Some(next) = self.reloads.borrow_and_update().clone() else {
+            return false;
+        };
+        match self
+            .set_targets(&next.config, &next.credentials, &next.targets)
+            .await
+        {
+            Ok(()) => {
+                tracing::info!(
+                    message = "SNMP targets reloaded.",
+                    targets = next.targets.len()
+                );
+                true
+            }
+            Err(error) => {
+                self.stats.cycle_errors.fetch_add(1, Relaxed);
+                tracing::warn!(message = "SNMP reload failed.", %error);
+                false
+            }
+        }
+    }
+
+    /// Applies a pending reload now (what [`SnmpSource::run`] does before a
+    /// cycle); true when the targets changed.
+    pub async fn reload_now(&mut self) -> bool {
+        self.apply_reload().await
     }
 
     /// One cycle: polls every target, writes what they gave.
@@ -165,7 +287,7 @@ impl SnmpSource {
 
     /// One target's report into `batch`.
     fn ingest(&mut self, report: &TargetReport, at: u64, batch: &mut Batch) -> Tally {
-        let Some(device) = self.devices.get_mut(&report.addr) else {
+        let Some((_, device)) = self.devices.get_mut(&report.addr) else {
             return Tally::default();
         };
         let uptime_walk = self.uptime_walk.as_ref();

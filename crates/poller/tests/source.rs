@@ -94,3 +94,72 @@ async fn the_source_stores_values_and_rates_of_a_simulated_device() {
     );
     server.stop().await.unwrap();
 }
+
+/// A reload between cycles adds and removes targets; a target that stays
+/// keeps its rate state (its next reading has a rate at once).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_replaces_the_targets_between_cycles() {
+    let mut servers = Vec::new();
+    for name in ["lab-router-01", "lab-router-02"] {
+        let agent = Arc::new(lab_device(name, 1));
+        servers.push(
+            AgentServer::spawn(agent, SocketAddr::from(([127, 0, 0, 1], 0)))
+                .await
+                .unwrap(),
+        );
+    }
+    let (a, b) = (servers[0].local_addr(), servers[1].local_addr());
+    let store = Arc::new(Store::new(8).unwrap());
+    let config = SnmpConfig {
+        walks: vec!["1.3.6.1.2.1.31.1.1.1.6".into()],
+        timeout: Duration::from_millis(500),
+        ..SnmpConfig::default()
+    };
+    let credentials = config
+        .credentials(|_| Err::<UsmUser, _>("no v3 here"))
+        .unwrap();
+    let sink = StoreSink::new(Arc::clone(&store), "snmp");
+    let mut source = SnmpSource::start(&config, credentials.clone(), &[a], sink)
+        .await
+        .unwrap();
+    let reloader = source.reloader();
+    assert!(!source.reload_now().await, "nothing to reload yet");
+    source.cycle().await.unwrap();
+    let name = |addr: SocketAddr| resource_name(addr, config.port);
+    let value = |addr: SocketAddr, metric: &str| store.snapshot().latest(&name(addr), metric);
+    assert!(value(a, "ifHCInOctets.1").is_some());
+    assert!(value(b, "ifHCInOctets.1").is_none());
+
+    let mut both = vec![a, b];
+    both.sort_unstable();
+    reloader.reload(nocwatch_poller::SnmpTargets {
+        config: config.clone(),
+        credentials: credentials.clone(),
+        targets: both.clone(),
+    });
+    assert!(source.reload_now().await);
+    assert_eq!(source.targets(), both);
+    source.cycle().await.unwrap();
+    assert!(value(b, "ifHCInOctets.1").is_some());
+    assert!(
+        value(a, "ifHCInOctets.1.per_second").is_some(),
+        "a's baseline survived the reload"
+    );
+    assert!(value(b, "ifHCInOctets.1.per_second").is_none(), "b is new");
+    assert_eq!(source.stats().health()["targets"], 2);
+
+    reloader.reload(nocwatch_poller::SnmpTargets {
+        config: config.clone(),
+        credentials,
+        targets: vec![b],
+    });
+    assert!(source.reload_now().await);
+    assert_eq!(source.targets(), vec![b]);
+    source.cycle().await.unwrap();
+    let h = source.stats().health();
+    assert_eq!(h["targets"], 1, "{h}");
+    assert_eq!(h["last_cycle"]["complete"], 1, "{h}");
+    for s in servers {
+        s.stop().await.unwrap();
+    }
+}
