@@ -58,12 +58,14 @@ def http_get(url, timeout=5):
 
 
 class Proc:
-    def __init__(self, name, cmd, env=None, cwd=None):
+    def __init__(self, name, cmd, env=None, cwd=None, pipe=True):
+        """`pipe`: stdout is read with line_with (only for a process that prints
+        little: a pipe nobody reads could fill and stall it); else it goes to the log."""
         self.name = name
         self.log = tempfile.TemporaryFile()
         self.p = subprocess.Popen(
             cmd, env={**os.environ, **(env or {})}, cwd=cwd,
-            stdout=subprocess.PIPE, stderr=self.log, text=True,
+            stdout=subprocess.PIPE if pipe else self.log, stderr=self.log, text=True,
         )
 
     def line_with(self, needle, timeout=60):
@@ -117,8 +119,8 @@ interval = "{interval}"
 timeout = "10s"
 """)
     cfg.close()
-    p = Proc(f"nocwatch-run-{interval}", [nocwatch, "run", "--config", cfg.name])
-    p.line_with("GetMetric")
+    # Ready when /health reports data (no banner parsed: it may change).
+    p = Proc(f"nocwatch-run-{interval}", [nocwatch, "run", "--config", cfg.name], pipe=False)
     base = f"http://127.0.0.1:{port}"
     wait_data(p, base + "/health", lambda j: j.get("generation", 0) >= 1)
     os.unlink(cfg.name)
@@ -129,6 +131,8 @@ def wait_data(p, health_url, ok, timeout=120, checks=1):
     deadline = time.time() + timeout
     good = 0
     while time.time() < deadline:
+        if p.p.poll() is not None:
+            p.fail(f"exited with status {p.p.returncode}")
         status, body = http_get(health_url)
         if status == 200:
             try:
@@ -281,7 +285,7 @@ def start_python(args, producer_url, workers, name="python"):
                      "--port", str(port), "--workers", str(workers),
                      "--log-level", "warning", "--no-access-log"],
               env={"PRODUCER_URL": producer_url, "POLL_INTERVAL": "3600", "POLL_TIMEOUT": "30"},
-              cwd=os.path.join(HERE, "python"))
+              cwd=os.path.join(HERE, "python"), pipe=False)
     base = f"http://127.0.0.1:{port}"
     # Every worker has its own snapshot: wait until several answers in a row have data.
     wait_data(py, base + "/health", lambda j: j.get("generation", 0) >= 1, checks=4 * workers)
@@ -298,7 +302,7 @@ def wait_http(p, url, timeout=30):
 
 def start_null(args, threads):
     port = free_port()
-    null = Proc("null_http", [args.null_http, f"127.0.0.1:{port}", str(threads)])
+    null = Proc("null_http", [args.null_http, f"127.0.0.1:{port}", str(threads)], pipe=False)
     base = f"http://127.0.0.1:{port}"
     wait_http(null, base + "/")
     return null, base
@@ -468,7 +472,7 @@ def main():
         py50 = Proc("python-50", [args.python, "-m", "uvicorn", "app:app", "--host", "127.0.0.1",
                                   "--port", str(port), "--log-level", "warning", "--no-access-log"],
                     env={"PRODUCER_URL": url50, "POLL_INTERVAL": "1"},
-                    cwd=os.path.join(HERE, "python"))
+                    cwd=os.path.join(HERE, "python"), pipe=False)
         procs.append(py50)
         wait_data(py50, f"http://127.0.0.1:{port}/health", lambda j: j.get("cycles_ok", 0) >= 5, timeout=60)
         _, body = http_get(f"http://127.0.0.1:{port}/health")

@@ -114,9 +114,10 @@ def stop(p, sig=signal.SIGTERM, timeout=30):
             p.wait()
 
 
-def count_lines(path, prefix=None):
-    """Lines in a file (those starting with `prefix` when given)."""
-    n = 0
+def count_lines(path, prefix=None, also=None):
+    """Lines in a file (those starting with `prefix` when given); with `also` (a string
+    without a newline), the pair (lines, occurrences of `also`)."""
+    n = k = 0
     try:
         with open(path, "rb") as f:
             if prefix is None:
@@ -124,6 +125,14 @@ def count_lines(path, prefix=None):
                     chunk = f.read(1 << 22)
                     if not chunk:
                         break
+                    if also:
+                        # Read on to the end of the line, so no match is split in two.
+                        while not chunk.endswith(b"\n"):
+                            more = f.read(1 << 16)
+                            if not more:
+                                break
+                            chunk += more
+                        k += chunk.count(also)
                     n += chunk.count(b"\n")
             else:
                 for line in f:
@@ -131,7 +140,7 @@ def count_lines(path, prefix=None):
                         n += 1
     except FileNotFoundError:
         pass
-    return n
+    return (n, k) if also else n
 
 
 def wait_file_settles(path, t0, limit, quiet=1.5):
@@ -312,21 +321,32 @@ class Nocwatch:
                 "--metrics-listen", f"127.0.0.1:{self.mport}", "--journal", self.journal]
         if self.bench_args:
             # Like for like: every trap goes through and out (no dedup, no rate limit).
-            args += ["--dedup-window", "0", "--rate-limit", "1e9", "--rate-burst", "1e9"]
+            args += ["--dedup-window", self.zero_window(), "--rate-limit", "1e9", "--rate-burst", "1e9"]
         args += self.extra
-        self.p = subprocess.Popen(args, stdout=json_out if json_out is not None else subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, text=True)
+        # stderr to a file: a pipe nobody reads could fill and stall the receiver.
+        self.err_path = os.path.join(self.work, "nocwatch.stderr")
+        with open(self.err_path, "wb") as err:
+            self.p = subprocess.Popen(args, stdout=json_out if json_out is not None else subprocess.DEVNULL,
+                                      stderr=err)
+        # Ready once its metrics endpoint answers (it binds the trap sockets first).
         deadline = time.time() + 30
-        while time.time() < deadline:
-            line = self.p.stderr.readline()
-            if not line:
+        while True:
+            if self.p.poll() is not None:
+                raise RuntimeError(f"nocwatch trap listen exited: {open(self.err_path).read()[-2000:]}")
+            try:
+                metrics(self.mport)
                 break
-            if "metrics on http://" in line:
-                break
-        else:
-            raise RuntimeError("nocwatch trap listen did not start")
-        if self.p.poll() is not None:
-            raise RuntimeError(f"nocwatch trap listen exited: {self.p.stderr.read()}")
+            except (OSError, IndexError):
+                if time.time() > deadline:
+                    raise RuntimeError("nocwatch trap listen did not start within 30 s")
+                time.sleep(0.05)
+
+    def zero_window(self):
+        """`0` turns dedup off; a duration option may want a unit."""
+        if not hasattr(Nocwatch, "_zero"):
+            h = subprocess.run([self.binary, "trap", "listen", "--help"], capture_output=True, text=True).stdout
+            Nocwatch._zero = "0" if re.search(r"--dedup-window <SECONDS>", h) else "0s"
+        return Nocwatch._zero
 
     def stop(self):
         if self.p:
@@ -366,9 +386,7 @@ class Nocwatch:
             m1 = metrics(self.mport)
         finally:
             self.stop()  # SIGTERM drains and flushes; the file is complete after this
-        delivered = count_lines(out)
-        with open(out, "rb") as f:
-            ones = sum(chunk.count(b'"occurrences":1,') for chunk in iter(lambda: f.read(1 << 22), b""))
+        delivered, ones = count_lines(out, also=b'"occurrences":1,')
         os.remove(out)
         return result(gen, delivered, last - t0, c1 - c0, rss, k1 - k0,
                       internal=int(internal_drops(m1) - internal_drops(m0)),
