@@ -363,6 +363,13 @@ impl Nocwatch {
         self.process.signal(signal)
     }
 
+    /// SIGKILL and reap at once (a crash test's kill -9); stdout and stderr
+    /// keep what was written before.
+    pub fn kill(&mut self) {
+        self.process.kill();
+        self.join_reader();
+    }
+
     /// The exit status if it has exited.
     pub fn try_wait(&mut self) -> Result<Option<ExitStatus>, TestkitError> {
         self.process.try_wait()
