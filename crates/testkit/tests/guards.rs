@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nocwatch_testkit::{
-    NocwatchBuilder, Process, REQUIRE_PEERS_ENV, Snmptrapd, TestkitError, net_snmp_tool,
+    NocwatchBuilder, Process, REQUIRE_PEERS_ENV, Snmptrapd, TestkitError, lines_of, net_snmp_tool,
 };
 
 /// True while the process exists (zombies included: not reaped yet).
@@ -39,9 +39,16 @@ fn a_dropped_process_gets_sigterm_and_is_reaped() {
 #[test]
 fn a_process_ignoring_sigterm_is_killed_and_reported() {
     let mut cmd = Command::new("sh");
-    // The shell ignores TERM, and so does the `sleep` it waits for.
-    cmd.args(["-c", "trap '' TERM; sleep 600"]);
+    // The shell ignores TERM, says so, and becomes a `sleep` that inherits the
+    // ignored TERM; the signal is sent only once it is ignored.
+    cmd.args(["-c", "trap '' TERM; echo ignoring; exec sleep 600"])
+        .stdout(Stdio::piped());
     let mut p = Process::spawn("stubborn", &mut cmd).unwrap();
+    let out = lines_of(p.take_stdout().unwrap());
+    assert_eq!(
+        out.recv_timeout(Duration::from_secs(30)).as_deref(),
+        Ok("ignoring")
+    );
     let pid = p.pid();
     let err = p.terminate(Duration::from_millis(300)).unwrap_err();
     assert!(
