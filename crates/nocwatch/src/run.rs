@@ -359,6 +359,7 @@ async fn service(config: Config) -> anyhow::Result<()> {
             "            curl 'http://{api}/telemetry/ListMetrics?switch_id={r}'   (rates: ifHCInOctets.1.per_second, from the second cycle)"
         );
     }
+    crate::ready::emit_run!(api, config, source_section, fleet);
 
     let reason = tokio::select! {
         s = shutdown.wait() => s.to_owned(),
