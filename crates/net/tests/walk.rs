@@ -523,5 +523,8 @@ async fn a_reply_cut_short_is_dropped_whole_and_asked_again() {
     let s = r.unwrap();
     assert_eq!(seen.len(), 5, "{seen:?}");
     assert_eq!(s.malformed, 1);
-    assert_eq!(s.requests, 2, "the dropped reply's request, then its repeat");
+    assert_eq!(
+        s.requests, 2,
+        "the dropped reply's request, then its repeat"
+    );
 }
