@@ -260,27 +260,12 @@ async fn service(config: Config) -> anyhow::Result<()> {
             .map(|a| snmp::resource_name(*a, section.port));
         snmp_source = Some((source, snmp_addrs.clone(), section.port));
     }
-    let snmp_resources: std::collections::HashSet<String> = snmp_source
-        .as_ref()
-        .map(|(_, addrs, port)| {
-            addrs
-                .iter()
-                .map(|a| snmp::resource_name(*a, *port))
-                .collect()
-        })
-        .unwrap_or_default();
-
     let source_section = match (config.http_csv.clone(), producer_url) {
         (Some(s), Some(url)) if s.url.is_empty() => Some(HttpCsvSection { url, ..s }),
         (Some(s), _) => Some(s),
         (None, Some(url)) => Some(HttpCsvSection::polling(url)),
         (None, None) if snmp_source.is_some() => None,
         (None, None) => anyhow::bail!("no source configured"),
-    };
-    let keep: Option<nocwatch_telemetry::KeepResource> = if snmp_resources.is_empty() {
-        None
-    } else {
-        Some(Arc::new(move |r: &str| snmp_resources.contains(r)))
     };
     let source = match &source_section {
         Some(section) => {
@@ -298,7 +283,7 @@ async fn service(config: Config) -> anyhow::Result<()> {
                 },
                 Arc::clone(&store),
                 Arc::clone(&stats),
-                keep,
+                Some(&section.name),
             )?)
         }
         None => None,
