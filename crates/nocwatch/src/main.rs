@@ -3,7 +3,6 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod agent;
-mod capture;
 mod cli;
 mod decode;
 mod demo;
