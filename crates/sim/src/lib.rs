@@ -57,16 +57,21 @@
 
 mod agent;
 mod cell;
+mod clock;
 mod dataset;
+mod duration;
 mod error;
 mod fleet;
 mod fleet_server;
 mod lab;
+mod life;
 mod mib;
+mod notify;
 mod operation;
 mod recording;
 mod response;
 mod server;
+mod service;
 mod stats;
 mod usm;
 mod value;
@@ -78,14 +83,18 @@ pub use agent::{
     Access, Agent, AgentConfig, Community, DropReason, MAX_UDP_PAYLOAD, Outcome, Quirks, Versions,
 };
 pub use cell::{Cell, Counter, CounterWidth, Device, Wave};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use dataset::{DeviceSpec, Family, family_mib};
 pub use error::SimError;
 pub use fleet::{DeviceOverride, Fleet, FleetConfig, QuirksOverride, engine_id};
 pub use fleet_server::{FleetServer, Layout, ServerStats};
 pub use lab::{LAB_SYS_OBJECT_ID, lab_device, lab_mib};
+pub use life::{Change, ChangeKind, Dynamics, LifeConfig, LifeStats, Notification, Timeline};
 pub use mib::{Entry, Mib, MibBuilder};
+pub use notify::{TrapSender, TrapStats, encode_trap};
 pub use recording::{parse_recording, recording_mib, write_recording};
 pub use server::{AgentServer, serve};
+pub use service::{SimStats, SnmpSim, SnmpSimConfig, TrapTargets};
 pub use stats::AgentStats;
 pub use usm::{AgentUsm, UsmUsers};
 pub use value::OwnedValue;
