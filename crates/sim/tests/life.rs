@@ -4,7 +4,12 @@
 //! `ManualClock` moved by the test, so a flap that takes seconds takes none and
 //! nothing sleeps; every wait is on a datagram with a generous deadline.
 
-#![allow(clippy::unwrap_used, reason = "tests")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
 
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::sync::Arc;
