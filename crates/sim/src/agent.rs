@@ -27,6 +27,7 @@ use nocwatch_snmp::{
 use tracing::{debug, trace};
 
 use arc_swap::ArcSwap;
+use nocwatch_snmp::oids;
 
 use crate::cell::{Cell, Device, mix};
 use crate::life::{Change, ChangeKind, LifeConfig, Timeline};
@@ -781,16 +782,4 @@ fn flappable(mib: &Mib) -> Vec<u32> {
     v.sort_unstable();
     v.dedup();
     v
-}
-
-/// The well-known OIDs a device's notifications carry (SNMPv2-MIB, IF-MIB).
-mod oids {
-    pub const SYS_UPTIME_0: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 3, 0];
-    pub const SNMP_TRAP_OID_0: &[u32] = &[1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0];
-    pub const COLD_START: &[u32] = &[1, 3, 6, 1, 6, 3, 1, 1, 5, 1];
-    pub const LINK_DOWN: &[u32] = &[1, 3, 6, 1, 6, 3, 1, 1, 5, 3];
-    pub const LINK_UP: &[u32] = &[1, 3, 6, 1, 6, 3, 1, 1, 5, 4];
-    pub const IF_INDEX: &[u32] = &[1, 3, 6, 1, 2, 1, 2, 2, 1, 1];
-    pub const IF_ADMIN_STATUS: &[u32] = &[1, 3, 6, 1, 2, 1, 2, 2, 1, 7];
-    pub const IF_OPER_STATUS: &[u32] = &[1, 3, 6, 1, 2, 1, 2, 2, 1, 8];
 }

@@ -59,7 +59,6 @@ mod agent;
 mod cell;
 mod clock;
 mod dataset;
-mod duration;
 mod error;
 mod fleet;
 mod fleet_server;

@@ -61,18 +61,24 @@ pub struct SnmpSimConfig {
     /// Mean time between two flaps of one device: one of its interfaces goes down
     /// (linkDown) and comes back after `down_for` (linkUp). Default 60s, so 20
     /// devices flap about every 3 seconds; "0s": never.
-    #[serde(default = "default_flap_interval", with = "crate::duration::serde_str")]
+    #[serde(
+        default = "default_flap_interval",
+        with = "nocwatch_model::duration::serde_str"
+    )]
     pub flap_interval: Duration,
     /// How long a flapped interface stays down (each flap draws 0.5 to 1.5 times
     /// this; default 15s, so a 10 s poll sees most flaps).
-    #[serde(default = "default_down_for", with = "crate::duration::serde_str")]
+    #[serde(
+        default = "default_down_for",
+        with = "nocwatch_model::duration::serde_str"
+    )]
     pub down_for: Duration,
     /// Mean time between two restarts of one device (coldStart, sysUpTime and the
     /// counters from zero). Default 30m (20 devices: one restart every 90 s or
     /// so); "0s": never.
     #[serde(
         default = "default_restart_interval",
-        with = "crate::duration::serde_str"
+        with = "nocwatch_model::duration::serde_str"
     )]
     pub restart_interval: Duration,
     /// Where the devices send their traps (SNMPv2-Trap, v2c), e.g.

@@ -21,27 +21,27 @@ use nocwatch_snmp::{
     Version,
 };
 
-const SYS_UPTIME_0: &str = "1.3.6.1.2.1.1.3.0";
-const SNMP_TRAP_OID_0: &str = "1.3.6.1.6.3.1.1.4.1.0";
-const COLD_START: &str = "1.3.6.1.6.3.1.1.5.1";
-const LINK_DOWN: &str = "1.3.6.1.6.3.1.1.5.3";
-const LINK_UP: &str = "1.3.6.1.6.3.1.1.5.4";
-const IF_INDEX: &str = "1.3.6.1.2.1.2.2.1.1";
-const IF_ADMIN_STATUS: &str = "1.3.6.1.2.1.2.2.1.7";
-const IF_OPER_STATUS: &str = "1.3.6.1.2.1.2.2.1.8";
-const IF_LAST_CHANGE: &str = "1.3.6.1.2.1.2.2.1.9";
-const IF_HC_IN_OCTETS: &str = "1.3.6.1.2.1.31.1.1.1.6";
-const SNMP_IN_PKTS: &str = "1.3.6.1.2.1.11.1.0";
+use nocwatch_snmp::oids::{
+    COLD_START, IF_ADMIN_STATUS, IF_INDEX, IF_LAST_CHANGE, IF_OPER_STATUS, LINK_DOWN, LINK_UP,
+    SNMP_TRAP_OID_0, SYS_UPTIME_0,
+};
+
+/// IF-MIB::ifHCInOctets (column).
+const IF_HC_IN_OCTETS: &[u32] = &[1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 6];
+/// SNMPv2-MIB::snmpInPkts.0.
+const SNMP_IN_PKTS: &[u32] = &[1, 3, 6, 1, 2, 1, 11, 1, 0];
 
 /// Longest wait for a datagram that must come.
 const DEADLINE: Duration = Duration::from_secs(10);
 
-fn oid(s: &str) -> Oid {
-    s.parse().unwrap()
+fn oid(arcs: &[u32]) -> Oid {
+    Oid::from_arcs(arcs).unwrap()
 }
 
-fn column(c: &str, index: u32) -> Oid {
-    oid(&format!("{c}.{index}"))
+fn column(c: &[u32], index: u32) -> Oid {
+    let mut arcs = c.to_vec();
+    arcs.push(index);
+    oid(&arcs)
 }
 
 /// An owned binding value, for comparisons.
