@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
+use nocwatch_sim::SnmpSimConfig;
 use serde::Deserialize;
 
 use crate::duration::serde_str;
@@ -29,7 +30,7 @@ pub(crate) struct Config {
     pub(crate) snmp: Option<SnmpSection>,
     /// Embedded simulated SNMP devices (what the lab runs); `[snmp]` polls
     /// them when its `targets` is empty.
-    pub(crate) snmp_sim: Option<SnmpSimSection>,
+    pub(crate) snmp_sim: Option<SnmpSimConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -107,43 +108,6 @@ impl Default for SnmpSection {
             max_repetitions: default_max_repetitions(),
             walks: default_walks(),
             shards: default_snmp_shards(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct SnmpSimSection {
-    #[serde(default = "default_sim_devices")]
-    pub(crate) devices: u32,
-    #[serde(default = "default_sim_base")]
-    pub(crate) base: std::net::Ipv4Addr,
-    #[serde(default)]
-    pub(crate) port: u16,
-    #[serde(default = "default_sim_interfaces")]
-    pub(crate) interfaces: u32,
-    #[serde(default = "default_community")]
-    pub(crate) community: String,
-}
-
-fn default_sim_devices() -> u32 {
-    20
-}
-fn default_sim_base() -> std::net::Ipv4Addr {
-    std::net::Ipv4Addr::new(127, 1, 0, 1)
-}
-fn default_sim_interfaces() -> u32 {
-    8
-}
-
-impl Default for SnmpSimSection {
-    fn default() -> Self {
-        Self {
-            devices: default_sim_devices(),
-            base: default_sim_base(),
-            port: 0,
-            interfaces: default_sim_interfaces(),
-            community: default_community(),
         }
     }
 }
@@ -323,7 +287,7 @@ impl Config {
             http_csv: None,
             producer: Some(ProducerSection::default()),
             snmp: Some(SnmpSection::default()),
-            snmp_sim: Some(SnmpSimSection::default()),
+            snmp_sim: Some(SnmpSimConfig::default()),
         }
     }
 
@@ -424,12 +388,7 @@ impl Config {
             }
         }
         if let Some(p) = &self.snmp_sim {
-            if !(1..=65_536).contains(&p.devices) {
-                problems.push("snmp_sim.devices must be in 1..=65536".to_owned());
-            }
-            if !(1..=1024).contains(&p.interfaces) {
-                problems.push("snmp_sim.interfaces must be in 1..=1024".to_owned());
-            }
+            problems.extend(p.problems());
         }
         if let Some(p) = &self.producer {
             if !(1..=nocwatch_telemetry::fabric::MAX_SWITCHES).contains(&p.switches) {
