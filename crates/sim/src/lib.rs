@@ -71,6 +71,7 @@ mod recording;
 mod response;
 mod server;
 mod service;
+mod settings;
 mod stats;
 mod usm;
 mod value;
@@ -94,6 +95,10 @@ pub use notify::{TrapSender, TrapStats, encode_trap};
 pub use recording::{parse_recording, recording_mib, write_recording};
 pub use server::{AgentServer, serve};
 pub use service::{SimStats, SnmpSim, SnmpSimConfig, TrapTargets};
+pub use settings::{
+    FleetSpec, Recordings, device_file_lines, parse_loss, parse_selector, parse_settings,
+    parse_versions,
+};
 pub use stats::AgentStats;
 pub use usm::{AgentUsm, UsmUsers};
 pub use value::OwnedValue;
