@@ -73,6 +73,7 @@ mod server;
 mod service;
 mod settings;
 mod stats;
+pub mod storm;
 mod usm;
 mod value;
 
