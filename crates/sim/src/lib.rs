@@ -35,7 +35,24 @@
 //!   from each device's address) or consecutive ports; it is what
 //!   `nocwatch sim agents` runs.
 //!
-//! Not here: traps from the simulated devices; SNMPv3 users are read-only (as
+//! * **Life.** Fleet devices can live ([`LifeConfig`], [`Dynamics`]): now and then
+//!   an interface flaps (down, then up) and a device restarts (sysUpTime and the
+//!   counters from zero). Changes are drawn ahead from a seeded per-device stream
+//!   and published in the device's [`Timeline`], which the responder evaluates at
+//!   `now`: ifOperStatus, the interface's counters, ifLastChange and sysUpTime
+//!   agree with the changes at every instant, with no lock on the request path.
+//! * **Traps.** Each change is a notification (linkDown, linkUp, coldStart) sent
+//!   as an SNMPv2-Trap ([`TrapSender`]) from the device's own address, its
+//!   sysUpTime.0 what a GET read at that instant.
+//! * **One clock.** Server and life driver read the same [`Clock`]: real time in a
+//!   service, a [`ManualClock`] in tests (no sleep).
+//! * **Components.** [`SnmpSim`] runs a fleet with its life and traps (the
+//!   service's `[snmp_sim]` section is [`SnmpSimConfig`]; `nocwatch sim agents`
+//!   describes its fleet as a [`FleetSpec`]); [`storm`] is the trap storm sender
+//!   and [`FabricServer`] the simulated CSV fabric.
+//!
+//! Not here: SNMPv3 engine boots do not follow a simulated restart (boots stay 1,
+//! engine time counts from the simulation's start); SNMPv3 users are read-only (as
 //! net-snmp's `rouser`; there is no VACM).
 //!
 //! ```
