@@ -51,9 +51,10 @@
 //!   describes its fleet as a [`FleetSpec`]); [`storm`] is the trap storm sender
 //!   and [`FabricServer`] the simulated CSV fabric.
 //!
-//! Not here: SNMPv3 engine boots do not follow a simulated restart (boots stay 1,
-//! engine time counts from the simulation's start); SNMPv3 users are read-only (as
-//! net-snmp's `rouser`; there is no VACM).
+//! A restart reboots the SNMPv3 engine too (boots up by one, time from zero).
+//!
+//! Not here: SNMPv3 users are read-only (as net-snmp's `rouser`; there is no VACM);
+//! a restarting device answers at once (no unreachable period).
 //!
 //! ```
 //! use std::time::Duration;

@@ -408,3 +408,69 @@ fn without_trap_targets_devices_change_and_send_nothing() {
     assert!(stats.life.link_downs > 0);
     assert_eq!(stats.traps.sent, 0);
 }
+
+/// A restart is a reboot of the SNMPv3 engine too: snmpEngineBoots goes up by one
+/// and snmpEngineTime starts again, as a discovery Report shows.
+#[test]
+fn a_restart_bumps_the_engine_boots_and_resets_its_time() {
+    use nocwatch_sim::{Dynamics, Fleet, FleetConfig, LifeConfig, UsmUsers};
+    use nocwatch_snmp::crypto::{AuthProtocol, PrivProtocol};
+    use nocwatch_snmp::security::{SecurityLevel, UsmUser, encode_discovery};
+
+    let user = UsmUser::new(
+        b"ops",
+        SecurityLevel::AuthPriv,
+        Some((AuthProtocol::Sha1, b"authpass123")),
+        Some((PrivProtocol::Aes128, b"privpass123")),
+    )
+    .unwrap();
+    let fleet = Arc::new(
+        Fleet::build(&FleetConfig {
+            count: 1,
+            interfaces: 2,
+            users: Some(Arc::new(UsmUsers::new(vec![user]).unwrap())),
+            life: Some(LifeConfig {
+                flap_interval: Duration::ZERO,
+                down_for: Duration::from_secs(10),
+                restart_interval: Duration::from_secs(300),
+                seed: 2,
+            }),
+            ..FleetConfig::default()
+        })
+        .unwrap(),
+    );
+    let agent = fleet.agent(0).unwrap().clone();
+    let discover = |now: Duration| {
+        let mut probe = Vec::new();
+        encode_discovery(1, &mut probe);
+        let mut out = Vec::new();
+        assert!(agent.respond_at(now, &probe, &mut out).replied());
+        let Message::V3(m) = Message::decode(&out, &DecodeOptions::strict()).unwrap() else {
+            panic!("not v3")
+        };
+        let usm = m.usm().unwrap();
+        (usm.engine_boots, usm.engine_time)
+    };
+    assert_eq!(
+        discover(Duration::from_secs(5)),
+        (1, 5),
+        "before any restart"
+    );
+    let mut dynamics = Dynamics::new(Arc::clone(&fleet));
+    let mut now = Duration::from_secs(5);
+    let restart = loop {
+        now += Duration::from_secs(1);
+        let notes = dynamics.advance(now);
+        if let Some(n) = notes.iter().find(|n| n.change.kind == ChangeKind::Restart) {
+            break n.change.at;
+        }
+        assert!(now < Duration::from_secs(100_000), "no restart");
+    };
+    let later = now + Duration::from_secs(42);
+    let (boots, time) = discover(later);
+    assert_eq!(boots, 2, "one more boot");
+    assert_eq!(
+        i64::from(time),
+        i64::try_from((later - restart).as_secs()).unwrap()
+    );
+}
