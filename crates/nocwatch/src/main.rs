@@ -11,6 +11,7 @@ mod duration;
 mod format;
 mod mibout;
 mod poll;
+mod ready;
 mod request;
 mod run;
 mod shutdown;

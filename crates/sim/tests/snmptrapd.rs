@@ -14,13 +14,15 @@ use std::time::Duration;
 
 use nocwatch_sim::{ChangeKind, ManualClock, SnmpSim, SnmpSimConfig};
 
-use receiver::Snmptrapd;
+use nocwatch_testkit::Snmptrapd;
 
 #[test]
 fn snmptrapd_logs_the_simulated_link_down_from_the_device() {
-    let Some(trapd) = Snmptrapd::start("authCommunity log labtraps\n") else {
+    // The testkit's skip policy: a visible skip, a failure in CI.
+    if nocwatch_testkit::program_or_skip("snmptrapd").is_none() {
         return;
-    };
+    }
+    let trapd = Snmptrapd::start("authCommunity log labtraps\n").unwrap();
     let clock = Arc::new(ManualClock::new(Duration::ZERO));
     let sim = SnmpSim::start_with_clock(
         &SnmpSimConfig {
@@ -56,7 +58,7 @@ fn snmptrapd_logs_the_simulated_link_down_from_the_device() {
     // snmptrapd logs them in the order sent; this one is number `down`.
     let (mut header, mut body) = (String::new(), String::new());
     for _ in 0..=down {
-        (header, body) = trapd.next_notification();
+        (header, body) = trapd.next_notification().unwrap();
     }
     assert!(
         header.contains(&format!("[UDP: [{device}]:")),
@@ -79,115 +81,4 @@ fn snmptrapd_logs_the_simulated_link_down_from_the_device() {
     }
     let stats = sim.stop();
     assert_eq!(stats.traps.send_errors, 0);
-}
-
-/// A private snmptrapd on a free loopback port, stopped by PID on drop.
-///
-/// The testkit gains the same guard (`nocwatch_testkit::Snmptrapd`) on the
-/// test-harness branch of issue 12; once both are merged this module goes and the
-/// test uses that one (same calls: `start`, `addr`, `next_notification`).
-mod receiver {
-    use std::io::{BufRead as _, BufReader};
-    use std::net::{Ipv4Addr, SocketAddr};
-    use std::process::{Child, Command, Stdio};
-    use std::sync::mpsc::{self, Receiver};
-    use std::time::{Duration, Instant};
-
-    use nocwatch_testkit::{TempDir, find_program, free_udp_port};
-
-    pub(super) struct Snmptrapd {
-        child: Child,
-        out: Receiver<String>,
-        port: u16,
-        _dir: TempDir,
-    }
-
-    impl Snmptrapd {
-        /// Starts one with `config` as its snmptrapd.conf and numeric output;
-        /// `None` (after saying why) when snmptrapd is not installed, unless
-        /// `NOCWATCH_REQUIRE_PEERS=1` (CI), where that fails the test.
-        pub(super) fn start(config: &str) -> Option<Self> {
-            let Some(program) = find_program("snmptrapd") else {
-                assert!(
-                    std::env::var("NOCWATCH_REQUIRE_PEERS").as_deref() != Ok("1"),
-                    "snmptrapd is required (NOCWATCH_REQUIRE_PEERS=1) but not installed"
-                );
-                eprintln!("skipped: snmptrapd not installed (run ./scripts/test)");
-                return None;
-            };
-            let dir = TempDir::new("nocwatch-sim-snmptrapd").unwrap();
-            std::fs::create_dir(dir.path().join("cert_indexes")).unwrap();
-            let conf = dir.path().join("snmptrapd.conf");
-            std::fs::write(&conf, config).unwrap();
-            for _ in 0..5 {
-                let port = free_udp_port().unwrap();
-                let mut child = Command::new(&program)
-                    .env("MIBS", "")
-                    .env("SNMP_PERSISTENT_DIR", dir.path())
-                    .args(["-f", "-Lo", "-n", "-On", "-m", "", "-C", "-c"])
-                    .arg(&conf)
-                    .arg(format!("udp:127.0.0.1:{port}"))
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::null())
-                    .spawn()
-                    .unwrap();
-                let stdout = child.stdout.take().unwrap();
-                let (tx, out) = mpsc::channel();
-                std::thread::spawn(move || {
-                    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                        if tx.send(line).is_err() {
-                            break;
-                        }
-                    }
-                });
-                // It announces itself once its socket is open.
-                let deadline = Instant::now() + Duration::from_secs(10);
-                let mut ready = false;
-                while let Ok(line) =
-                    out.recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                {
-                    if line.contains("NET-SNMP version") {
-                        ready = true;
-                        break;
-                    }
-                }
-                if ready && child.try_wait().unwrap().is_none() {
-                    return Some(Self {
-                        child,
-                        out,
-                        port,
-                        _dir: dir,
-                    });
-                }
-                let _ = child.kill();
-                let _ = child.wait();
-            }
-            panic!("snmptrapd did not start");
-        }
-
-        pub(super) fn addr(&self) -> SocketAddr {
-            SocketAddr::from((Ipv4Addr::LOCALHOST, self.port))
-        }
-
-        /// The next notification: its header line and its bindings line.
-        pub(super) fn next_notification(&self) -> (String, String) {
-            let header = self
-                .out
-                .recv_timeout(Duration::from_secs(10))
-                .expect("no notification logged within 10 s");
-            let body = self
-                .out
-                .recv_timeout(Duration::from_secs(5))
-                .expect("a header without a bindings line");
-            (header, body)
-        }
-    }
-
-    impl Drop for Snmptrapd {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
 }

@@ -90,6 +90,7 @@ mod event;
 pub mod journal;
 pub mod limiter;
 pub mod metrics;
+pub mod model_sink;
 mod pipeline;
 pub mod rules;
 pub mod sink;
@@ -101,6 +102,7 @@ pub use event::{BufferPool, Classification, Event, PduKind, Severity, version_st
 pub use journal::{Journal, JournalConfig};
 pub use limiter::{LimiterConfig, RateOverride};
 pub use metrics::{Drops, Histogram};
+pub use model_sink::ModelSink;
 pub use pipeline::{Datagram, DrainReport, Pipeline, PipelineConfig, PipelineStats, Transmit};
 pub use rules::{Cidr, Rules};
 pub use sink::EventSink;

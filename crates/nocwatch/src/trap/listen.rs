@@ -470,6 +470,7 @@ pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    crate::ready::trap_listen(&listener.local_addrs(), args.metrics_listen);
 
     crate::shutdown::Shutdown::install()?.wait().await;
     // Stop reading, then let the pipeline thread drain what was accepted.
