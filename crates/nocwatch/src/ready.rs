@@ -82,7 +82,7 @@ pub(crate) fn run(
     api: SocketAddr,
     config: &crate::run::Config,
     source_url: Option<&str>,
-    fleet: Option<&nocwatch_sim::FleetServer>,
+    fleet: Option<&nocwatch_sim::SnmpSim>,
 ) {
     let mut ready = Ready::new("run").addr("api", api);
     if let Some(p) = &config.producer {
@@ -110,7 +110,7 @@ pub(crate) fn run(
 /// (private to that module) can be read: one short line at the call site,
 /// `emit_run!(api, config, source_section, fleet)`, with the names `run.rs`
 /// gives them (`source_section: Option<HttpCsvSection>`, `fleet:
-/// Option<FleetServer>`).
+/// Option<SnmpSim>`).
 macro_rules! emit_run {
     ($api:expr, $config:expr, $source:expr, $fleet:expr) => {
         $crate::ready::run(

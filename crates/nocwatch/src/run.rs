@@ -213,21 +213,32 @@ async fn service(config: Config) -> anyhow::Result<()> {
     let mut fleet = None;
     let mut snmp_addrs = Vec::new();
     if let Some(sim) = &config.snmp_sim {
-        let server = start_fleet(sim).context("simulated SNMP devices")?;
-        let port = match server.layout() {
-            nocwatch_sim::Layout::Addresses { port, .. } => port,
-            nocwatch_sim::Layout::Ports { base_port, .. } => base_port,
-        };
+        let server = nocwatch_sim::SnmpSim::start(sim).context("simulated SNMP devices")?;
         let last = server.address(sim.devices - 1);
         banner.push(format!(
-            "  devices   {} simulated SNMP devices {}-{} port {port} (v2c community {:?}, {} interfaces each)",
+            "  devices   {} simulated SNMP devices {}-{} port {} (v2c community {:?}, {} interfaces each)",
             sim.devices,
             sim.base,
             last.map(|a| a.ip().to_string()).unwrap_or_default(),
+            server.port(),
             sim.community,
             sim.interfaces
         ));
-        snmp_addrs = (0..sim.devices).filter_map(|i| server.address(i)).collect();
+        banner.push(format!(
+            "            each flaps an interface every {} and restarts every {} on average; traps to {}",
+            nocwatch_model::duration::format_duration(sim.flap_interval),
+            nocwatch_model::duration::format_duration(sim.restart_interval),
+            if sim.trap_targets.is_empty() {
+                "nowhere (snmp_sim.trap_targets is empty)".to_owned()
+            } else {
+                sim.trap_targets
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        ));
+        snmp_addrs = server.addresses();
         fleet = Some(server);
     }
     let mut snmp_source = None;
@@ -419,39 +430,4 @@ impl nocwatch_api::SourceReport for SnmpReport {
     fn write_prometheus(&self, out: &mut String) {
         self.0.write_prometheus(out);
     }
-}
-
-/// Serves the lab's simulated SNMP devices on consecutive loopback addresses
-/// (every 127/8 address is local on Linux, so no root is needed). Port 0 picks
-/// a free UDP port: probed on the wildcard address, then bound by the server; a
-/// port taken in between is retried with another.
-fn start_fleet(sim: &config::SnmpSimSection) -> anyhow::Result<nocwatch_sim::FleetServer> {
-    use nocwatch_sim::{Access, Community, Fleet, FleetConfig, FleetServer, Layout};
-    let mut fc = FleetConfig {
-        count: sim.devices,
-        interfaces: sim.interfaces,
-        ..FleetConfig::default()
-    };
-    fc.agent.communities = vec![Community::new(sim.community.as_bytes(), Access::ReadOnly)];
-    let fleet = Arc::new(Fleet::build(&fc)?);
-    let mut last_error = None;
-    for _ in 0..5 {
-        let port = if sim.port == 0 {
-            std::net::UdpSocket::bind(("0.0.0.0", 0))?
-                .local_addr()?
-                .port()
-        } else {
-            sim.port
-        };
-        let layout = Layout::Addresses {
-            base: sim.base,
-            port,
-        };
-        match FleetServer::start(Arc::clone(&fleet), layout, 1) {
-            Ok(s) => return Ok(s),
-            Err(e) if sim.port == 0 => last_error = Some(e),
-            Err(e) => return Err(e).with_context(|| format!("port {port}")),
-        }
-    }
-    Err(last_error.map_or_else(|| anyhow::anyhow!("no free port"), anyhow::Error::from))
 }

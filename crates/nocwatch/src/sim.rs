@@ -21,7 +21,7 @@ pub(crate) struct SimArgs {
 pub(crate) enum SimCommand {
     /// Simulate SNMP agents: thousands of devices on consecutive loopback addresses
     /// (or ports), each with a realistic view, until SIGINT/SIGTERM.
-    Agents(agents::AgentsArgs),
+    Agents(Box<agents::AgentsArgs>),
     /// Simulated switch fabric serving a CSV counter matrix at GET /counters,
     /// with failure modes.
     Telemetry(telemetry::TelemetryArgs),

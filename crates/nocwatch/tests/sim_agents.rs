@@ -849,3 +849,77 @@ fn ports_mode_one_address_consecutive_ports() {
         "{summary:?}"
     );
 }
+
+/// `--flap-interval` and `--trap-target`: on real time, a device's interface goes
+/// down and the linkDown trap comes from that device's address, with sysUpTime.0
+/// first and the interface's ifIndex; `stop` prints the life counters.
+#[test]
+fn sim_agents_flaps_send_link_down_from_the_device() {
+    let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let target = receiver.local_addr().unwrap().to_string();
+    let sim = Sim::start(&[
+        "--count",
+        "3",
+        "--base",
+        "127.66.9.1",
+        "--interfaces",
+        "4",
+        "--flap-interval",
+        "300ms",
+        "--down-for",
+        "1s",
+        "--trap-target",
+        &target,
+        "--trap-community",
+        "simtraps",
+    ]);
+    assert!(
+        sim.header
+            .iter()
+            .any(|l| l.starts_with("life: a flap every 300ms")),
+        "{:?}",
+        sim.header
+    );
+    // Three devices flapping every 300 ms on average: a trap within seconds.
+    receiver
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut buf = [0u8; 2048];
+    let (n, from) = receiver.recv_from(&mut buf).expect("a trap within 20 s");
+    let from = from.ip().to_string();
+    assert!(
+        ["127.66.9.1", "127.66.9.2", "127.66.9.3"].contains(&from.as_str()),
+        "from a device's address: {from}"
+    );
+    let Message::Community(m) = Message::decode(&buf[..n], &DecodeOptions::strict()).unwrap()
+    else {
+        panic!("not v2c")
+    };
+    assert_eq!(m.community, b"simtraps");
+    let Pdus::Pdu(pdu) = m.pdu else {
+        panic!("v1 trap")
+    };
+    assert_eq!(pdu.pdu_type, PduType::SnmpV2Trap);
+    let vbs: Vec<VarBind<'_>> = pdu.varbinds.iter().map(Result::unwrap).collect();
+    assert_eq!(vbs[0].name.to_oid().to_string(), "1.3.6.1.2.1.1.3.0");
+    assert_eq!(
+        vbs[1].value,
+        nocwatch_snmp::Value::ObjectIdentifier(
+            Oid::from_arcs(nocwatch_snmp::oids::LINK_DOWN)
+                .unwrap()
+                .as_oid_ref()
+        ),
+        "the first change of a lab without restarts is a linkDown"
+    );
+    let if_index = vbs[2].name.to_oid();
+    assert!(
+        if_index.to_string().starts_with("1.3.6.1.2.1.2.2.1.1."),
+        "{if_index}"
+    );
+    let out = sim.stop();
+    assert!(
+        out.iter()
+            .any(|l| l.starts_with("life: ") && l.contains("traps sent")),
+        "{out:?}"
+    );
+}

@@ -26,7 +26,11 @@ use nocwatch_snmp::{
 };
 use tracing::{debug, trace};
 
-use crate::cell::{Device, mix};
+use arc_swap::ArcSwap;
+use nocwatch_snmp::oids;
+
+use crate::cell::{Cell, Device, mix};
+use crate::life::{Change, ChangeKind, LifeConfig, Timeline};
 use crate::mib::Mib;
 use crate::operation::{Answer, Reader};
 use crate::response::{Envelope, ResponseBuilder};
@@ -225,6 +229,18 @@ pub struct Agent {
     device: Device,
     /// The entry index of [`Quirks::non_increasing_at`], resolved once.
     non_increasing: Option<usize>,
+    /// Flaps and restarts (see `life.rs`); `None`: the device never changes.
+    life: Option<AgentLife>,
+}
+
+/// A device's life: its published timeline and what its driver needs.
+#[derive(Debug)]
+struct AgentLife {
+    timeline: ArcSwap<Timeline>,
+    config: LifeConfig,
+    /// Interfaces that are up by design (ifOperStatus is an
+    /// [`Cell::IfOperStatus`]): the ones that may flap.
+    flappable: Vec<u32>,
 }
 
 impl Agent {
@@ -248,7 +264,115 @@ impl Agent {
             counters: Counters::default(),
             device,
             non_increasing,
+            life: None,
         }
+    }
+
+    /// This agent with a life: interfaces that flap and restarts as `config`
+    /// says, driven by a [`crate::Dynamics`]. `interfaces` is the highest ifIndex.
+    pub fn with_life(mut self, config: LifeConfig, interfaces: u32) -> Self {
+        let flappable = flappable(&self.mib);
+        self.life = Some(AgentLife {
+            timeline: ArcSwap::from_pointee(Timeline::new(interfaces)),
+            config,
+            flappable,
+        });
+        self
+    }
+
+    /// The published timeline, when the device has a life.
+    pub fn timeline(&self) -> Option<Arc<Timeline>> {
+        self.life.as_ref().map(|l| l.timeline.load_full())
+    }
+
+    /// Replaces the timeline (the driver's job).
+    pub(crate) fn publish_timeline(&self, t: Timeline) {
+        if let Some(l) = &self.life {
+            l.timeline.store(Arc::new(t));
+        }
+    }
+
+    /// The life's settings and the interfaces that may flap.
+    pub(crate) fn life_plan(&self) -> Option<(LifeConfig, Vec<u32>)> {
+        self.life.as_ref().map(|l| (l.config, l.flappable.clone()))
+    }
+
+    /// The value of instance `oid` at `now`, as a GET would read it (a SET's value,
+    /// the device's own counters, its life).
+    pub fn read(&self, oid: &Oid, now: Duration) -> Option<OwnedValue> {
+        let life = self.timeline();
+        self.read_with(oid.arcs(), now, life.as_deref())
+    }
+
+    fn read_with(
+        &self,
+        arcs: &[u32],
+        now: Duration,
+        life: Option<&Timeline>,
+    ) -> Option<OwnedValue> {
+        let idx = self.mib.find(arcs)?;
+        if let Some(o) = self.read_overrides()
+            && let Some(v) = o.get(&idx)
+        {
+            return Some(v.clone());
+        }
+        let entry = self.mib.get(idx)?;
+        OwnedValue::from_value(&entry.cell.value_live(now, &self.device, life))
+    }
+
+    /// The bindings of the notification about `change`, read on timeline `t` (which
+    /// still has the change pending) at the change's instant: sysUpTime.0,
+    /// snmpTrapOID.0, then ifIndex, ifAdminStatus, ifOperStatus for a link change
+    /// (IF-MIB linkDown/linkUp OBJECTS), nothing more for coldStart.
+    pub(crate) fn notification_bindings(
+        &self,
+        change: &Change,
+        t: &Timeline,
+    ) -> Vec<(Oid, OwnedValue)> {
+        let at = change.at;
+        let uptime = self
+            .read_with(oids::SYS_UPTIME_0, at, Some(t))
+            .unwrap_or_else(|| {
+                OwnedValue::TimeTicks(crate::cell::uptime_ticks(
+                    0,
+                    &self.device,
+                    t.boot_at(at),
+                    at,
+                ))
+            });
+        let (trap, link) = match change.kind {
+            ChangeKind::Restart => (oids::COLD_START, None),
+            ChangeKind::LinkDown { if_index } => (oids::LINK_DOWN, Some((if_index, 2))),
+            ChangeKind::LinkUp { if_index } => (oids::LINK_UP, Some((if_index, 1))),
+        };
+        // The names are constants and valid; `ok()` only satisfies the types.
+        let name = |arcs: &[u32]| Oid::from_arcs(arcs).ok();
+        let mut vbs = Vec::with_capacity(5);
+        if let (Some(up), Some(trap_oid), Some(trap)) = (
+            name(oids::SYS_UPTIME_0),
+            name(oids::SNMP_TRAP_OID_0),
+            name(trap),
+        ) {
+            vbs.push((up, uptime));
+            vbs.push((trap_oid, OwnedValue::ObjectIdentifier(trap)));
+        }
+        if let Some((if_index, oper)) = link {
+            for (column, fallback) in [
+                (oids::IF_INDEX, i64::from(if_index)),
+                (oids::IF_ADMIN_STATUS, 1),
+                (oids::IF_OPER_STATUS, oper),
+            ] {
+                let mut arcs = column.to_vec();
+                arcs.push(if_index);
+                let value = self
+                    .read_with(&arcs, at, Some(t))
+                    .unwrap_or(OwnedValue::Integer(fallback));
+                if let Some(n) = name(&arcs) {
+                    vbs.push((n, value));
+                }
+            }
+        }
+        vbs
     }
 
     /// This device's slot values and counter seed.
@@ -543,6 +667,7 @@ impl Agent {
             overrides: self.read_overrides(),
             device: &self.device,
             non_increasing: self.non_increasing,
+            life: self.life.as_ref().map(|l| l.timeline.load()),
         }
     }
 
@@ -656,4 +781,20 @@ pub(crate) struct Reply<'e> {
     pub status: ErrorStatus,
     pub index: i32,
     pub bindings: Bindings<'e>,
+}
+
+/// The interfaces of `mib` that are up by design (their ifOperStatus follows the
+/// device's life), in ifIndex order.
+fn flappable(mib: &Mib) -> Vec<u32> {
+    let mut v: Vec<u32> = mib
+        .entries()
+        .iter()
+        .filter_map(|e| match e.cell {
+            Cell::IfOperStatus { if_index } => Some(if_index),
+            _ => None,
+        })
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use nocwatch_snmp::Value;
 
+use crate::life::Timeline;
 use crate::value::OwnedValue;
 
 /// Fixed-point scale of the jitter hash: offsets are `rate · h / JITTER_ONE` with
@@ -101,6 +102,33 @@ pub enum Cell {
     Slot(u32),
     /// A level that rises and falls (CPU load, temperature, memory in use).
     Wave(Wave),
+    /// A counter of interface `if_index`: like [`Cell::Counter`], but on a device
+    /// with a life (see `life.rs`) it stands still while the interface is down and
+    /// starts again from zero when the device restarts.
+    IfCounter {
+        /// The counter's law while the interface carries traffic.
+        counter: Counter,
+        /// The interface (ifIndex).
+        if_index: u32,
+    },
+    /// ifOperStatus of an interface that is up by design: up(1), or down(2) while
+    /// a flap is in progress on a device with a life.
+    IfOperStatus {
+        /// The interface (ifIndex).
+        if_index: u32,
+    },
+    /// ifLastChange: the sysUpTime at which the interface entered its current
+    /// state; `initial` until it changes, 0 after a restart (IF-MIB: a state
+    /// entered before the last re-initialization reads 0).
+    IfLastChange {
+        /// The interface (ifIndex).
+        if_index: u32,
+        /// The value before any change since the simulation started.
+        initial: u32,
+        /// The view's sysUpTime law (see [`Cell::Uptime`]), to read sysUpTime at
+        /// the change.
+        ticks_at_start: u32,
+    },
 }
 
 /// A gauge-like value moving linearly between `min` and `max` and back every
@@ -192,27 +220,69 @@ impl Cell {
             }
             Self::Slot(_) => Value::Null,
             Self::Wave(w) => w.value_at(now, 0),
+            Self::IfCounter { counter, .. } => counter.value_at(now),
+            Self::IfOperStatus { .. } => Value::Integer(1),
+            Self::IfLastChange { initial, .. } => Value::TimeTicks(*initial),
         }
     }
 
     /// The value at `now` on `device`: its slot values and its own counters.
     pub fn value_in<'a>(&'a self, now: Duration, device: &'a Device) -> Value<'a> {
+        self.value_live(now, device, None)
+    }
+
+    /// The value at `now` on `device` living `life` (its flaps and restarts; see
+    /// `life.rs`); without a life the device never changes.
+    pub fn value_live<'a>(
+        &'a self,
+        now: Duration,
+        device: &'a Device,
+        life: Option<&Timeline>,
+    ) -> Value<'a> {
         match self {
-            Self::Counter(c) => c.for_device(device.seed).value_at(now),
+            Self::Counter(c) => {
+                let c = c.for_device(device.seed);
+                match life.and_then(|l| l.boot_at(now)) {
+                    Some(boot) => restarted(&c, now.saturating_sub(boot)),
+                    None => c.value_at(now),
+                }
+            }
+            Self::IfCounter { counter, if_index } => {
+                let c = counter.for_device(device.seed);
+                match life.map(|l| l.interface_at(*if_index, now)) {
+                    Some(i) if i.boot.is_some() => restarted(&c, i.counting),
+                    Some(i) => c.value_at(i.counting),
+                    None => c.value_at(now),
+                }
+            }
             Self::Wave(w) => w.value_at(now, device.seed),
-            // Devices of a fleet booted at different times (up to 30 days apart).
-            Self::Uptime { ticks_at_start } if device.seed != 0 => {
-                let offset = (device.seed % (30 * 8_640_000)) as u32;
-                let ticks = ticks_at_start
-                    .wrapping_add(offset)
-                    .wrapping_add((now.as_millis() / 10) as u32);
-                Value::TimeTicks(ticks)
+            Self::Uptime { ticks_at_start } => {
+                let boot = life.and_then(|l| l.boot_at(now));
+                Value::TimeTicks(uptime_ticks(*ticks_at_start, device, boot, now))
+            }
+            Self::IfOperStatus { if_index } => {
+                let up = life.is_none_or(|l| l.interface_at(*if_index, now).up);
+                Value::Integer(if up { 1 } else { 2 })
+            }
+            Self::IfLastChange {
+                if_index,
+                initial,
+                ticks_at_start,
+            } => {
+                let Some(i) = life.map(|l| l.interface_at(*if_index, now)) else {
+                    return Value::TimeTicks(*initial);
+                };
+                Value::TimeTicks(match (i.last_change, i.boot) {
+                    (Some(t), boot) => uptime_ticks(*ticks_at_start, device, boot, t),
+                    (None, Some(_)) => 0,
+                    (None, None) => *initial,
+                })
             }
             Self::Slot(n) => device
                 .slots
                 .get(*n as usize)
                 .map_or(Value::Null, OwnedValue::as_value),
-            _ => self.value_at(now),
+            Self::Static(_) => self.value_at(now),
         }
     }
 
@@ -221,11 +291,12 @@ impl Cell {
     pub fn tag(&self) -> u8 {
         match self {
             Self::Static(v) => v.tag(),
-            Self::Counter(c) => match c.width {
+            Self::Counter(c) | Self::IfCounter { counter: c, .. } => match c.width {
                 CounterWidth::Bits32 => Value::Counter32(0).tag(),
                 CounterWidth::Bits64 => Value::Counter64(0).tag(),
             },
-            Self::Uptime { .. } => Value::TimeTicks(0).tag(),
+            Self::Uptime { .. } | Self::IfLastChange { .. } => Value::TimeTicks(0).tag(),
+            Self::IfOperStatus { .. } => Value::Integer(0).tag(),
             // Slots are read-only, so SET never compares their type; they hold
             // strings in every dataset.
             Self::Slot(_) => Value::OctetString(&[]).tag(),
@@ -244,6 +315,13 @@ impl Cell {
                     width: CounterWidth::Bits64,
                     ..
                 })
+                | Self::IfCounter {
+                    counter: Counter {
+                        width: CounterWidth::Bits64,
+                        ..
+                    },
+                    ..
+                }
         )
     }
 
@@ -251,6 +329,42 @@ impl Cell {
     /// are read-only on every real agent).
     pub fn is_writable(&self) -> bool {
         matches!(self, Self::Static(_))
+    }
+}
+
+/// A counter of a device that restarted `since` ago (time it has counted since):
+/// zero at the restart, then growing by the same law.
+fn restarted(c: &Counter, since: Duration) -> Value<'static> {
+    let c = Counter { base: 0, ..*c };
+    let total = c.total_at(since).wrapping_sub(c.total_at(Duration::ZERO));
+    match c.width {
+        CounterWidth::Bits32 => Value::Counter32(total as u32),
+        CounterWidth::Bits64 => Value::Counter64(total),
+    }
+}
+
+/// sysUpTime at `now` (hundredths of a second, wrapping like TimeTicks): since
+/// the last restart `boot`, or before any, since a boot `ticks_at_start` before
+/// the simulation started (fleet devices booted at different times, up to 30 days
+/// apart, set by their seed).
+pub(crate) fn uptime_ticks(
+    ticks_at_start: u32,
+    device: &Device,
+    boot: Option<Duration>,
+    now: Duration,
+) -> u32 {
+    match boot {
+        Some(b) => (now.saturating_sub(b).as_millis() / 10) as u32,
+        None => {
+            let offset = if device.seed != 0 {
+                (device.seed % (30 * 8_640_000)) as u32
+            } else {
+                0
+            };
+            ticks_at_start
+                .wrapping_add(offset)
+                .wrapping_add((now.as_millis() / 10) as u32)
+        }
     }
 }
 

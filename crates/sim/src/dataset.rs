@@ -344,14 +344,19 @@ pub fn family_mib(family: Family, interfaces: u32) -> Result<Mib, SimError> {
         let in_octets = line_rate * util / 100;
         let out_octets = line_rate * ((util * 7) % 41) / 100;
         let (in_pkts, out_pkts) = (in_octets / pkt, out_octets / pkt);
+        // Interface counters stand still while the interface is down (see
+        // `life.rs`); a flap needs an interface that is up by design.
         let c = |role: u64, rate: u64, width| {
             let s = mix(seed, role);
-            counter(
-                s,
-                rate,
-                rate.wrapping_mul(age_secs / 2 + s % (age_secs / 2 + 1)),
-                width,
-            )
+            Cell::IfCounter {
+                counter: Counter {
+                    base: rate.wrapping_mul(age_secs / 2 + s % (age_secs / 2 + 1)),
+                    rate_per_sec: rate,
+                    width,
+                    seed: s,
+                },
+                if_index: i,
+            }
         };
         let (c32, c64) = (CounterWidth::Bits32, CounterWidth::Bits64);
         let ix = [i];
@@ -368,12 +373,20 @@ pub fn family_mib(family: Family, interfaces: u32) -> Result<Mib, SimError> {
         r.put(e, 5, &ix, gauge(speed.saturating_mul(1_000_000)))?;
         r.put(e, 6, &ix, Cell::Slot(slot::IF_MAC + i - 1))?;
         r.put(e, 7, &ix, int(if admin_up { 1 } else { 2 }))?;
-        r.put(e, 8, &ix, int(if oper_up { 1 } else { 2 }))?;
+        if oper_up {
+            r.put(e, 8, &ix, Cell::IfOperStatus { if_index: i })?;
+        } else {
+            r.put(e, 8, &ix, int(2))?;
+        }
         r.put(
             e,
             9,
             &ix,
-            OwnedValue::TimeTicks((seed % u64::from(ticks_at_start)) as u32),
+            Cell::IfLastChange {
+                if_index: i,
+                initial: (seed % u64::from(ticks_at_start)) as u32,
+                ticks_at_start,
+            },
         )?;
         r.put(e, 10, &ix, c(10, in_octets, c32))?;
         r.put(e, 11, &ix, c(11, in_pkts, c32))?;

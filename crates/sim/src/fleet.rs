@@ -15,6 +15,7 @@ use crate::agent::{Agent, AgentConfig, Quirks, Versions};
 use crate::cell::Device;
 use crate::dataset::{self, DeviceSpec, Family};
 use crate::error::SimError;
+use crate::life::LifeConfig;
 use crate::mib::Mib;
 use crate::stats::AgentStats;
 use crate::usm::UsmUsers;
@@ -104,6 +105,10 @@ pub struct FleetConfig {
     /// Per-device changes: devices whose index is in the range get the override
     /// (applied in order, later ones win).
     pub overrides: Vec<(RangeInclusive<u32>, DeviceOverride)>,
+    /// Flaps and restarts of the generated devices (devices answering from a
+    /// recording never change); `None`, or a static config: devices never change.
+    /// A [`crate::Dynamics`] drives them.
+    pub life: Option<LifeConfig>,
 }
 
 impl Default for FleetConfig {
@@ -115,6 +120,7 @@ impl Default for FleetConfig {
             agent: AgentConfig::default(),
             users: None,
             overrides: Vec::new(),
+            life: None,
         }
     }
 }
@@ -176,6 +182,9 @@ impl Fleet {
                     1,
                 )?);
             }
+            let live = config
+                .life
+                .filter(|l| !l.is_static() && recording.is_none());
             let (mib, device) = match recording {
                 Some(m) => (m, Device::default()),
                 None => {
@@ -190,7 +199,11 @@ impl Fleet {
                     (mib, dataset::device(&spec, count, spec_of))
                 }
             };
-            agents.push(Arc::new(Agent::with_device(mib, agent_config, device)));
+            let mut agent = Agent::with_device(mib, agent_config, device);
+            if let Some(life) = live {
+                agent = agent.with_life(life, config.interfaces);
+            }
+            agents.push(Arc::new(agent));
             specs.push(spec);
         }
         Ok(Self { agents, specs })

@@ -37,6 +37,7 @@ use nix::sys::socket::{
 };
 use tracing::{debug, info, warn};
 
+use crate::clock::{Clock, SystemClock};
 use crate::error::SimError;
 use crate::fleet::Fleet;
 use crate::stats::AgentStats;
@@ -216,8 +217,21 @@ fn udp_socket(addr: SocketAddrV4, reuse_port: bool, pktinfo: bool) -> Result<Udp
 }
 
 impl FleetServer {
-    /// Binds the sockets `layout` needs and starts `threads` workers (at least 1).
+    /// Binds the sockets `layout` needs and starts `threads` workers (at least 1);
+    /// `now` is real time since this call.
     pub fn start(fleet: Arc<Fleet>, layout: Layout, threads: usize) -> Result<Self, SimError> {
+        Self::start_with_clock(fleet, layout, threads, Arc::new(SystemClock::new()))
+    }
+
+    /// Like [`FleetServer::start`], with `now` read from `clock`: the clock the
+    /// devices' life is driven by (see [`crate::Dynamics`]), so what a GET reads
+    /// and what a trap says agree; a [`crate::ManualClock`] in tests.
+    pub fn start_with_clock(
+        fleet: Arc<Fleet>,
+        layout: Layout,
+        threads: usize,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, SimError> {
         let threads = threads.max(1);
         let count = u32::try_from(fleet.len()).unwrap_or(u32::MAX);
         if count > 0 && layout.address(count - 1).is_none() {
@@ -251,7 +265,6 @@ impl FleetServer {
         }
         let stop = Arc::new(AtomicBool::new(false));
         let shared = Arc::new(Shared::default());
-        let started = Instant::now();
         let mut workers = Vec::with_capacity(threads);
         for (w, endpoints) in per_worker.into_iter().enumerate() {
             let worker = Worker {
@@ -260,7 +273,7 @@ impl FleetServer {
                 endpoints,
                 stop: Arc::clone(&stop),
                 shared: Arc::clone(&shared),
-                started,
+                clock: Arc::clone(&clock),
                 delayed: BinaryHeap::new(),
                 delay_seq: 0,
             };
@@ -377,7 +390,7 @@ struct Worker {
     endpoints: Vec<Endpoint>,
     stop: Arc<AtomicBool>,
     shared: Arc<Shared>,
-    started: Instant,
+    clock: Arc<dyn Clock>,
     delayed: BinaryHeap<Delayed>,
     delay_seq: u64,
 }
@@ -508,7 +521,7 @@ impl Worker {
             };
             out.clear();
             let request = buf.get(..len).unwrap_or_default();
-            let now = self.started.elapsed();
+            let now = self.clock.now();
             if !agent.respond_at(now, request, out).replied() {
                 continue;
             }
@@ -551,39 +564,44 @@ impl Worker {
         let Some(ep) = self.endpoints.get(idx) else {
             return;
         };
-        let iov = [IoSlice::new(bytes)];
-        let result = match from {
-            Some(src) => {
-                let info = libc::in_pktinfo {
-                    ipi_ifindex: 0,
-                    ipi_spec_dst: libc::in_addr {
-                        s_addr: u32::from(src).to_be(),
-                    },
-                    ipi_addr: libc::in_addr { s_addr: 0 },
-                };
-                let cmsgs = [ControlMessage::Ipv4PacketInfo(&info)];
-                sendmsg(
-                    ep.socket.as_raw_fd(),
-                    &iov,
-                    &cmsgs,
-                    MsgFlags::empty(),
-                    Some(peer),
-                )
-            }
-            None => sendmsg(
-                ep.socket.as_raw_fd(),
-                &iov,
-                &[],
-                MsgFlags::empty(),
-                Some(peer),
-            ),
-        };
-        match result {
+        match send_from(&ep.socket, peer, from, bytes) {
             Ok(_) => bump(&self.shared.datagrams_out),
             Err(e) => {
                 bump(&self.shared.send_errors);
                 debug!(error = %e, %peer, "send failed");
             }
         }
+    }
+}
+
+/// Sends `bytes` to `peer` on `socket`, from source address `from` when given
+/// (`IP_PKTINFO`: a socket bound to the wildcard address speaks for any local
+/// address, which is how one socket answers, and traps, for thousands of devices).
+pub(crate) fn send_from(
+    socket: &UdpSocket,
+    peer: &SockaddrIn,
+    from: Option<Ipv4Addr>,
+    bytes: &[u8],
+) -> nix::Result<usize> {
+    let iov = [IoSlice::new(bytes)];
+    match from {
+        Some(src) => {
+            let info = libc::in_pktinfo {
+                ipi_ifindex: 0,
+                ipi_spec_dst: libc::in_addr {
+                    s_addr: u32::from(src).to_be(),
+                },
+                ipi_addr: libc::in_addr { s_addr: 0 },
+            };
+            let cmsgs = [ControlMessage::Ipv4PacketInfo(&info)];
+            sendmsg(
+                socket.as_raw_fd(),
+                &iov,
+                &cmsgs,
+                MsgFlags::empty(),
+                Some(peer),
+            )
+        }
+        None => sendmsg(socket.as_raw_fd(), &iov, &[], MsgFlags::empty(), Some(peer)),
     }
 }

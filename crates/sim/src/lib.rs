@@ -35,8 +35,26 @@
 //!   from each device's address) or consecutive ports; it is what
 //!   `nocwatch sim agents` runs.
 //!
-//! Not here: traps from the simulated devices; SNMPv3 users are read-only (as
-//! net-snmp's `rouser`; there is no VACM).
+//! * **Life.** Fleet devices can live ([`LifeConfig`], [`Dynamics`]): now and then
+//!   an interface flaps (down, then up) and a device restarts (sysUpTime and the
+//!   counters from zero). Changes are drawn ahead from a seeded per-device stream
+//!   and published in the device's [`Timeline`], which the responder evaluates at
+//!   `now`: ifOperStatus, the interface's counters, ifLastChange and sysUpTime
+//!   agree with the changes at every instant, with no lock on the request path.
+//! * **Traps.** Each change is a notification (linkDown, linkUp, coldStart) sent
+//!   as an SNMPv2-Trap ([`TrapSender`]) from the device's own address, its
+//!   sysUpTime.0 what a GET read at that instant.
+//! * **One clock.** Server and life driver read the same [`Clock`]: real time in a
+//!   service, a [`ManualClock`] in tests (no sleep).
+//! * **Components.** [`SnmpSim`] runs a fleet with its life and traps (the
+//!   service's `[snmp_sim]` section is [`SnmpSimConfig`]; `nocwatch sim agents`
+//!   describes its fleet as a [`FleetSpec`]); [`storm`] is the trap storm sender
+//!   and [`FabricServer`] the simulated CSV fabric.
+//!
+//! A restart reboots the SNMPv3 engine too (boots up by one, time from zero).
+//!
+//! Not here: SNMPv3 users are read-only (as net-snmp's `rouser`; there is no VACM);
+//! a restarting device answers at once (no unreachable period).
 //!
 //! ```
 //! use std::time::Duration;
@@ -57,17 +75,24 @@
 
 mod agent;
 mod cell;
+mod clock;
 mod dataset;
 mod error;
+mod fabric;
 mod fleet;
 mod fleet_server;
 mod lab;
+mod life;
 mod mib;
+mod notify;
 mod operation;
 mod recording;
 mod response;
 mod server;
+mod service;
+mod settings;
 mod stats;
+pub mod storm;
 mod usm;
 mod value;
 
@@ -78,14 +103,23 @@ pub use agent::{
     Access, Agent, AgentConfig, Community, DropReason, MAX_UDP_PAYLOAD, Outcome, Quirks, Versions,
 };
 pub use cell::{Cell, Counter, CounterWidth, Device, Wave};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use dataset::{DeviceSpec, Family, family_mib};
 pub use error::SimError;
+pub use fabric::{FabricServer, Stopped};
 pub use fleet::{DeviceOverride, Fleet, FleetConfig, QuirksOverride, engine_id};
 pub use fleet_server::{FleetServer, Layout, ServerStats};
 pub use lab::{LAB_SYS_OBJECT_ID, lab_device, lab_mib};
+pub use life::{Change, ChangeKind, Dynamics, LifeConfig, LifeStats, Notification, Timeline};
 pub use mib::{Entry, Mib, MibBuilder};
+pub use notify::{TrapSender, TrapStats, encode_trap};
 pub use recording::{parse_recording, recording_mib, write_recording};
 pub use server::{AgentServer, serve};
+pub use service::{SimStats, SnmpSim, SnmpSimConfig, TrapTargets};
+pub use settings::{
+    FleetSpec, Recordings, device_file_lines, parse_loss, parse_selector, parse_settings,
+    parse_versions,
+};
 pub use stats::AgentStats;
 pub use usm::{AgentUsm, UsmUsers};
 pub use value::OwnedValue;

@@ -13,6 +13,7 @@ use std::time::Duration;
 use nocwatch_snmp::{ErrorStatus, OidRef, Value, VarBind};
 
 use crate::cell::Device;
+use crate::life::Timeline;
 use crate::mib::{Entry, Mib};
 use crate::response::{Envelope, ResponseBuilder};
 use crate::value::OwnedValue;
@@ -42,6 +43,8 @@ pub(crate) struct Reader<'a> {
     /// The non-increasing quirk: when the successor is this entry, answer the entry
     /// before it instead (a name not after the one asked for).
     pub non_increasing: Option<usize>,
+    /// The device's life (flaps, restarts), when it has one.
+    pub life: Option<arc_swap::Guard<std::sync::Arc<Timeline>>>,
 }
 
 /// A GETBULK repeater's position: the next entry to return, and the name to repeat
@@ -61,7 +64,8 @@ impl Reader<'_> {
         if let Some(v) = self.overrides.as_ref().and_then(|o| o.get(&idx)) {
             return v.as_value();
         }
-        entry.cell.value_in(self.now, self.device)
+        let life = self.life.as_ref().map(|g| &***g);
+        entry.cell.value_live(self.now, self.device, life)
     }
 
     /// Adds entry `idx` with its value now, its name copied pre-encoded.

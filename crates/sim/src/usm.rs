@@ -157,6 +157,19 @@ impl AgentUsm {
         u32::try_from(now.as_secs().min(u64::from(MAX_ENGINE_COUNTER))).unwrap_or(0)
     }
 
+    /// snmpEngineBoots and snmpEngineTime of `agent` at `now`: a simulated restart
+    /// (see `life.rs`) is a reboot of the engine, so boots goes up by one and the
+    /// time starts again from zero, and managers must synchronise again (RFC 3414
+    /// §3.2 step 7).
+    fn boots_and_time(&self, agent: &Agent, now: Duration) -> (u32, u32) {
+        let (restarts, boot) = agent
+            .timeline()
+            .map_or((0, None), |t| (t.restarts_at(now), t.boot_at(now)));
+        let boots = self.boots.saturating_add(restarts).min(MAX_ENGINE_COUNTER);
+        let since = now.saturating_sub(boot.unwrap_or_default());
+        (boots, Self::time(since))
+    }
+
     /// User `idx`'s keys localized to this engine.
     fn keys(&self, idx: usize) -> Option<Arc<UserKeys>> {
         let user = self.users.users.get(idx)?;
@@ -268,9 +281,10 @@ impl AgentUsm {
         if let Some(k) = keys.as_deref() {
             let boots = u32::try_from(usm.engine_boots).unwrap_or(u32::MAX);
             let time = i64::from(usm.engine_time);
-            let ours = i64::from(Self::time(now));
-            let in_window = self.boots < MAX_ENGINE_COUNTER
-                && boots == self.boots
+            let (our_boots, our_time) = self.boots_and_time(agent, now);
+            let ours = i64::from(our_time);
+            let in_window = our_boots < MAX_ENGINE_COUNTER
+                && boots == our_boots
                 && (time - ours).unsigned_abs() <= TIME_WINDOW_SECS;
             if !in_window {
                 return report(ReportKind::NotInTimeWindow, Some(k), out);
@@ -333,13 +347,14 @@ impl AgentUsm {
             error_index: index,
             varbinds,
         };
+        let (boots, time) = self.boots_and_time(agent, now);
         let sealed = Seal {
             msg_id: msg.msg_id,
             level,
             keys: keys.as_deref(),
             engine_id: &self.engine_id,
-            boots: self.boots,
-            time: Self::time(now),
+            boots,
+            time,
             user_name: usm.user_name,
             context_engine_id: opened.context_engine_id,
             context_name: opened.context_name,
@@ -382,13 +397,14 @@ impl AgentUsm {
         } else {
             SecurityLevel::NoAuthNoPriv
         };
+        let (boots, time) = self.boots_and_time(agent, now);
         let sealed = Seal {
             msg_id: to.msg_id,
             level,
             keys,
             engine_id: &self.engine_id,
-            boots: self.boots,
-            time: Self::time(now),
+            boots,
+            time,
             user_name: to.user_name,
             context_engine_id: &self.engine_id,
             context_name: to.context_name,

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use nocwatch_poller::SnmpConfig;
+use nocwatch_sim::SnmpSimConfig;
 use serde::Deserialize;
 
 use crate::duration::serde_str;
@@ -30,47 +31,7 @@ pub(crate) struct Config {
     pub(crate) snmp: Option<SnmpConfig>,
     /// Embedded simulated SNMP devices (what the lab runs); `[snmp]` polls
     /// them when its `targets` is empty.
-    pub(crate) snmp_sim: Option<SnmpSimSection>,
-}
-
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct SnmpSimSection {
-    #[serde(default = "default_sim_devices")]
-    pub(crate) devices: u32,
-    #[serde(default = "default_sim_base")]
-    pub(crate) base: std::net::Ipv4Addr,
-    #[serde(default)]
-    pub(crate) port: u16,
-    #[serde(default = "default_sim_interfaces")]
-    pub(crate) interfaces: u32,
-    #[serde(default = "default_community")]
-    pub(crate) community: String,
-}
-
-fn default_community() -> String {
-    "public".to_owned()
-}
-fn default_sim_devices() -> u32 {
-    20
-}
-fn default_sim_base() -> std::net::Ipv4Addr {
-    std::net::Ipv4Addr::new(127, 1, 0, 1)
-}
-fn default_sim_interfaces() -> u32 {
-    8
-}
-
-impl Default for SnmpSimSection {
-    fn default() -> Self {
-        Self {
-            devices: default_sim_devices(),
-            base: default_sim_base(),
-            port: 0,
-            interfaces: default_sim_interfaces(),
-            community: default_community(),
-        }
-    }
+    pub(crate) snmp_sim: Option<SnmpSimConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -248,7 +209,7 @@ impl Config {
             http_csv: None,
             producer: Some(ProducerSection::default()),
             snmp: Some(SnmpConfig::default()),
-            snmp_sim: Some(SnmpSimSection::default()),
+            snmp_sim: Some(SnmpSimConfig::default()),
         }
     }
 
@@ -318,12 +279,7 @@ impl Config {
             }
         }
         if let Some(p) = &self.snmp_sim {
-            if !(1..=65_536).contains(&p.devices) {
-                problems.push("snmp_sim.devices must be in 1..=65536".to_owned());
-            }
-            if !(1..=1024).contains(&p.interfaces) {
-                problems.push("snmp_sim.interfaces must be in 1..=1024".to_owned());
-            }
+            problems.extend(p.problems());
         }
         if let Some(p) = &self.producer {
             if !(1..=nocwatch_telemetry::fabric::MAX_SWITCHES).contains(&p.switches) {

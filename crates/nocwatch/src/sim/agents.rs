@@ -1,7 +1,6 @@
 //! `nocwatch sim agents`: a fleet of simulated SNMP agents (crates/sim) on loopback.
 
-use std::net::Ipv4Addr;
-use std::ops::RangeInclusive;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,12 +8,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, anyhow, bail};
 use clap::Args;
 use nocwatch_sim::{
-    Access, Community, DeviceOverride, Family, Fleet, FleetConfig, FleetServer, Layout,
-    QuirksOverride, UsmUsers, Versions,
+    Fleet, FleetServer, FleetSpec, LifeConfig, SimStats, SnmpSim, SystemClock, TrapTargets,
 };
-use nocwatch_snmp::Oid;
 use nocwatch_snmp::crypto::{AuthProtocol, PrivProtocol};
 use nocwatch_snmp::security::{SecurityLevel, UsmUser};
+
+use crate::duration::parse_duration;
 
 const AFTER_HELP: &str = "\
 DEVICES
@@ -64,6 +63,18 @@ RECORDINGS
   simulator with its line number. Recorded values are replayed as they are.
 
   Example: --device 127.1.0.5=toobig:20 --device #10-19=latency:50ms,loss:0.1
+
+LIFE
+  --flap-interval D: now and then (mean D per device, random gaps) one interface of a
+  device that is up by design goes down for about --down-for (0.5 to 1.5 times it)
+  and comes back; --restart-interval D: now and then a device restarts (sysUpTime and
+  every counter from zero). While down, ifOperStatus reads down(2), the interface's
+  counters stand still and ifLastChange is the sysUpTime of the change. With
+  --trap-target ADDR each change is sent as an SNMPv2-Trap (v2c, --trap-community)
+  from the device's own address: linkDown/linkUp with ifIndex, ifAdminStatus,
+  ifOperStatus, coldStart after a restart; sysUpTime.0 is what a GET read at that
+  instant. --seed sets the changes (same seed, same changes). Devices answering from
+  a recording never change. Without these flags nothing changes.
 
 On SIGINT or SIGTERM the simulator stops and prints its counters (requests,
 responses, drops by reason).";
@@ -130,45 +141,27 @@ pub(crate) struct AgentsArgs {
     /// 16 devices).
     #[arg(long)]
     list: bool,
-}
-
-/// Parses `250us`, `20ms`, `1.5s`, or a bare number of milliseconds.
-pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {
-        Some(i) => s.split_at(i),
-        None => (s, "ms"),
-    };
-    let v: f64 = num
-        .parse()
-        .map_err(|_| format!("invalid duration {s:?}: expected e.g. 20ms"))?;
-    let secs = match unit {
-        "us" | "µs" => v / 1e6,
-        "ms" => v / 1e3,
-        "s" => v,
-        _ => return Err(format!("invalid duration unit {unit:?}: use us, ms or s")),
-    };
-    if !(0.0..=3600.0).contains(&secs) {
-        return Err(format!("duration {s:?} out of range (0 to 1 hour)"));
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
-
-fn parse_versions(list: impl IntoIterator<Item = impl AsRef<str>>) -> anyhow::Result<Versions> {
-    let mut v = Versions {
-        v1: false,
-        v2c: false,
-        v3: false,
-    };
-    for item in list {
-        match item.as_ref().trim() {
-            "1" | "v1" => v.v1 = true,
-            "2c" | "v2c" | "2" => v.v2c = true,
-            "3" | "v3" => v.v3 = true,
-            other => bail!("unknown SNMP version {other:?} (use 1, 2c, 3)"),
-        }
-    }
-    Ok(v)
+    /// Mean time between two flaps of one device (an interface goes down, linkDown,
+    /// and back up after --down-for, linkUp); default: never.
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    flap_interval: Option<Duration>,
+    /// How long a flapped interface stays down (each flap 0.5 to 1.5 times this).
+    #[arg(long, value_parser = parse_duration, default_value = "15s", value_name = "DURATION")]
+    down_for: Duration,
+    /// Mean time between two restarts of one device (coldStart; sysUpTime and
+    /// counters from zero); default: never.
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    restart_interval: Option<Duration>,
+    /// Send each device's linkDown/linkUp/coldStart traps (v2c) here, from the
+    /// device's own address (repeatable).
+    #[arg(long = "trap-target", value_name = "ADDR")]
+    trap_targets: Vec<SocketAddr>,
+    /// Community of the traps.
+    #[arg(long, default_value = "public")]
+    trap_community: String,
+    /// Seed of the flaps and restarts (the same seed, the same changes).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 /// Parses `NAME:LEVEL[:AUTH:AUTHPASS[:PRIV:PRIVPASS]]`: the user gets keys for every
@@ -213,227 +206,56 @@ pub(crate) fn parse_user(spec: &str) -> anyhow::Result<UsmUser> {
     Ok(user)
 }
 
-/// A device selector resolved to an index range.
-fn parse_selector(sel: &str, layout: &Layout, count: u32) -> anyhow::Result<RangeInclusive<u32>> {
-    let sel = sel.trim();
-    if sel == "all" || sel == "*" {
-        return Ok(0..=count.saturating_sub(1));
-    }
-    let (a, b) = match sel.split_once('-') {
-        Some((a, b)) if !a.is_empty() => (a, Some(b)),
-        _ => (sel, None),
-    };
-    let index_of = |s: &str| -> anyhow::Result<u32> {
-        if let Some(n) = s.strip_prefix('#') {
-            return n.parse().with_context(|| format!("bad device index {s:?}"));
-        }
-        match *layout {
-            Layout::Ports { base_port, .. } => {
-                let p: u16 = s
-                    .trim_start_matches(':')
-                    .parse()
-                    .with_context(|| format!("bad port {s:?} (--ports mode selects by port)"))?;
-                p.checked_sub(base_port)
-                    .map(u32::from)
-                    .ok_or_else(|| anyhow!("port {p} is below the first device's"))
-            }
-            Layout::Addresses { base, .. } => {
-                let ip: Ipv4Addr = s.parse().with_context(|| format!("bad address {s:?}"))?;
-                u32::from(ip)
-                    .checked_sub(u32::from(base))
-                    .ok_or_else(|| anyhow!("address {ip} is below the first device's"))
-            }
-        }
-    };
-    let first = index_of(a)?;
-    let last = match b {
-        Some(b) => {
-            // `#3-7` and `:16103-16107` carry the prefix once.
-            let b = if a.starts_with('#') && !b.starts_with('#') {
-                format!("#{b}")
-            } else {
-                b.to_string()
-            };
-            index_of(&b)?
-        }
-        None => first,
-    };
-    if first > last || last >= count {
-        bail!("selector {sel:?} is outside the {count} devices");
-    }
-    Ok(first..=last)
-}
-
-/// Loads recordings once per path.
-#[derive(Debug, Default)]
-struct Recordings(std::collections::HashMap<std::path::PathBuf, Arc<nocwatch_sim::Mib>>);
-
-impl Recordings {
-    fn load(&mut self, path: &std::path::Path) -> anyhow::Result<Arc<nocwatch_sim::Mib>> {
-        if let Some(m) = self.0.get(path) {
-            return Ok(Arc::clone(m));
-        }
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading recording {}", path.display()))?;
-        let mib = Arc::new(
-            nocwatch_sim::recording_mib(&text)
-                .with_context(|| format!("recording {}", path.display()))?,
-        );
-        self.0.insert(path.to_path_buf(), Arc::clone(&mib));
-        Ok(mib)
-    }
-}
-
-fn parse_settings(spec: &str, recordings: &mut Recordings) -> anyhow::Result<DeviceOverride> {
-    let mut o = DeviceOverride::default();
-    let mut q = QuirksOverride::default();
-    for setting in spec.split(',').filter(|s| !s.is_empty()) {
-        let (key, value) = match setting.split_once(':') {
-            Some((k, v)) => (k, Some(v)),
-            None => (setting, None),
-        };
-        let need = |what: &str| value.ok_or_else(|| anyhow!("{key} needs a value: {key}:{what}"));
-        match key {
-            "versions" => o.versions = Some(parse_versions(need("1+2c+3")?.split('+'))?),
-            "family" => {
-                let name = need("NAME")?;
-                o.family = Some(
-                    Family::from_name(name).ok_or_else(|| anyhow!("unknown family {name:?}"))?,
-                );
-            }
-            "loss" => q.loss = Some(parse_loss(need("FRACTION")?)?),
-            "latency" => {
-                q.latency = Some(parse_duration(need("DURATION")?).map_err(|e| anyhow!(e))?)
-            }
-            "toobig" => q.too_big_above = Some(need("N")?.parse().context("toobig:N")?),
-            "nonincreasing" => {
-                let oid: Oid = need("OID")?
-                    .trim_start_matches('.')
-                    .parse()
-                    .context("nonincreasing:OID")?;
-                q.non_increasing_at = Some(oid);
-            }
-            "badid" => {
-                q.wrong_request_id_every = Some(match value {
-                    Some(n) => n.parse().context("badid:N")?,
-                    None => 1,
-                });
-            }
-            "dropabove" => {
-                q.drop_responses_above = Some(need("BYTES")?.parse().context("dropabove:BYTES")?);
-            }
-            "recording" => {
-                o.mib = Some(recordings.load(std::path::Path::new(need("FILE")?))?);
-            }
-            other => bail!("unknown device setting {other:?} (see nocwatch sim agents --help)"),
-        }
-    }
-    o.quirks = q;
-    Ok(o)
-}
-
-fn parse_loss(s: &str) -> anyhow::Result<f64> {
-    let v: f64 = s.parse().with_context(|| format!("bad loss {s:?}"))?;
-    if !(0.0..=1.0).contains(&v) {
-        bail!("loss {v} is not between 0 and 1");
-    }
-    Ok(v)
-}
-
-/// Builds the fleet configuration and layout from the arguments.
-pub(crate) fn fleet_config(args: &AgentsArgs) -> anyhow::Result<(FleetConfig, Layout)> {
-    if args.count == 0 {
-        bail!("--count must be at least 1");
-    }
-    let layout = if args.ports {
-        Layout::Ports {
-            addr: args.base,
-            base_port: args.port,
-        }
-    } else {
-        Layout::Addresses {
-            base: args.base,
-            port: args.port,
-        }
-    };
-    let families = args
-        .families
+/// The fleet the arguments describe.
+pub(crate) fn fleet_spec(args: &AgentsArgs) -> anyhow::Result<FleetSpec> {
+    let users = args
+        .users
         .iter()
-        .map(|f| Family::from_name(f).ok_or_else(|| anyhow!("unknown family {f:?}")))
+        .map(|u| parse_user(u))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let mut config = FleetConfig {
+    let life =
+        (args.flap_interval.is_some() || args.restart_interval.is_some()).then(|| LifeConfig {
+            flap_interval: args.flap_interval.unwrap_or_default(),
+            down_for: args.down_for,
+            restart_interval: args.restart_interval.unwrap_or_default(),
+            seed: args.seed,
+        });
+    Ok(FleetSpec {
         count: args.count,
+        base: args.base,
+        port: args.port,
+        ports: args.ports,
         interfaces: args.interfaces,
-        families,
-        ..FleetConfig::default()
-    };
-    config.agent.communities = vec![Community::new(args.community.as_bytes(), Access::ReadOnly)];
-    config.agent.versions = parse_versions(&args.versions)?;
-    if let Some(l) = args.latency {
-        config.agent.quirks.latency = l;
-    }
-    if let Some(l) = args.loss {
-        config.agent.quirks.loss = parse_loss(&l.to_string())?;
-    }
-    if !args.users.is_empty() {
-        let users = args
-            .users
-            .iter()
-            .map(|u| parse_user(u))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        config.users = Some(Arc::new(UsmUsers::new(users)?));
-    }
-    let mut recordings = Recordings::default();
-    if let Some(path) = &args.recording {
-        let all = DeviceOverride {
-            mib: Some(recordings.load(path)?),
-            ..DeviceOverride::default()
-        };
-        config.overrides.push((0..=args.count - 1, all));
-    }
-    let mut lines: Vec<(String, String)> = Vec::new();
-    if let Some(path) = &args.device_file {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        for (n, line) in text.lines().enumerate() {
-            // `# ` (hash, space) starts a comment; `#12=...` is an index selector.
-            let line = line.trim();
-            let line = if line == "#" || line.starts_with("# ") {
-                ""
-            } else {
-                line.split(" # ").next().unwrap_or("").trim()
-            };
-            if !line.is_empty() {
-                lines.push((
-                    format!("{} line {}", path.display(), n + 1),
-                    line.to_string(),
-                ));
-            }
-        }
-    }
-    lines.extend(
-        args.devices
-            .iter()
-            .map(|d| (format!("--device {d:?}"), d.clone())),
-    );
-    for (origin, d) in &lines {
-        let (sel, settings) = d
-            .split_once('=')
-            .ok_or_else(|| anyhow!("{origin}: expected SELECTOR=SETTING[,SETTING...]"))?;
-        let range = parse_selector(sel, &layout, args.count).with_context(|| origin.clone())?;
-        let o = parse_settings(settings, &mut recordings).with_context(|| origin.clone())?;
-        config.overrides.push((range, o));
-    }
-    Ok((config, layout))
+        families: args.families.clone(),
+        community: args.community.clone(),
+        versions: args.versions.clone(),
+        users,
+        latency: args.latency,
+        loss: args.loss,
+        devices: args.devices.clone(),
+        device_file: args.device_file.clone(),
+        recording: args.recording.clone(),
+        life,
+    })
 }
 
 /// Runs the simulator until SIGINT or SIGTERM.
 pub(crate) async fn run(args: &AgentsArgs) -> anyhow::Result<ExitCode> {
-    let (config, layout) = fleet_config(args)?;
+    let (config, layout) = fleet_spec(args)?.fleet_config()?;
     let built = Instant::now();
     let fleet = Arc::new(Fleet::build(&config)?);
     let build_time = built.elapsed();
-    let server = FleetServer::start(Arc::clone(&fleet), layout, args.threads)?;
+    let server = SnmpSim::serve(
+        Arc::clone(&fleet),
+        layout,
+        args.threads,
+        &TrapTargets {
+            targets: args.trap_targets.clone(),
+            community: args.trap_community.clone(),
+        },
+        args.seed,
+        Arc::new(SystemClock::new()),
+    )?;
     let first = server
         .address(0)
         .ok_or_else(|| anyhow!("no device address"))?;
@@ -457,11 +279,33 @@ pub(crate) async fn run(args: &AgentsArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    if let Some(life) = &config.life {
+        println!(
+            "life: a flap every {} and a restart every {} per device on average (seed {}); traps to {}",
+            life_text(life.flap_interval),
+            life_text(life.restart_interval),
+            life.seed,
+            if args.trap_targets.is_empty() {
+                "nowhere (--trap-target)".to_owned()
+            } else {
+                args.trap_targets
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        );
+    }
     println!("ready; SIGINT or SIGTERM stops");
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
     crate::shutdown::Shutdown::install()?.wait().await;
-    let (agents, server) = server.stop();
+    let SimStats {
+        agents,
+        server,
+        life,
+        traps,
+    } = server.stop();
     let (user, system) = FleetServer::process_cpu();
     println!(
         "stopped: {} requests, {} responses ({} errors, {} reports), {} varbinds, {} dropped",
@@ -491,6 +335,12 @@ pub(crate) async fn run(args: &AgentsArgs) -> anyhow::Result<ExitCode> {
         server.receive_buffer,
         server.send_errors,
     );
+    if config.life.is_some() {
+        println!(
+            "life: {} link downs, {} link ups, {} restarts; {} traps sent, {} send errors",
+            life.link_downs, life.link_ups, life.restarts, traps.sent, traps.send_errors
+        );
+    }
     println!(
         "cpu: user {:.2} s, system {:.2} s",
         user.as_secs_f64(),
@@ -499,22 +349,20 @@ pub(crate) async fn run(args: &AgentsArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A mean interval as printed: "never" for zero.
+fn life_text(d: Duration) -> String {
+    if d.is_zero() {
+        "never".to_owned()
+    } else {
+        nocwatch_model::duration::format_duration(d)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests")]
 
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("20ms"), Ok(Duration::from_millis(20)));
-        assert_eq!(parse_duration("250us"), Ok(Duration::from_micros(250)));
-        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
-        assert_eq!(parse_duration("7"), Ok(Duration::from_millis(7)));
-        assert!(parse_duration("5min").is_err());
-        assert!(parse_duration("-1ms").is_err());
-        assert!(parse_duration("fast").is_err());
-    }
 
     #[test]
     fn users() {
@@ -534,78 +382,5 @@ mod tests {
         assert!(parse_user("x:authNoPriv:SHA").is_err(), "unpaired");
         assert!(parse_user("x:authNoPriv:ROT13:authpass123").is_err());
         assert!(parse_user("x").is_err());
-    }
-
-    #[test]
-    fn selectors() {
-        let addrs = Layout::Addresses {
-            base: Ipv4Addr::new(127, 1, 0, 1),
-            port: 1161,
-        };
-        assert_eq!(parse_selector("127.1.0.5", &addrs, 10).unwrap(), 4..=4);
-        assert_eq!(
-            parse_selector("127.1.0.5-127.1.0.7", &addrs, 10).unwrap(),
-            4..=6
-        );
-        assert_eq!(parse_selector("#2-3", &addrs, 10).unwrap(), 2..=3);
-        assert_eq!(parse_selector("all", &addrs, 10).unwrap(), 0..=9);
-        assert!(
-            parse_selector("127.1.0.11", &addrs, 10).is_err(),
-            "past the end"
-        );
-        assert!(
-            parse_selector("127.0.0.1", &addrs, 10).is_err(),
-            "before the base"
-        );
-        let ports = Layout::Ports {
-            addr: Ipv4Addr::LOCALHOST,
-            base_port: 16100,
-        };
-        assert_eq!(parse_selector(":16102", &ports, 5).unwrap(), 2..=2);
-        assert_eq!(parse_selector("16101-16104", &ports, 5).unwrap(), 1..=4);
-    }
-
-    #[test]
-    fn settings() {
-        let mut r = Recordings::default();
-        let o = parse_settings(
-            "toobig:20,nonincreasing:.1.3.6.1.2.1.2.2.1.2.3,badid:3,dropabove:1400,loss:0.25,latency:5ms,versions:1+3,family:junos",
-            &mut r,
-        )
-        .unwrap();
-        assert_eq!(o.quirks.too_big_above, Some(20));
-        assert_eq!(
-            o.quirks.non_increasing_at,
-            Some("1.3.6.1.2.1.2.2.1.2.3".parse().unwrap())
-        );
-        assert_eq!(o.quirks.wrong_request_id_every, Some(3));
-        assert_eq!(o.quirks.drop_responses_above, Some(1400));
-        assert_eq!(o.quirks.loss, Some(0.25));
-        assert_eq!(o.quirks.latency, Some(Duration::from_millis(5)));
-        assert_eq!(
-            o.versions,
-            Some(Versions {
-                v1: true,
-                v2c: false,
-                v3: true
-            })
-        );
-        assert_eq!(o.family, Some(Family::Junos));
-        assert_eq!(
-            parse_settings("badid", &mut r)
-                .unwrap()
-                .quirks
-                .wrong_request_id_every,
-            Some(1)
-        );
-        for bad in [
-            "loss:2",
-            "toobig",
-            "frobnicate:1",
-            "versions:4",
-            "recording:/nonexistent",
-        ] {
-            assert!(parse_settings(bad, &mut r).is_err(), "{bad}");
-        }
     }
 }

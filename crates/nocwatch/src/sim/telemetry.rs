@@ -4,10 +4,9 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use clap::Args;
-use nocwatch_telemetry::{FailureMode, Producer, ProducerConfig};
-use tokio::net::TcpListener;
+use nocwatch_sim::{FabricServer, Stopped};
+use nocwatch_telemetry::{FailureMode, ProducerConfig};
 
 use crate::duration::parse_duration;
 
@@ -40,39 +39,27 @@ pub(crate) struct TelemetryArgs {
 
 pub(crate) async fn telemetry(a: &TelemetryArgs) -> anyhow::Result<ExitCode> {
     let mut shutdown = crate::shutdown::Shutdown::install()?;
-    let producer = Producer::new(&ProducerConfig {
-        switches: a.switches,
-        tick: a.tick,
-        seed: a.seed,
-        mode: a.mode,
-        slow_delay: a.slow_delay,
-    })?;
-    let listener = TcpListener::bind(a.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", a.listen))?;
-    let addr = listener.local_addr()?;
+    let server = FabricServer::bind(
+        &ProducerConfig {
+            switches: a.switches,
+            tick: a.tick,
+            seed: a.seed,
+            mode: a.mode,
+            slow_delay: a.slow_delay,
+        },
+        a.listen,
+    )
+    .await?;
+    let addr = server.local_addr();
     println!(
         "nocwatch sim telemetry: {} switches at http://{addr}/counters, new snapshot every {:?}, mode {}",
         a.switches, a.tick, a.mode
     );
-    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let stop = async move {
         shutdown.wait().await;
-        let _ = stopping_tx.send(());
     };
-    let serve = producer.serve(listener, stop);
-    // Requests in flight get DRAIN to finish (a SLOW one would otherwise hold
-    // the exit for its whole delay).
-    let drain_over = async {
-        if stopping_rx.await.is_ok() {
-            tokio::time::sleep(DRAIN).await;
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
-    tokio::select! {
-        r = serve => r?,
-        () = drain_over => eprintln!("nocwatch sim telemetry: requests still in flight after {DRAIN:?}; exiting"),
+    if server.serve_until(stop, DRAIN).await? == Stopped::DrainExpired {
+        eprintln!("nocwatch sim telemetry: requests still in flight after {DRAIN:?}; exiting");
     }
     Ok(ExitCode::SUCCESS)
 }
