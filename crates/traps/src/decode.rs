@@ -228,6 +228,19 @@ impl Decoder {
         })
     }
 
+    /// Replaces the accepted communities (`None`: any) and USM users, keeping the
+    /// counters and the engine (see [`Receiver::set_credentials`]). On an error
+    /// nothing changes.
+    pub fn set_credentials(
+        &mut self,
+        communities: Option<Vec<Vec<u8>>>,
+        users: Vec<std::sync::Arc<nocwatch_snmp::UsmUser>>,
+    ) -> Result<(), Error> {
+        self.receiver
+            .set_credentials(communities, users)
+            .map_err(|e| Error::Config(e.to_string()))
+    }
+
     /// The receiver (its counters, engine, key cache).
     pub fn receiver(&self) -> &Receiver {
         &self.receiver

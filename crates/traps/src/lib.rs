@@ -92,6 +92,7 @@ pub mod limiter;
 pub mod metrics;
 mod pipeline;
 pub mod rules;
+pub mod service;
 pub mod sink;
 
 pub use decode::{Decoder, RejectReason, RejectRing, Rejected};
@@ -103,4 +104,5 @@ pub use limiter::{LimiterConfig, RateOverride};
 pub use metrics::{Drops, Histogram};
 pub use pipeline::{Datagram, DrainReport, Pipeline, PipelineConfig, PipelineStats, Transmit};
 pub use rules::{Cidr, Rules};
-pub use sink::EventSink;
+pub use service::{MetricsHandle, ReloadReport, ServiceStats, TrapService, TrapsConfig};
+pub use sink::{EventSink, FanOut, JsonLines};

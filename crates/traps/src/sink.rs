@@ -333,6 +333,60 @@ impl std::fmt::Debug for dyn EventSink {
     }
 }
 
+/// Hands every event to several sinks in order (the service gives it the JSON lines
+/// output and the API's event log). A sink's flush error does not stop the others;
+/// the first error is returned (and counted once by the pipeline).
+///
+/// Threads and when full: everything runs on the pipeline thread, so each sink must
+/// not block; one that feeds a slower consumer keeps a bounded buffer of its own and
+/// drops there (counted), or it holds the whole pipeline.
+#[derive(Debug, Default)]
+pub struct FanOut {
+    sinks: Vec<Box<dyn EventSink>>,
+}
+
+impl FanOut {
+    /// Forwards to `sinks`, in that order.
+    pub fn new(sinks: Vec<Box<dyn EventSink>>) -> Self {
+        Self { sinks }
+    }
+
+    /// Adds a sink after the others.
+    pub fn push(&mut self, sink: Box<dyn EventSink>) {
+        self.sinks.push(sink);
+    }
+
+    /// How many sinks.
+    pub fn len(&self) -> usize {
+        self.sinks.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.sinks.is_empty()
+    }
+}
+
+impl EventSink for FanOut {
+    fn event(&mut self, ev: &Event) {
+        for s in &mut self.sinks {
+            s.event(ev);
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let mut first = Ok(());
+        for s in &mut self.sinks {
+            if let Err(e) = s.flush()
+                && first.is_ok()
+            {
+                first = Err(e);
+            }
+        }
+        first
+    }
+}
+
 impl EventSink for JsonLines {
     fn event(&mut self, ev: &Event) {
         self.push(ev);
