@@ -483,6 +483,68 @@ mod tests {
         }
     }
 
+    /// Counts events and fails its flushes when told to.
+    struct Probe {
+        seen: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+        flushed: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+        fail: bool,
+    }
+
+    impl EventSink for Probe {
+        fn event(&mut self, _ev: &Event) {
+            self.seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.flushed
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if self.fail {
+                Err(std::io::Error::other("probe"))
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    #[test]
+    fn fan_out_feeds_every_sink_and_flushes_all_despite_an_error() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let counters: Vec<(Arc<AtomicUsize>, Arc<AtomicUsize>)> =
+            (0..3).map(|_| (Arc::default(), Arc::default())).collect();
+        let mut fan = FanOut::default();
+        for (i, (seen, flushed)) in counters.iter().enumerate() {
+            fan.push(Box::new(Probe {
+                seen: Arc::clone(seen),
+                flushed: Arc::clone(flushed),
+                fail: i == 0,
+            }));
+        }
+        assert_eq!(fan.len(), 3);
+        let ev = Event::from_parts(
+            Vec::new(),
+            "127.0.0.1:1"
+                .parse()
+                .unwrap_or_else(|_| std::net::SocketAddr::from(([0; 4], 0))),
+            std::net::IpAddr::from([127, 0, 0, 1]),
+            nocwatch_snmp::Version::V2c,
+            crate::PduKind::Trap,
+            None,
+            0,
+            std::time::Instant::now(),
+            b"public",
+            &[],
+            |_| {},
+        );
+        fan.event(&ev);
+        fan.event(&ev);
+        assert!(fan.flush().is_err());
+        for (seen, flushed) in &counters {
+            assert_eq!(seen.load(Ordering::Relaxed), 2);
+            assert_eq!(flushed.load(Ordering::Relaxed), 1);
+        }
+    }
+
     #[test]
     fn json_strings_are_escaped() {
         let mut s = String::new();
