@@ -26,6 +26,7 @@ pub mod crypto;
 mod error;
 mod message;
 mod oid;
+pub mod oids;
 mod options;
 mod pdu;
 pub mod receiver;

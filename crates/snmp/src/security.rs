@@ -343,9 +343,8 @@ pub enum ReportKind {
 impl ReportKind {
     /// Classifies a Report by its first binding's OID.
     pub fn from_oid(oid: &OidRef<'_>) -> Self {
-        const USM_STATS: [u32; 9] = [1, 3, 6, 1, 6, 3, 15, 1, 1];
         let arcs: smallvec::SmallVec<[u32; 16]> = oid.arcs().collect();
-        if arcs.len() < 10 || arcs[..9] != USM_STATS {
+        if arcs.len() < 10 || arcs[..9] != *crate::oids::USM_STATS {
             return Self::Other;
         }
         match arcs[9] {

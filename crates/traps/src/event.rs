@@ -62,59 +62,7 @@ pub fn version_str(v: Version) -> &'static str {
     }
 }
 
-/// Severity, ordered from most to least urgent (then Clear).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Service down.
-    #[serde(alias = "Critical", alias = "CRITICAL")]
-    Critical,
-    /// Service degraded.
-    #[serde(alias = "Major", alias = "MAJOR")]
-    Major,
-    /// Minor fault.
-    #[serde(alias = "Minor", alias = "MINOR")]
-    Minor,
-    /// Worth a look.
-    #[serde(alias = "Warning", alias = "WARNING")]
-    Warning,
-    /// Informational.
-    #[serde(alias = "Info", alias = "INFO")]
-    Info,
-    /// A fault went away (linkUp, BGP Established, ...).
-    #[serde(alias = "Clear", alias = "CLEAR")]
-    Clear,
-}
-
-impl Severity {
-    /// The JSON / label spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Critical => "critical",
-            Self::Major => "major",
-            Self::Minor => "minor",
-            Self::Warning => "warning",
-            Self::Info => "info",
-            Self::Clear => "clear",
-        }
-    }
-
-    /// Every severity, for metric rendering.
-    pub const ALL: [Self; 6] = [
-        Self::Critical,
-        Self::Major,
-        Self::Minor,
-        Self::Warning,
-        Self::Info,
-        Self::Clear,
-    ];
-
-    /// Whether the limiter must never drop it (clears and critical events: losing a
-    /// clear leaves an alarm standing forever, losing a critical hides the outage).
-    pub fn is_reserved(self) -> bool {
-        matches!(self, Self::Critical | Self::Clear)
-    }
-}
+pub use nocwatch_model::Severity;
 
 /// What the rules said about an event.
 #[derive(Debug, Clone, PartialEq, Eq)]

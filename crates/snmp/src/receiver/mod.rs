@@ -80,9 +80,6 @@ use crate::usm::UsmSecurityParameters;
 use crate::value::{TAG_COUNTER32, Value};
 use crate::varbind::VarBinds;
 
-/// snmpTrapOID.0 (1.3.6.1.6.3.1.1.4.1.0): the second binding of every SNMPv2 notification.
-const SNMP_TRAP_OID: [u32; 11] = [1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0];
-
 /// Prepared keys are kept for this many (user, engine) pairs, then all dropped at once
 /// (rebuilding them is a [`KeyCache`] hit).
 const MAX_SESSIONS: usize = 16_384;
@@ -274,7 +271,7 @@ impl<'s> Notification<'s> {
             .iter()
             .take(2)
             .filter_map(Result::ok)
-            .find(|vb| vb.name.arcs().eq(SNMP_TRAP_OID.iter().copied()))
+            .find(|vb| crate::oids::is(&vb.name, crate::oids::SNMP_TRAP_OID_0))
             .and_then(|vb| match vb.value {
                 Value::ObjectIdentifier(oid) => Some(oid),
                 _ => None,
