@@ -523,10 +523,8 @@ mod tests {
         assert_eq!(fan.len(), 3);
         let ev = Event::from_parts(
             Vec::new(),
-            "127.0.0.1:1"
-                .parse()
-                .unwrap_or_else(|_| std::net::SocketAddr::from(([0; 4], 0))),
-            std::net::IpAddr::from([127, 0, 0, 1]),
+            SocketAddr::from(([127, 0, 0, 1], 1)),
+            IpAddr::from([127, 0, 0, 1]),
             nocwatch_snmp::Version::V2c,
             crate::PduKind::Trap,
             None,

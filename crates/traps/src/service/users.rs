@@ -142,6 +142,10 @@ pub fn parse_create_user(line: &str) -> Result<UsmUser, Error> {
             "expected [-e ENGINEID] NAME [AUTHPROTO AUTHPASS [PRIVPROTO [PRIVPASS]]]".into(),
         ));
     };
+    // RFC 3414 usmUserName: SnmpAdminString (SIZE(1..32)).
+    if name.is_empty() || name.len() > 32 {
+        return Err(bad(name, "a user name is 1 to 32 bytes".into()));
+    }
     if rest.iter().any(|x| x == b"-m" || x == b"-l") {
         return Err(bad(
             name,
@@ -338,6 +342,8 @@ mod tests {
         assert!(parse_create_user("-e zz erin").is_err());
         assert!(parse_create_user("-e").is_err());
         assert!(parse_create_user("").is_err());
+        assert!(parse_create_user(r#""""#).is_err());
+        assert!(parse_create_user(&"n".repeat(33)).is_err());
         assert!(parse_create_user("f SHA -m 0x0102 AES -m 0x0304").is_err());
         // Too many words: the old whitespace split of an unquoted phrase.
         let e = parse_create_user("u SHA a long phrase AES another one").unwrap_err();
