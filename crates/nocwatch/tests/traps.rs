@@ -1316,3 +1316,91 @@ fn create_user_with_quoted_phrases_is_what_snmptrapd_understands() {
     assert!(ev["varbinds"].to_string().contains("escaped"), "{ev}");
     assert!(l.terminate().success());
 }
+
+/// SIGHUP re-reads the rules file (and users, communities) without a restart, as
+/// snmptrapd re-reads its configuration: the next trap is classified by the new
+/// rules; a broken file is reported and changes nothing.
+#[test]
+fn sighup_reloads_the_rules() {
+    let dir = TempDir::new("nocwatch-trap-hup").unwrap();
+    let rules = dir.path().join("rules.toml");
+    let write_rules = |name: &str| {
+        std::fs::write(
+            &rules,
+            format!(
+                "[[rule]]\nname = \"{name}\"\noid = \"1.3.6.1.4.1.8072.9999.9999.0.5\"\nseverity = \"minor\"\n"
+            ),
+        )
+        .unwrap();
+    };
+    write_rules("firstName");
+    let l = Listen::start(&[
+        "--json",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--dedup-window",
+        "0",
+    ]);
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let send = |tag: &str| {
+        let dgram = {
+            use nocwatch_snmp::{
+                CommunityMessage, Oid, OidRef, Pdu, PduType, Pdus, Value, VarBind, VarBinds,
+                Version,
+            };
+            let up: Oid = "1.3.6.1.2.1.1.3.0".parse().unwrap();
+            let to: Oid = "1.3.6.1.6.3.1.1.4.1.0".parse().unwrap();
+            let t: Oid = "1.3.6.1.4.1.8072.9999.9999.0.5".parse().unwrap();
+            let tag_oid: Oid = TAG_OID.parse().unwrap();
+            let vbs = [
+                VarBind {
+                    name: OidRef::from(&up),
+                    value: Value::TimeTicks(1),
+                },
+                VarBind {
+                    name: OidRef::from(&to),
+                    value: Value::ObjectIdentifier(OidRef::from(&t)),
+                },
+                VarBind {
+                    name: OidRef::from(&tag_oid),
+                    value: Value::OctetString(tag.as_bytes()),
+                },
+            ];
+            let mut out = Vec::new();
+            CommunityMessage {
+                version: Version::V2c,
+                community: b"public",
+                pdu: Pdus::Pdu(Pdu::new(PduType::SnmpV2Trap, 1, VarBinds::from_slice(&vbs))),
+            }
+            .encode(&mut out);
+            out
+        };
+        sock.send_to(&dgram, l.addr).unwrap();
+    };
+    let hup = |want: &str| {
+        let pid = l.child.id().to_string();
+        Command::new("kill").args(["-HUP", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let line = l
+                .stderr
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .expect("no reload line");
+            if line.contains(want) {
+                return line;
+            }
+        }
+    };
+    send("one");
+    assert_eq!(l.event()["event"], "firstName");
+    write_rules("secondName");
+    hup("reloaded 1 rules");
+    send("two");
+    assert_eq!(l.event()["event"], "secondName");
+    std::fs::write(&rules, "[[rule]]\nname = \n").unwrap();
+    let line = hup("reload failed");
+    assert!(line.contains("nothing changed"), "{line}");
+    send("three");
+    assert_eq!(l.event()["event"], "secondName");
+    assert!(l.terminate().success());
+}

@@ -23,7 +23,7 @@
 //! - One **reader** per socket (`trap-rx-N`, [`nocwatch_net::Listener`]):
 //!   recvmmsg batches, each datagram queued under its source in the intake. Readers
 //!   never wait on the pipeline.
-//! - One **pipeline thread** (`trap-pipeline`, [`driver`]): takes datagrams
+//! - One **pipeline thread** (`trap-pipeline`): takes datagrams
 //!   round-robin by source, runs the [`Pipeline`] (decode → journal → classify →
 //!   limiter → dedup → sink), sends Reports and inform Responses, and runs the
 //!   handle's commands (metrics, reload, stop) between passes.
