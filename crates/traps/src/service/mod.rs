@@ -160,15 +160,20 @@ fn ask<T>(
     rx.recv_timeout(COMMAND_TIMEOUT).map_err(|_| Error::Stopped)
 }
 
-/// The running trap service. See the module docs. Dropping it stops it as
-/// [`TrapService::stop`] does.
+/// The running trap service. See the module docs. `Send + Sync`: a supervisor and
+/// API handlers can share it in an `Arc` (every method takes `&self`). Dropping it
+/// stops it as [`TrapService::stop`] does.
+///
+/// [`TrapService::reload`], [`TrapService::metrics_text`] and
+/// [`TrapService::stop`] block (on the pipeline thread's answer, on the drain):
+/// from async code call them through `spawn_blocking`.
 #[derive(Debug)]
 pub struct TrapService {
     listener: Arc<Listener>,
     intake: Arc<Intake>,
     stop: Arc<AtomicBool>,
-    readers: Vec<JoinHandle<()>>,
-    pipeline: Option<JoinHandle<Result<DrainReport, Error>>>,
+    readers: Mutex<Vec<JoinHandle<()>>>,
+    pipeline: Mutex<Option<JoinHandle<Result<DrainReport, Error>>>>,
     commands: Sender<Command>,
     published: Arc<Mutex<Published>>,
     identity: EngineIdentity,
@@ -274,8 +279,8 @@ impl TrapService {
             listener,
             intake,
             stop,
-            readers,
-            pipeline: Some(pipeline),
+            readers: Mutex::new(readers),
+            pipeline: Mutex::new(Some(pipeline)),
             commands,
             published,
             identity,
@@ -328,7 +333,9 @@ impl TrapService {
             intake: self.intake.stats(),
             sockets: self.listener.stats(),
             passes: p.passes,
-            running: self.pipeline.as_ref().is_some_and(|h| !h.is_finished()),
+            running: lock(&self.pipeline)
+                .as_ref()
+                .is_some_and(|h| !h.is_finished()),
         }
     }
 
@@ -381,12 +388,9 @@ impl TrapService {
     /// Stops reading, hands what the intake holds to the pipeline and drains it to
     /// the journal and the sink by the drain timeout (blocking). Events not
     /// processed by then stay in the journal and are replayed on the next start.
-    pub fn stop(mut self) -> Result<DrainReport, Error> {
-        self.shutdown()
-    }
-
-    fn shutdown(&mut self) -> Result<DrainReport, Error> {
-        let Some(pipeline) = self.pipeline.take() else {
+    /// A second call returns [`Error::Stopped`].
+    pub fn stop(&self) -> Result<DrainReport, Error> {
+        let Some(pipeline) = lock(&self.pipeline).take() else {
             return Err(Error::Stopped);
         };
         let drain = self.current_config().drain_timeout;
@@ -394,7 +398,8 @@ impl TrapService {
             .commands
             .send(Command::Deadline(Instant::now() + drain));
         self.stop.store(true, Ordering::Relaxed);
-        for r in self.readers.drain(..) {
+        let readers = std::mem::take(&mut *lock(&self.readers));
+        for r in readers {
             let _ = r.join();
         }
         self.intake.close();
@@ -407,12 +412,17 @@ impl TrapService {
 
 impl Drop for TrapService {
     fn drop(&mut self) {
-        if self.pipeline.is_some()
-            && let Err(e) = self.shutdown()
-        {
+        // The guard must be gone before `stop` locks again.
+        let running = lock(&self.pipeline).is_some();
+        if running && let Err(e) = self.stop() {
             tracing::error!(error = %e, "trap service drain failed");
         }
     }
+}
+
+/// A poisoned lock only means a thread panicked holding it; the value is whole.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Binds every address; with the default addresses, a missing IPv6 stack only
