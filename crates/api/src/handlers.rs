@@ -23,8 +23,16 @@ const JSON: HeaderValue = HeaderValue::from_static("application/json");
 const DATA_AGE: HeaderName = HeaderName::from_static("x-data-age-ms");
 
 /// Data age of a snapshot: `None` before the first publish (generation 0).
+/// Only for answers that carry no value (errors, `/metrics`): a value's age is
+/// its sample's ([`sample_age`]), which a publish by another source does not
+/// refresh.
 fn data_age(snap: &Snapshot, now: SystemTime) -> Option<Duration> {
     (snap.generation() > 0).then(|| snap.age(now))
+}
+
+/// How old a value is: from its observation to `now`.
+fn sample_age(sample: &nocwatch_store::Sample, now: SystemTime) -> Duration {
+    now.duration_since(sample.time()).unwrap_or_default()
 }
 
 pub(crate) fn millis(d: Duration) -> u64 {
@@ -57,7 +65,7 @@ fn age_header(ms: u64) -> HeaderValue {
 }
 
 /// A JSON response with the data-age header.
-fn json(status: StatusCode, body: impl Into<Bytes>, age: Option<Duration>) -> Response {
+pub(crate) fn json(status: StatusCode, body: impl Into<Bytes>, age: Option<Duration>) -> Response {
     let mut r = Response::new(Body::from(body.into()));
     *r.status_mut() = status;
     let h = r.headers_mut();
@@ -89,12 +97,12 @@ fn write_f64(out: &mut Vec<u8>, v: f64) {
     }
 }
 
-fn error_response(e: &ApiError, age: Option<Duration>) -> Response {
+pub(crate) fn error_response(e: &ApiError, age: Option<Duration>) -> Response {
     Answer::error(e, age).into_response()
 }
 
 /// Records the handler time and answer status of `route`.
-fn finish(state: &ApiState, route: Route, started: Instant, r: Response) -> Response {
+pub(crate) fn finish(state: &ApiState, route: Route, started: Instant, r: Response) -> Response {
     state
         .metrics
         .record(route, r.status().as_u16(), started.elapsed());
@@ -107,7 +115,7 @@ fn finish(state: &ApiState, route: Route, started: Instant, r: Response) -> Resp
 /// GetMetric's in practice) needs no decoding and is borrowed as it is; any
 /// other pair goes through `form_urlencoded`. GetMetric's profile showed the
 /// general decoder and `str` splitting as a tenth of the server's work.
-struct QueryPairs<'q> {
+pub(crate) struct QueryPairs<'q> {
     rest: &'q str,
 }
 
@@ -155,7 +163,7 @@ impl<'q> Iterator for QueryPairs<'q> {
     }
 }
 
-fn query_pairs(q: Option<&str>) -> QueryPairs<'_> {
+pub(crate) fn query_pairs(q: Option<&str>) -> QueryPairs<'_> {
     QueryPairs {
         rest: q.unwrap_or_default(),
     }
@@ -163,7 +171,7 @@ fn query_pairs(q: Option<&str>) -> QueryPairs<'_> {
 
 /// Appends the decimal digits of `n` (what `write!` does, without the
 /// formatting machinery, which showed in GetMetric's profile).
-fn write_u64(out: &mut Vec<u8>, mut n: u64) {
+pub(crate) fn write_u64(out: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut start = digits.len();
     for d in digits.iter_mut().rev() {
@@ -213,9 +221,11 @@ impl Answer {
 pub(crate) fn get_metric_answer(state: &ApiState, q: Option<&str>) -> Answer {
     let started = Instant::now();
     let snap = state.store.load();
-    let age = data_age(&snap, SystemTime::now());
+    let now = SystemTime::now();
+    let age = data_age(&snap, now);
     let answer = match lookup(&snap, q) {
         Ok((switch, metric, sample)) => ANSWER_BUF.with_borrow_mut(|out| {
+            let age = Some(sample_age(&sample, now));
             out.clear();
             out.extend_from_slice(b"{\"switch_id\":");
             write_str(out, &switch);
@@ -294,6 +304,12 @@ struct ListFilter {
     offset: usize,
 }
 
+/// ListMetrics' filter parser, for the fuzz target.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn list_filter_for_fuzzing(q: &str) -> Result<(), ApiError> {
+    list_filter(Some(q)).map(|_| ())
+}
+
 fn list_filter(q: Option<&str>) -> Result<ListFilter, ApiError> {
     let mut f = ListFilter::default();
     for (k, v) in query_pairs(q) {
@@ -324,19 +340,24 @@ pub(crate) async fn list_metrics(
 ) -> Response {
     let started = Instant::now();
     let snap = state.store.load();
-    let age = data_age(&snap, SystemTime::now());
-    let r = match list_filter(q.as_deref()).and_then(|f| render_list(&snap, &f, age)) {
-        Ok(body) => json(StatusCode::OK, body, age),
+    let now = SystemTime::now();
+    let age = data_age(&snap, now);
+    let r = match list_filter(q.as_deref()).and_then(|f| render_list(&snap, &f, now)) {
+        Ok((body, oldest)) => json(StatusCode::OK, body, oldest.or(age)),
         Err(e) => error_response(&e, age),
     };
     finish(&state, Route::ListMetrics, started, r)
 }
 
+/// The ListMetrics body and the age of its oldest value. Each switch says its
+/// own `data_age_ms` (the age of its newest listed value) and `source` (the
+/// source that owns it); the top-level `data_age_ms` is the oldest switch's,
+/// the staleness bound of the whole answer.
 fn render_list(
     snap: &Snapshot,
     f: &ListFilter,
-    age: Option<Duration>,
-) -> Result<Vec<u8>, ApiError> {
+    now: SystemTime,
+) -> Result<(Vec<u8>, Option<Duration>), ApiError> {
     if let Some(unknown) = f.switches.iter().find(|s| !snap.has_resource(s)) {
         return Err(ApiError::UnknownSwitch(unknown.clone()));
     }
@@ -365,10 +386,9 @@ fn render_list(
     } else {
         out.extend_from_slice(b"null");
     }
-    out.extend_from_slice(b",\"data_age_ms\":");
-    write_age(&mut out, age);
     out.extend_from_slice(b",\"switches\":[");
     let mut count = 0usize;
+    let mut oldest: Option<Duration> = None;
     for name in selected {
         let Some(rid) = snap.resource_id(name) else {
             continue;
@@ -381,6 +401,7 @@ fn render_list(
         write_str(&mut out, name);
         out.extend_from_slice(b",\"metrics\":{");
         let mut first = true;
+        let mut newest_at: Option<u64> = None;
         for (m, mid) in &metrics {
             let Some(series) = snap.get_by_id(rid, *mid) else {
                 continue;
@@ -391,12 +412,27 @@ fn render_list(
             first = false;
             write_str(&mut out, m);
             out.push(b':');
-            write_f64(&mut out, series.latest().value);
+            let latest = series.latest();
+            write_f64(&mut out, latest.value);
+            newest_at = Some(newest_at.map_or(latest.at, |n| n.max(latest.at)));
         }
-        out.extend_from_slice(b"}}");
+        out.extend_from_slice(b"},\"source\":");
+        match snap.owner(name) {
+            Some(o) => write_str(&mut out, o),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"data_age_ms\":");
+        let age = newest_at.map(|at| sample_age(&nocwatch_store::Sample::new(0.0, at), now));
+        write_age(&mut out, age);
+        if let Some(a) = age {
+            oldest = Some(oldest.map_or(a, |o| o.max(a)));
+        }
+        out.push(b'}');
     }
-    let _ = write!(out, "],\"count\":{count}}}");
-    Ok(out)
+    let _ = write!(out, "],\"count\":{count},\"data_age_ms\":");
+    write_age(&mut out, oldest);
+    out.push(b'}');
+    Ok((out, oldest))
 }
 
 /// The CSV source's `/health` object.
@@ -433,11 +469,34 @@ fn source_health(name: &str, stats: &nocwatch_telemetry::stats::IngestStats) -> 
 pub(crate) async fn health(State(state): State<Arc<ApiState>>) -> Response {
     let started = Instant::now();
     let snap = state.store.load();
-    let age = data_age(&snap, SystemTime::now());
-    let status = match age {
-        None => "starting",
-        Some(a) if a > state.config.stale_after => "stale",
-        Some(_) => "ok",
+    let now = SystemTime::now();
+    let age = data_age(&snap, now);
+    // Each source's own age: a source that stopped publishing is stale even
+    // while others publish (the whole snapshot's age would hide it).
+    let sources: Vec<serde_json::Value> = snap
+        .sources()
+        .iter()
+        .map(|s| {
+            let a = s.age(now);
+            serde_json::json!({
+                "name": &*s.name,
+                "data_age_ms": millis(a),
+                "publishes": s.publishes,
+                "state": if s.publishes == 0 { "starting" } else if a > state.config.stale_after { "stale" } else { "ok" },
+            })
+        })
+        .collect();
+    let oldest_source = snap
+        .sources()
+        .iter()
+        .filter(|s| s.publishes > 0)
+        .map(|s| s.age(now))
+        .max();
+    let status = match (age, oldest_source) {
+        (None, _) => "starting",
+        (Some(_), Some(a)) if a > state.config.stale_after => "stale",
+        (Some(a), None) if a > state.config.stale_after => "stale",
+        (Some(_), _) => "ok",
     };
     let source = state
         .ingest
@@ -447,8 +506,13 @@ pub(crate) async fn health(State(state): State<Arc<ApiState>>) -> Response {
         });
     let body = serde_json::json!({
         "status": status,
-        "data_age_ms": age.map(millis),
+        "data_age_ms": oldest_source.or(age).map(millis),
         "generation": snap.generation(),
+        "store_sources": sources,
+        "events": {
+            "held": state.events().len(),
+            "capacity": state.events().capacity(),
+        },
         "series": snap.len(),
         "switches": snap.resources().count(),
         "source": source,
@@ -487,9 +551,18 @@ pub(crate) async fn metrics(State(state): State<Arc<ApiState>>) -> Response {
             a.as_secs_f64()
         ));
     }
+    out.push_str("# HELP nocwatch_source_data_age_seconds Time since each source's last successful publish.\n# TYPE nocwatch_source_data_age_seconds gauge\n");
+    for s in snap.sources() {
+        out.push_str(&format!(
+            "nocwatch_source_data_age_seconds{{source=\"{}\"}} {}\n",
+            s.name.replace(['\\', '"', '\n'], "_"),
+            s.age(now).as_secs_f64()
+        ));
+    }
     for o in &state.others {
         o.write_prometheus(&mut out);
     }
+    state.events().write_prometheus(&mut out);
     state.metrics.write_prometheus(&mut out);
     let mut r = (
         [(

@@ -6,6 +6,9 @@
 //! | `GET /telemetry/ListMetrics[?switch_id=..][&switch_prefix=..][&metric_prefix=..][&limit=..&offset=..]` | every metric of every (selected) switch |
 //! | `GET /health` | source state, data age, last cycle phases; 503 before the first snapshot |
 //! | `GET /metrics` | Prometheus text: ingestion phases, failures by kind, data age, request latency |
+//! | `GET /events[?resource=..][&severity=..][&name=..][&since=..][&until=..][&limit=..][&after=ID]` | recent events (traps, polling findings), newest first (oldest first after an id) |
+//! | `GET /events/stream[?same filters]` | the same, live, as server-sent events; `Last-Event-ID` replays what a reconnecting client missed |
+//! | `POST /admin/reload` | with `Authorization: Bearer TOKEN`: reloads rules, users and communities without a restart |
 //! | `GET /openapi.json` | the OpenAPI 3.1 description of all of the above |
 //!
 //! Every data answer says how old its data is: a `data_age_ms` field in the
@@ -22,20 +25,30 @@
 //! load generator's figures include.
 
 mod error;
+mod event_routes;
+pub mod events;
 mod handlers;
 mod metrics;
+mod section;
 mod server;
 mod state;
+pub mod tls;
+
+/// Entry points for the cargo-fuzz targets (feature `fuzzing`).
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 
 pub use error::ApiError;
-pub use state::{ApiConfig, ApiState, SourceReport};
+pub use events::EventLog;
+pub use section::ApiSection;
+pub use state::{ApiConfig, ApiState, ReloadHook, SourceReport};
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{oneshot, watch};
 
@@ -50,6 +63,9 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/health", get(handlers::health))
         .route("/metrics", get(handlers::metrics))
         .route("/openapi.json", get(handlers::openapi))
+        .route("/events", get(event_routes::events))
+        .route("/events/stream", get(event_routes::events_stream))
+        .route("/admin/reload", post(event_routes::reload))
         .fallback(handlers::not_found)
         .with_state(state)
 }
@@ -65,7 +81,21 @@ pub async fn serve(
     state: Arc<ApiState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ApiError> {
-    server::serve(listener, router(state), shutdown).await
+    server::serve(listener, router(state), shutdown, None).await
+}
+
+/// [`serve`] over TLS with `acceptor` (see [`tls::acceptor`]).
+///
+/// # Errors
+///
+/// Socket errors of the server.
+pub async fn serve_tls(
+    listener: TcpListener,
+    state: Arc<ApiState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    acceptor: tokio_rustls::TlsAcceptor,
+) -> Result<(), ApiError> {
+    server::serve(listener, router(state), shutdown, Some(acceptor)).await
 }
 
 /// API servers running on their own threads, one single-threaded runtime
@@ -138,6 +168,21 @@ pub async fn serve_sharded(
     state: Arc<ApiState>,
     shutdown: &watch::Receiver<bool>,
 ) -> Result<ShardedServer, ApiError> {
+    serve_sharded_with(addr, threads, state, shutdown, None).await
+}
+
+/// [`serve_sharded`], over TLS when `tls` is given.
+///
+/// # Errors
+///
+/// As [`serve_sharded`].
+pub async fn serve_sharded_with(
+    addr: SocketAddr,
+    threads: usize,
+    state: Arc<ApiState>,
+    shutdown: &watch::Receiver<bool>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> Result<ShardedServer, ApiError> {
     let mut bound = addr;
     let mut done = Vec::new();
     for i in 0..threads.max(1) {
@@ -146,6 +191,7 @@ pub async fn serve_sharded(
         let state = Arc::clone(&state);
         let mut stop = shutdown.clone();
         let at = bound;
+        let tls = tls.clone();
         std::thread::Builder::new()
             .name(format!("nocwatch-api-{i}"))
             .spawn(move || {
@@ -168,7 +214,7 @@ pub async fn serve_sharded(
                             let stopped = async move {
                                 let _ = stop.wait_for(|s| *s).await;
                             };
-                            serve(listener, state, stopped).await
+                            server::serve(listener, router(state), stopped, tls).await
                         })
                     });
                 let _ = done_tx.send(result);

@@ -20,9 +20,21 @@ pub(crate) enum Route {
     Health = 2,
     Metrics = 3,
     Other = 4,
+    Events = 5,
+    EventStream = 6,
+    Admin = 7,
 }
 
-const ROUTES: [&str; 5] = ["GetMetric", "ListMetrics", "health", "metrics", "other"];
+const ROUTES: [&str; 8] = [
+    "GetMetric",
+    "ListMetrics",
+    "health",
+    "metrics",
+    "other",
+    "events",
+    "events_stream",
+    "admin",
+];
 const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 /// Latency buckets: [`REQUEST_BUCKETS`] and +Inf.
 const BUCKETS: usize = REQUEST_BUCKETS.len() + 1;
@@ -42,9 +54,9 @@ struct Latency {
 #[derive(Debug, Default)]
 #[repr(align(128))]
 struct Shard {
-    latency: [Latency; 5],
+    latency: [Latency; ROUTES.len()],
     /// Answers per (route, status class).
-    answers: [[AtomicU64; 5]; 5],
+    answers: [[AtomicU64; 5]; ROUTES.len()],
 }
 
 #[derive(Debug)]

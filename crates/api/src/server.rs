@@ -20,8 +20,10 @@ use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
+use tokio_rustls::TlsAcceptor;
 
 use crate::error::ApiError;
 
@@ -49,6 +51,7 @@ pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
+    tls: Option<TlsAcceptor>,
 ) -> Result<(), ApiError> {
     let service = TowerToHyperService::new(router);
     let mut http = http1::Builder::new();
@@ -76,29 +79,73 @@ pub(crate) async fn serve(
         };
         // Small answers go out at once (wrk and browsers wait for them).
         let _ = stream.set_nodelay(true);
-        let conn = http.serve_connection(TokioIo::new(stream), service.clone());
         // Created before the task starts: a stop signalled from now on reaches it.
         let stopped = Arc::clone(&stop).notified_owned();
         let open = open_rx.clone();
-        tokio::spawn(async move {
-            let mut conn = std::pin::pin!(conn);
-            let result = tokio::select! {
-                biased;
-                r = conn.as_mut() => r,
-                () = stopped => {
-                    conn.as_mut().graceful_shutdown();
-                    conn.await
-                }
-            };
-            if let Err(e) = result {
-                tracing::trace!(error = %e, "API connection ended with an error");
+        let service = service.clone();
+        let http = http.clone();
+        match &tls {
+            None => {
+                tokio::spawn(connection(
+                    http,
+                    TokioIo::new(stream),
+                    service,
+                    stopped,
+                    open,
+                ));
             }
-            drop(open);
-        });
+            Some(acceptor) => {
+                let accept = acceptor.accept(stream);
+                tokio::spawn(async move {
+                    // A client that never finishes its handshake holds only this
+                    // task, until the stop.
+                    let mut stopped = std::pin::pin!(stopped);
+                    let tls = tokio::select! {
+                        biased;
+                        () = &mut stopped => return,
+                        r = accept => match r {
+                            Ok(s) => s,
+                            Err(e) => {
+                                tracing::debug!(error = %e, "API TLS handshake failed");
+                                return;
+                            }
+                        },
+                    };
+                    connection(http, TokioIo::new(tls), service, stopped, open).await;
+                });
+            }
+        }
     }
     drop(listener);
     stop.notify_waiters();
     drop(open_rx);
     open_tx.closed().await;
     Ok(())
+}
+
+/// One HTTP/1.1 connection over `io` (plain TCP or TLS) until it ends or the
+/// stop asks it to finish its request in flight.
+async fn connection<I>(
+    http: http1::Builder,
+    io: TokioIo<I>,
+    service: TowerToHyperService<Router>,
+    stopped: impl Future<Output = ()>,
+    open: watch::Receiver<()>,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let conn = http.serve_connection(io, service);
+    let mut conn = std::pin::pin!(conn);
+    let result = tokio::select! {
+        biased;
+        r = conn.as_mut() => r,
+        () = stopped => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = result {
+        tracing::trace!(error = %e, "API connection ended with an error");
+    }
+    drop(open);
 }

@@ -6,7 +6,35 @@ use std::time::Duration;
 use nocwatch_store::Store;
 use nocwatch_telemetry::stats::IngestStats;
 
+use crate::events::EventLog;
 use crate::metrics::ApiMetrics;
+
+/// What `POST /admin/reload` runs: re-reads the reloadable parts of the
+/// configuration and says what changed, or why nothing did.
+pub type ReloadHook = Arc<dyn Fn() -> Result<serde_json::Value, String> + Send + Sync>;
+
+/// The admin routes' token and hooks (see [`ApiState::enable_admin`]).
+pub(crate) struct Admin {
+    token: String,
+    pub(crate) reload: ReloadHook,
+}
+
+impl std::fmt::Debug for Admin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Admin { token: <redacted>, .. }")
+    }
+}
+
+impl Admin {
+    /// Compares in time independent of where the first difference is.
+    pub(crate) fn token_matches(&self, given: &str) -> bool {
+        let (a, b) = (self.token.as_bytes(), given.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
 
 /// API settings.
 #[derive(Debug, Clone)]
@@ -48,6 +76,8 @@ pub struct ApiState {
     pub(crate) config: ApiConfig,
     pub(crate) metrics: ApiMetrics,
     pub(crate) others: Vec<Arc<dyn SourceReport>>,
+    events: std::sync::OnceLock<Arc<EventLog>>,
+    pub(crate) admin: std::sync::OnceLock<Admin>,
 }
 
 impl ApiState {
@@ -60,6 +90,8 @@ impl ApiState {
             config,
             metrics: ApiMetrics::default(),
             others: Vec::new(),
+            events: std::sync::OnceLock::new(),
+            admin: std::sync::OnceLock::new(),
         })
     }
 
@@ -78,6 +110,8 @@ impl ApiState {
             config,
             metrics: ApiMetrics::default(),
             others,
+            events: std::sync::OnceLock::new(),
+            admin: std::sync::OnceLock::new(),
         })
     }
 
@@ -96,6 +130,8 @@ impl ApiState {
             config,
             metrics: ApiMetrics::default(),
             others,
+            events: std::sync::OnceLock::new(),
+            admin: std::sync::OnceLock::new(),
         })
     }
 
@@ -103,6 +139,31 @@ impl ApiState {
     #[must_use]
     pub fn store(&self) -> &Arc<Store> {
         &self.store
+    }
+
+    /// The recent-events log behind `/events` and `/events/stream`: the service
+    /// hands it to the stages that make events.
+    #[must_use]
+    pub fn events(&self) -> &Arc<EventLog> {
+        self.events.get_or_init(Arc::default)
+    }
+
+    /// Serves `log` instead of the state's own (a service whose stages were
+    /// given the log before the API started). Only before the first use of
+    /// [`ApiState::events`]; later calls return false.
+    pub fn set_events(&self, log: Arc<EventLog>) -> bool {
+        self.events.set(log).is_ok()
+    }
+
+    /// Turns on the admin routes (`POST /admin/reload`), guarded by `token`
+    /// (`Authorization: Bearer TOKEN`). Once only; later calls return false.
+    pub fn enable_admin(&self, token: &str, reload: ReloadHook) -> bool {
+        self.admin
+            .set(Admin {
+                token: token.to_owned(),
+                reload,
+            })
+            .is_ok()
     }
 
     /// The CSV source's statistics, if there is one.

@@ -28,6 +28,7 @@
 pub mod duration;
 mod error;
 mod event;
+mod publish;
 mod resource;
 mod sample;
 mod secret;
@@ -35,6 +36,7 @@ mod severity;
 
 pub use error::ModelError;
 pub use event::{Binding, Event, EventFilter, Origin};
+pub use publish::Publish;
 pub use resource::{Resource, ResourceId, ResourceKind};
 pub use sample::Sample;
 pub use secret::Secret;

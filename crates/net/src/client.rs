@@ -145,13 +145,20 @@ impl Reply {
 
     /// The Response PDU, borrowing the reply.
     pub fn pdu(&self) -> Result<Pdu<'_>, NetError> {
+        self.pdu_with(&DecodeOptions::default())
+    }
+
+    /// The Response PDU decoded with `opts` (bindings decode lazily with the same
+    /// options). The walker turns length clamping off: a reply cut short decodes,
+    /// clamped, into a shorter last value, and it must not print that as the value.
+    pub fn pdu_with(&self, opts: &DecodeOptions) -> Result<Pdu<'_>, NetError> {
         if self.bare_pdu {
-            return match Pdus::decode_bytes(&self.datagram, &DecodeOptions::default())? {
+            return match Pdus::decode_bytes(&self.datagram, opts)? {
                 Pdus::Pdu(p) => Ok(p),
                 Pdus::TrapV1(_) => Err(NetError::UnexpectedReply),
             };
         }
-        match Message::decode(&self.datagram, &DecodeOptions::default())? {
+        match Message::decode(&self.datagram, opts)? {
             Message::Community(m) => match m.pdu {
                 Pdus::Pdu(p) => Ok(p),
                 Pdus::TrapV1(_) => Err(NetError::UnexpectedReply),

@@ -35,9 +35,11 @@ pub enum NetError {
     /// The protocol core refused the request.
     #[error(transparent)]
     Snmp(#[from] nocwatch_snmp::Error),
-    /// A reply that matched a request did not decode.
+    /// A reply that matched a request did not decode. The decode error is part of
+    /// this message and deliberately not its `source()`: a report that prints the
+    /// chain (`{:#}`) would otherwise say it twice.
     #[error("malformed reply: {0}")]
-    Decode(#[from] DecodeError),
+    Decode(DecodeError),
     /// The agent answered with an error-status.
     #[error("agent error {status} (index {index})")]
     Agent {
@@ -54,8 +56,11 @@ pub enum NetError {
     NotIncreasing {
         /// What was asked for.
         previous: Box<Oid>,
-        /// What came back.
+        /// What came back (the first such binding of the reply).
         got: Box<Oid>,
+        /// Later bindings of the same reply that were not after `previous` either
+        /// (net-snmp reports each one).
+        more: Vec<Oid>,
     },
     /// With the increasing check off, the agent sent an OID already seen: a loop.
     #[error("walk loop: {oid} was returned twice")]
@@ -73,6 +78,12 @@ pub enum NetError {
     /// The client's driver task is gone (the client was shut down).
     #[error("client is shut down")]
     Closed,
+}
+
+impl From<DecodeError> for NetError {
+    fn from(error: DecodeError) -> Self {
+        Self::Decode(error)
+    }
 }
 
 /// The error for a tracker event, with the request it ends.

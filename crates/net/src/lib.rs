@@ -33,4 +33,4 @@ pub use poller::{
     PollerStats, StateSizes, TargetConfig, TargetId, TargetReport, WalkReport,
 };
 pub use transport::Transport;
-pub use walk::{WalkEnd, WalkOptions, WalkSummary, agent_error, walk};
+pub use walk::{MALFORMED_IN_A_ROW, WalkEnd, WalkOptions, WalkSummary, agent_error, walk};

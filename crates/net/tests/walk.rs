@@ -208,7 +208,7 @@ async fn non_increasing_oid_is_an_error_not_a_loop() {
     let (addr, count) = agent(going_backwards()).await;
     let (r, seen) = run(addr, "1.3.6.1.2.1.2", &WalkOptions::default()).await;
     match r {
-        Err(NetError::NotIncreasing { previous, got }) => {
+        Err(NetError::NotIncreasing { previous, got, .. }) => {
             assert_eq!(previous.to_string(), "1.3.6.1.2.1.2.2.1.5");
             assert_eq!(got.to_string(), "1.3.6.1.2.1.2.2.1.3");
         }
@@ -405,4 +405,126 @@ mod blocking {
         assert_eq!(s.end, WalkEnd::Exception);
         assert_eq!(c.stats().malformed + c.stats().wrong_source, 1);
     }
+}
+
+/// GetBulk replies that serve rows 1..=9 of a column slightly out of order inside each
+/// reply (2, 1, 3 / 5, 4, 6 / 8, 7, 9), as some routers serve their route table: every
+/// binding is after the OID asked for, so net-snmp walks them all, and so must we.
+#[tokio::test]
+async fn rows_out_of_order_inside_a_reply_still_walk_completely() {
+    let column = "1.3.6.1.2.1.4.21.1.1";
+    let script: Arc<Script> = Arc::new(move |_, asked| {
+        let next = match asked.arcs().get(10) {
+            None => 0,
+            Some(i) => *i,
+        };
+        if next >= 9 {
+            return Ok(vec![(oid("1.3.6.1.2.1.4.22.1.1.1"), Value::Integer(0))]);
+        }
+        Ok([2, 1, 3]
+            .iter()
+            .map(|k| {
+                let row = oid(&format!("{column}.{}", next + k));
+                (row, Value::Integer(1))
+            })
+            .collect())
+    });
+    let (addr, _) = agent(script).await;
+    let opts = WalkOptions {
+        bulk: true,
+        ..WalkOptions::default()
+    };
+    let (r, seen) = run(addr, column, &opts).await;
+    let s = r.unwrap();
+    assert_eq!(s.end, WalkEnd::LeftSubtree);
+    let rows: Vec<u32> = seen
+        .iter()
+        .map(|n| n.rsplit('.').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(rows, [2, 1, 3, 5, 4, 6, 8, 7, 9]);
+}
+
+/// A genErr to a GetBulk (net-snmp 5.9 over v3 when the reply would not fit) halves
+/// max-repetitions and asks again from the same OID, as the poller does.
+#[tokio::test]
+async fn gen_err_to_a_getbulk_shrinks_and_the_walk_goes_on() {
+    let refused = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let inner = well_behaved(table(12), false);
+    let flag = refused.clone();
+    let script: Arc<Script> = Arc::new(move |ty, asked| {
+        if ty == PduType::GetBulkRequest && !flag.swap(true, Ordering::SeqCst) {
+            return Err(ErrorStatus::GenErr);
+        }
+        inner(ty, asked)
+    });
+    let (addr, _) = agent(script).await;
+    let opts = WalkOptions {
+        bulk: true,
+        ..WalkOptions::default()
+    };
+    let (r, seen) = run(addr, "1.3.6.1.2.1.2", &opts).await;
+    let s = r.unwrap();
+    assert_eq!(seen.len(), 12);
+    assert_eq!(s.shrinks, 1);
+    assert!(refused.load(Ordering::SeqCst));
+}
+
+/// A reply whose last binding is cut short is dropped whole (none of its bindings
+/// delivered), counted, and the request is asked again.
+#[tokio::test]
+async fn a_reply_cut_short_is_dropped_whole_and_asked_again() {
+    let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = socket.local_addr().unwrap();
+    let script = well_behaved(table(5), false);
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 65536];
+        let mut n_reply = 0u32;
+        loop {
+            let Ok((n, from)) = socket.recv_from(&mut buf).await else {
+                return;
+            };
+            let Ok(Message::Community(m)) = Message::decode(&buf[..n], &DecodeOptions::strict())
+            else {
+                continue;
+            };
+            let Pdus::Pdu(p) = m.pdu else { continue };
+            let asked = p.varbinds.iter().next().unwrap().unwrap().name.to_oid();
+            let answer = script(p.pdu_type, &asked).unwrap();
+            let vbs: Vec<VarBind<'_>> = answer
+                .iter()
+                .map(|(o, v)| VarBind {
+                    name: o.as_oid_ref(),
+                    value: *v,
+                })
+                .collect();
+            let mut out = Vec::new();
+            CommunityMessage {
+                version: m.version,
+                community: m.community,
+                pdu: Pdus::Pdu(Pdu::new(
+                    PduType::Response,
+                    p.request_id,
+                    VarBinds::from_slice(&vbs),
+                )),
+            }
+            .encode(&mut out);
+            n_reply += 1;
+            if n_reply == 1 {
+                out.truncate(out.len() - 2); // the first reply loses its last value
+            }
+            let _ = socket.send_to(&out, from).await;
+        }
+    });
+    let opts = WalkOptions {
+        bulk: true,
+        ..WalkOptions::default()
+    };
+    let (r, seen) = run(addr, "1.3.6.1.2.1.2", &opts).await;
+    let s = r.unwrap();
+    assert_eq!(seen.len(), 5, "{seen:?}");
+    assert_eq!(s.malformed, 1);
+    assert_eq!(
+        s.requests, 2,
+        "the dropped reply's request, then its repeat"
+    );
 }

@@ -9,9 +9,9 @@ use anyhow::Context as _;
 use nocwatch_snmp::{Anomalies, DecodeOptions, Message, Pdus, ScopedPduData, VarBinds, Version};
 use serde_json::json;
 
-use crate::capture::{self, Datagram};
 use crate::cli::DecodeArgs;
 use crate::format;
+use nocwatch_capture::{self as capture, Datagram};
 
 pub(crate) fn decode(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
     let opts = if args.strict {

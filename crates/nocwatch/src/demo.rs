@@ -3,49 +3,28 @@
 //! Starts simulated routers (the `sim` crate) on loopback, then does what a poller
 //! does: reads each device's identity, bulkwalks its interface tables, all devices
 //! at once over a single socket, and turns the 64-bit octet counters of two polls into
-//! traffic rates. It grows into the embedded lab of `nocwatch run` as the pipeline
-//! arrives.
+//! traffic rates. The reads and the rates are `nocwatch_poller::interfaces` (the same
+//! rate computation as `nocwatch run`'s); this module starts the devices and prints.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use nocwatch_net::{Client, ClientConfig, RequestSpec, WalkOptions, walk};
+use nocwatch_net::{Client, ClientConfig, RequestSpec, WalkOptions};
+use nocwatch_poller::interfaces::{InterfaceRates, InterfaceTable, read_interfaces};
 use nocwatch_sim::{AgentServer, lab_device};
-use nocwatch_snmp::{Oid, PduType, Value, VarBind, Version};
+use nocwatch_snmp::{Oid, PduType, VarBind, Version};
 
 use crate::cli::DemoArgs;
 use crate::format;
 
-/// ifTable and ifXTable: what a poller collects from every interface.
-const IF_TABLE: &str = "1.3.6.1.2.1.2.2";
-const IF_X_TABLE: &str = "1.3.6.1.2.1.31.1.1";
 const SYSTEM: [&str; 3] = [
     "1.3.6.1.2.1.1.5.0",
     "1.3.6.1.2.1.1.1.0",
     "1.3.6.1.2.1.1.3.0",
 ];
-
-/// One interface's poll.
-#[derive(Debug, Clone, Default)]
-struct Interface {
-    name: String,
-    oper_up: bool,
-    in_octets: u64,
-    out_octets: u64,
-}
-
-/// One device's poll.
-#[derive(Debug, Clone, Default)]
-struct Poll {
-    interfaces: BTreeMap<u32, Interface>,
-    varbinds: u64,
-    requests: u64,
-    took: Duration,
-}
 
 pub(crate) async fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let mut servers = Vec::new();
@@ -87,7 +66,13 @@ pub(crate) async fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     }
 
     // 2. Interface tables, then rates from successive polls.
-    let mut previous: Vec<Option<(Instant, Poll)>> = vec![None; targets.len()];
+    let mut rates: Vec<InterfaceRates> = vec![InterfaceRates::new(); targets.len()];
+    let opts = WalkOptions {
+        bulk: true,
+        max_repetitions: 25,
+        get_root_if_empty: false,
+        ..WalkOptions::default()
+    };
     for round in 0..args.rounds {
         if round > 0 {
             tokio::time::sleep(Duration::from_secs_f64(args.interval.max(0.05))).await;
@@ -96,18 +81,19 @@ pub(crate) async fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         let mut tasks = Vec::new();
         for &t in &targets {
             let client = client.clone();
-            tasks.push(tokio::spawn(
-                async move { poll_interfaces(&client, t).await },
-            ));
+            let opts = opts.clone();
+            tasks.push(tokio::spawn(async move {
+                read_interfaces(&client, t, &opts).await
+            }));
         }
-        let mut polls = Vec::new();
+        let mut polls: Vec<InterfaceTable> = Vec::new();
         for task in tasks {
             polls.push(task.await??);
         }
         let wall = started.elapsed();
         let total: u64 = polls.iter().map(|p| p.varbinds).sum();
         println!(
-            "\n== round {}: bulkwalked ifTable + ifXTable of {} devices: {} varbinds in {:.1} ms",
+            "\n== round {}: bulkwalked sysUpTime, ifTable and ifXTable of {} devices: {} varbinds in {:.1} ms",
             round + 1,
             polls.len(),
             total,
@@ -117,20 +103,16 @@ pub(crate) async fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
             "{:<22} {:>5} {:>5} {:>9} {:>9} {:>14} {:>14}",
             "device", "up", "down", "varbinds", "walk ms", "in Mbit/s", "out Mbit/s"
         );
-        let now = Instant::now();
         for (i, poll) in polls.into_iter().enumerate() {
             let up = poll.interfaces.values().filter(|x| x.oper_up).count();
             let down = poll.interfaces.len() - up;
-            let (rin, rout) = match &previous[i] {
-                Some((then, prev)) => rates(prev, &poll, now.duration_since(*then)),
-                None => (f64::NAN, f64::NAN),
-            };
-            let show = |r: f64| {
-                if r.is_nan() {
-                    "(next round)".to_string()
-                } else {
-                    format!("{r:.2}")
-                }
+            // Mbit/s from each interface's own readings; none on the first
+            // round, nor across a restart.
+            let traffic = rates[i].update(&poll);
+            let show = |r: Option<f64>| match r {
+                Some(bps) => format!("{:.2}", bps / 1e6),
+                None if round == 0 => "(next round)".to_string(),
+                None => "(no rate)".to_string(),
             };
             println!(
                 "{:<22} {:>5} {:>5} {:>9} {:>9.2} {:>14} {:>14}",
@@ -139,10 +121,9 @@ pub(crate) async fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
                 down,
                 poll.varbinds,
                 poll.took.as_secs_f64() * 1e3,
-                show(rin),
-                show(rout)
+                show(traffic.in_bps),
+                show(traffic.out_bps)
             );
-            previous[i] = Some((now, poll));
         }
     }
 
@@ -179,63 +160,4 @@ async fn identity(client: &Client, target: SocketAddr) -> anyhow::Result<String>
         format::push_varbind(&mut out, &vb?);
     }
     Ok(out)
-}
-
-async fn poll_interfaces(client: &Client, target: SocketAddr) -> anyhow::Result<Poll> {
-    let started = Instant::now();
-    let mut poll = Poll::default();
-    let opts = WalkOptions {
-        bulk: true,
-        max_repetitions: 25,
-        get_root_if_empty: false,
-        ..WalkOptions::default()
-    };
-    for table in [IF_TABLE, IF_X_TABLE] {
-        let root: Oid = table.parse()?;
-        let summary = walk(client, target, &root, &opts, |vb| {
-            // column = arc after table.entry; index = last arc
-            let arcs: Vec<u32> = vb.name.arcs().collect();
-            let (Some(&column), Some(&index)) = (arcs.get(root.len() + 1), arcs.last()) else {
-                return;
-            };
-            let entry = poll.interfaces.entry(index).or_default();
-            match (table, column, vb.value) {
-                (IF_TABLE, 8, Value::Integer(s)) => entry.oper_up = s == 1,
-                (IF_X_TABLE, 1, Value::OctetString(n)) => {
-                    entry.name = String::from_utf8_lossy(n).into_owned();
-                }
-                (IF_X_TABLE, 6, Value::Counter64(v)) => entry.in_octets = v,
-                (IF_X_TABLE, 10, Value::Counter64(v)) => entry.out_octets = v,
-                _ => {}
-            }
-        })
-        .await?;
-        poll.varbinds += summary.varbinds;
-        poll.requests += summary.requests;
-    }
-    poll.took = started.elapsed();
-    Ok(poll)
-}
-
-/// Sum of interface rates in Mbit/s. Counters are 64-bit, so a decrease is a reset
-/// (the device restarted), not a wrap: that interface is skipped this round.
-fn rates(prev: &Poll, cur: &Poll, dt: Duration) -> (f64, f64) {
-    let secs = dt.as_secs_f64();
-    if secs <= 0.0 {
-        return (f64::NAN, f64::NAN);
-    }
-    let mut rin = 0.0;
-    let mut rout = 0.0;
-    for (idx, now) in &cur.interfaces {
-        let Some(before) = prev.interfaces.get(idx) else {
-            continue;
-        };
-        if let Some(d) = now.in_octets.checked_sub(before.in_octets) {
-            rin += d as f64 * 8.0 / secs / 1e6;
-        }
-        if let Some(d) = now.out_octets.checked_sub(before.out_octets) {
-            rout += d as f64 * 8.0 / secs / 1e6;
-        }
-    }
-    (rin, rout)
 }

@@ -3,7 +3,6 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod agent;
-mod capture;
 mod cli;
 mod decode;
 mod demo;
@@ -11,6 +10,7 @@ mod duration;
 mod format;
 mod mibout;
 mod poll;
+mod ready;
 mod request;
 mod run;
 mod shutdown;

@@ -1,35 +1,28 @@
 //! `nocwatch poll`: walk a set of subtrees on many agents at once with the polling
 //! engine, and print what a cycle cost.
 //!
-//! This is the command `scripts/bench-scale` drives and the seed of `nocwatch run`'s
-//! poller: targets are addresses or inclusive IPv4 ranges
+//! This is the command `scripts/bench-scale` drives; the engine work is
+//! `nocwatch_poller::AdHocPoll`, the same crate as `nocwatch run`'s poller, and this
+//! module parses flags and prints. Targets are addresses or inclusive IPv4 ranges
 //! (`--targets 127.1.0.1-127.1.39.16`), credentials are net-snmp's flags (`-v -c -u
 //! -l -a -A -x -X -t -r`), and each `--walk` subtree is walked with adaptive GetBulk.
 //! It prints one summary line per cycle (values, cycle time, timeouts, ...), or one
 //! JSON object per cycle with `--json`; `--print` also prints every value as
 //! `ADDRESS OID = TYPE: VALUE`.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use clap::Args;
-use nocwatch_net::{
-    Credentials, CycleSummary, GroupLimit, Poller, PollerConfig, PollerStats, TargetConfig,
-};
+use nocwatch_net::{Credentials, CycleSummary, PollerStats};
+use nocwatch_poller::{ADHOC_DEFAULT_WALKS, AdHocConfig, AdHocPoll, parse_targets, process_usage};
 use nocwatch_snmp::Version;
 
 use crate::cli::SnmpOpts;
 use crate::format::{self, OutputMode};
 use crate::request::{parse_oids, usm_user};
-
-/// IF-MIB's ifTable and ifXTable: the default subtrees.
-const DEFAULT_WALKS: [&str; 2] = ["1.3.6.1.2.1.2.2", "1.3.6.1.2.1.31.1.1"];
-
-/// The most targets one command takes (a mistyped range should not eat the box).
-const MAX_TARGETS: u64 = 1 << 20;
 
 #[derive(Debug, Args)]
 pub(crate) struct PollArgs {
@@ -104,63 +97,47 @@ pub(crate) async fn poll(args: &PollArgs) -> anyhow::Result<ExitCode> {
         &opts.output,
     )?;
     let walks = if args.walks.is_empty() {
-        let d: Vec<String> = DEFAULT_WALKS.iter().map(|s| (*s).to_owned()).collect();
+        let d: Vec<String> = ADHOC_DEFAULT_WALKS
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
         parse_oids(None, &d)?
     } else {
         parse_oids(mib.as_ref(), &args.walks)?
     };
-    let addrs = parse_targets(&args.targets, args.port)?;
-    let bind = if addrs.first().is_some_and(SocketAddr::is_ipv6) {
-        IpAddr::from([0u16; 8])
-    } else {
-        IpAddr::from([0, 0, 0, 0])
-    };
-    let group = if args.max_sessions.is_some() {
-        "all"
-    } else {
-        ""
-    };
-    let mut config = PollerConfig {
-        bind,
+    let targets =
+        parse_targets(&args.targets, args.port).map_err(|e| anyhow::anyhow!("--targets: {e}"))?;
+    let count = targets.len();
+    let poll = AdHocPoll::start(AdHocConfig {
+        targets,
+        walks,
+        credentials,
+        max_repetitions: args.max_repetitions,
+        per_target: args.per_target,
+        timeout: Duration::from_secs_f64(opts.timeout),
+        retries: opts.retries,
+        backoff: args.backoff,
+        any_source: opts.any_source,
+        shards: args.shards,
         window: args.window,
-        groups: args
-            .max_sessions
-            .map(|n| GroupLimit {
-                name: group.to_owned(),
-                max_sessions: n,
-            })
-            .into_iter()
-            .collect(),
-        ..PollerConfig::default()
-    };
-    if let Some(s) = args.shards {
-        config.shards = s;
-    }
-    let poller = Poller::start(config)?;
-    for addr in &addrs {
-        let mut t = TargetConfig::v2c(*addr, b"", walks.clone());
-        t.credentials = credentials.clone();
-        t.group = group.to_owned();
-        t.max_repetitions = args.max_repetitions;
-        t.max_in_flight = args.per_target;
-        t.timeout = Duration::from_secs_f64(opts.timeout);
-        t.retries = opts.retries;
-        t.backoff = args.backoff;
-        t.any_source = opts.any_source;
-        poller.add_target(t).await?;
-    }
+        max_sessions: args.max_sessions,
+    })
+    .await?;
     let mode = if opts.json {
         OutputMode::Json
     } else {
         OutputMode::Text
     };
-    let mut failures = 0;
-    for n in 0..args.cycles.max(1) {
-        let started = Instant::now();
-        let mut cycle = poller.poll_cycle().await?;
-        let mut out = String::new();
-        while let Some(report) = cycle.next().await {
-            if args.print {
+    let interval = Duration::try_from_secs_f64(args.interval.max(0.0)).unwrap_or(Duration::ZERO);
+    let mut out = String::new();
+    let failures = poll
+        .run(
+            args.cycles,
+            interval,
+            |report| -> anyhow::Result<()> {
+                if !args.print {
+                    return Ok(());
+                }
                 for w in &report.walks {
                     for vb in w.varbinds().iter() {
                         out.push_str(&report.addr.to_string());
@@ -176,23 +153,14 @@ pub(crate) async fn poll(args: &PollArgs) -> anyhow::Result<ExitCode> {
                 // A closed pipe (`| head`) ends the command with an error, not a panic.
                 emit(&out)?;
                 out.clear();
-            }
-        }
-        let summary = cycle.finish().await?;
-        let stats = poller.stats().await?;
-        failures += summary.timed_out + summary.failed;
-        emit(&report_cycle(
-            n + 1,
-            addrs.len(),
-            &summary,
-            &stats,
-            opts.json,
-        ))?;
-        if n + 1 < args.cycles && args.interval > 0.0 {
-            let next = started + Duration::from_secs_f64(args.interval);
-            tokio::time::sleep_until(tokio::time::Instant::from_std(next)).await;
-        }
-    }
+                Ok(())
+            },
+            |n, summary, stats| {
+                emit(&report_cycle(n, count, summary, stats, opts.json))?;
+                Ok(())
+            },
+        )
+        .await?;
     Ok(if failures == 0 {
         ExitCode::SUCCESS
     } else {
@@ -216,7 +184,8 @@ fn report_cycle(n: u32, targets: usize, s: &CycleSummary, st: &PollerStats, json
     } else {
         0.0
     };
-    let (cpu_s, rss_mb) = self_usage();
+    let usage = process_usage();
+    let (cpu_s, rss_mb) = (usage.cpu_s, usage.peak_rss_mb);
     let shrinks = st.engine.shrinks_too_big + st.engine.shrinks_gen_err + st.engine.shrinks_silent;
     if json {
         let v = serde_json::json!({
@@ -269,109 +238,5 @@ fn report_cycle(n: u32, targets: usize, s: &CycleSummary, st: &PollerStats, json
             st.engine.send_calls,
             st.engine.recv_calls,
         )
-    }
-}
-
-/// This process's CPU seconds (user + system) and peak RSS in MB, from /proc (0
-/// where /proc is missing).
-fn self_usage() -> (f64, f64) {
-    let cpu = std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            // Fields after the command name (which may hold spaces) in parentheses.
-            let rest = s.rsplit_once(')')?.1;
-            let f: Vec<&str> = rest.split_whitespace().collect();
-            let utime: f64 = f.get(11)?.parse().ok()?;
-            let stime: f64 = f.get(12)?.parse().ok()?;
-            // USER_HZ is 100 on every Linux ABI nocwatch targets.
-            Some((utime + stime) / 100.0)
-        })
-        .unwrap_or(0.0);
-    let rss = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            let kb: f64 = s
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))?
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse()
-                .ok()?;
-            Some(kb / 1024.0)
-        })
-        .unwrap_or(0.0);
-    (cpu, rss)
-}
-
-/// Expands `--targets` into socket addresses.
-pub(crate) fn parse_targets(specs: &[String], port: u16) -> anyhow::Result<Vec<SocketAddr>> {
-    let mut out = Vec::new();
-    for spec in specs.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        if let Some((a, b)) = spec.split_once('-') {
-            let (first, p1) = v4_with_port(a, port)?;
-            let (last, p2) = v4_with_port(b, p1)?;
-            if p1 != p2 {
-                bail!("{spec}: a range has one port");
-            }
-            let (lo, hi) = (u32::from(first), u32::from(last));
-            if hi < lo {
-                bail!("{spec}: the range ends before it starts");
-            }
-            if u64::from(hi - lo) + 1 + out.len() as u64 > MAX_TARGETS {
-                bail!("{spec}: more than {MAX_TARGETS} targets");
-            }
-            out.extend((lo..=hi).map(|ip| SocketAddr::new(Ipv4Addr::from(ip).into(), p1)));
-        } else if let Ok(sa) = spec.parse::<SocketAddr>() {
-            out.push(sa);
-        } else {
-            let ip: IpAddr = spec
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse()
-                .with_context(|| format!("{spec}: not an address, addr:port or range"))?;
-            out.push(SocketAddr::new(ip, port));
-        }
-    }
-    if out.is_empty() {
-        bail!("--targets: no target given");
-    }
-    Ok(out)
-}
-
-fn v4_with_port(text: &str, port: u16) -> anyhow::Result<(Ipv4Addr, u16)> {
-    let text = text.trim();
-    if let Ok(sa) = text.parse::<std::net::SocketAddrV4>() {
-        return Ok((*sa.ip(), sa.port()));
-    }
-    let ip = text
-        .parse()
-        .with_context(|| format!("{text}: not an IPv4 address"))?;
-    Ok((ip, port))
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, reason = "tests")]
-    use super::*;
-
-    #[test]
-    fn ranges_expand_inclusively_across_octets() {
-        let t = parse_targets(&["127.1.0.254-127.1.1.1".into()], 1161).unwrap();
-        let got: Vec<String> = t.iter().map(ToString::to_string).collect();
-        assert_eq!(
-            got,
-            [
-                "127.1.0.254:1161",
-                "127.1.0.255:1161",
-                "127.1.1.0:1161",
-                "127.1.1.1:1161"
-            ]
-        );
-        let t = parse_targets(&["127.0.0.1:99".into(), "::1".into()], 161).unwrap();
-        assert_eq!(t[0].to_string(), "127.0.0.1:99");
-        assert_eq!(t[1].to_string(), "[::1]:161");
-        assert!(parse_targets(&["127.0.0.9-127.0.0.1".into()], 161).is_err());
-        assert!(parse_targets(&["nonsense".into()], 161).is_err());
     }
 }

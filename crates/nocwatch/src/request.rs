@@ -189,7 +189,8 @@ pub(crate) fn print_varbinds(
 ) -> anyhow::Result<()> {
     let mut out = String::new();
     for vb in vbs.iter() {
-        session.push(&mut out, &vb?);
+        // Said as the walker says it: "malformed reply: <why>", once.
+        session.push(&mut out, &vb.map_err(NetError::from)?);
     }
     print!("{out}");
     Ok(())

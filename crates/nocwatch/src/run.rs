@@ -10,7 +10,6 @@
 //! [`DRAIN`]), and exits 0.
 
 mod config;
-mod snmp;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -242,10 +241,13 @@ async fn service(config: Config) -> anyhow::Result<()> {
                 section.port = first.port();
             }
         } else {
-            snmp_addrs = crate::poll::parse_targets(&section.targets, section.port)?;
+            snmp_addrs = nocwatch_poller::parse_targets(&section.targets, section.port)?;
         }
-        let source = snmp::SnmpSource::start(&section, &snmp_addrs, Arc::clone(&store)).await?;
-        others.push(Arc::clone(source.stats()) as Arc<dyn nocwatch_api::SourceReport>);
+        let credentials = section.credentials(crate::sim::agents::parse_user)?;
+        let sink = nocwatch_poller::StoreSink::new(Arc::clone(&store), section.name.as_str());
+        let source =
+            nocwatch_poller::SnmpSource::start(&section, credentials, &snmp_addrs, sink).await?;
+        others.push(Arc::new(SnmpReport(Arc::clone(source.stats()))));
         banner.push(format!(
             "  snmp      {} polls {} targets every {:?} (timeout {:?}, {} retries, {} subtrees)",
             section.name,
@@ -257,30 +259,15 @@ async fn service(config: Config) -> anyhow::Result<()> {
         ));
         snmp_example = snmp_addrs
             .first()
-            .map(|a| snmp::resource_name(*a, section.port));
+            .map(|a| nocwatch_poller::resource_name(*a, section.port));
         snmp_source = Some((source, snmp_addrs.clone(), section.port));
     }
-    let snmp_resources: std::collections::HashSet<String> = snmp_source
-        .as_ref()
-        .map(|(_, addrs, port)| {
-            addrs
-                .iter()
-                .map(|a| snmp::resource_name(*a, *port))
-                .collect()
-        })
-        .unwrap_or_default();
-
     let source_section = match (config.http_csv.clone(), producer_url) {
         (Some(s), Some(url)) if s.url.is_empty() => Some(HttpCsvSection { url, ..s }),
         (Some(s), _) => Some(s),
         (None, Some(url)) => Some(HttpCsvSection::polling(url)),
         (None, None) if snmp_source.is_some() => None,
         (None, None) => anyhow::bail!("no source configured"),
-    };
-    let keep: Option<nocwatch_telemetry::KeepResource> = if snmp_resources.is_empty() {
-        None
-    } else {
-        Some(Arc::new(move |r: &str| snmp_resources.contains(r)))
     };
     let source = match &source_section {
         Some(section) => {
@@ -298,7 +285,7 @@ async fn service(config: Config) -> anyhow::Result<()> {
                 },
                 Arc::clone(&store),
                 Arc::clone(&stats),
-                keep,
+                Some(&section.name),
             )?)
         }
         None => None,
@@ -372,6 +359,7 @@ async fn service(config: Config) -> anyhow::Result<()> {
             "            curl 'http://{api}/telemetry/ListMetrics?switch_id={r}'   (rates: ifHCInOctets.1.per_second, from the second cycle)"
         );
     }
+    crate::ready::emit_run!(api, config, source_section, fleet);
 
     let reason = tokio::select! {
         s = shutdown.wait() => s.to_owned(),
@@ -416,6 +404,21 @@ async fn service(config: Config) -> anyhow::Result<()> {
         anyhow::bail!("{reason}");
     }
     Ok(())
+}
+
+/// The SNMP poller's figures in `/health` and `/metrics`, beside the CSV
+/// source's.
+#[derive(Debug)]
+struct SnmpReport(Arc<nocwatch_poller::SnmpStats>);
+
+impl nocwatch_api::SourceReport for SnmpReport {
+    fn health(&self) -> serde_json::Value {
+        self.0.health()
+    }
+
+    fn write_prometheus(&self, out: &mut String) {
+        self.0.write_prometheus(out);
+    }
 }
 
 /// Serves the lab's simulated SNMP devices on consecutive loopback addresses

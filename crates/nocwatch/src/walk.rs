@@ -62,7 +62,10 @@ pub(crate) async fn walk(args: &WalkArgs, bulk: bool) -> anyhow::Result<ExitCode
     let mut lock = stdout;
     let mut buf = String::with_capacity(64 * 1024);
     let mut write_error = None;
+    // Counted here too: a walk that fails still reports what it printed (-Cp).
+    let mut printed = 0u64;
     let result = net_walk(&session.client, session.target, &root, &opts, |vb| {
+        printed += 1;
         session.push(&mut buf, vb);
         if buf.len() >= 48 * 1024 {
             if let Err(e) = lock.write_all(buf.as_bytes()) {
@@ -92,30 +95,54 @@ pub(crate) async fn walk(args: &WalkArgs, bulk: bool) -> anyhow::Result<ExitCode
             lock.flush()?;
             Ok(ExitCode::SUCCESS)
         }
-        Err(NetError::Timeout { target }) => {
+        Err(error) => {
             lock.flush()?;
+            let code = report_walk_error(error, &session)?;
+            if print_count {
+                writeln!(lock, "Variables found: {printed}")?;
+                lock.flush()?;
+            }
+            Ok(code)
+        }
+    }
+}
+
+/// Prints why a walk stopped, as net-snmp does, and returns the exit status.
+fn report_walk_error(error: NetError, session: &Session) -> anyhow::Result<ExitCode> {
+    match error {
+        NetError::Timeout { target } => {
             eprintln!("Timeout: No Response from {target}");
             Ok(ExitCode::from(1))
         }
-        Err(NetError::Failed { reason, .. }) => {
-            lock.flush()?;
+        NetError::Failed { reason, .. } => {
             eprintln!("nocwatch: {reason}");
             Ok(ExitCode::from(1))
         }
-        Err(NetError::NotIncreasing { previous, got }) => {
-            lock.flush()?;
-            let (mut p, mut g) = (String::new(), String::new());
-            previous.write_dotted(&mut p);
-            got.write_dotted(&mut g);
-            eprintln!("Error: OID not increasing: {p}\n >= {g}");
+        NetError::NotIncreasing {
+            previous,
+            got,
+            more,
+        } => {
+            // net-snmp reports every binding of the reply that was not after the
+            // requested OID; fprint_objid ends each OID with a newline.
+            let mut p = String::new();
+            session.push_name(&mut p, previous.arcs());
+            let mut report = String::new();
+            for oid in std::iter::once(&*got).chain(&more) {
+                report.push_str("Error: OID not increasing: ");
+                report.push_str(&p);
+                report.push_str("\n >= ");
+                session.push_name(&mut report, oid.arcs());
+                report.push_str("\n\n");
+            }
+            eprint!("{report}");
             Ok(ExitCode::from(1))
         }
-        Err(NetError::Agent { status, index, oid }) => {
-            lock.flush()?;
-            print_agent_error_status(status, index, oid.as_deref(), &session);
+        NetError::Agent { status, index, oid } => {
+            print_agent_error_status(status, index, oid.as_deref(), session);
             Ok(ExitCode::from(2))
         }
-        Err(e) => Err(e.into()),
+        e => Err(e.into()),
     }
 }
 
@@ -133,7 +160,7 @@ async fn get_root_and_print(session: &Session, root: &Oid) -> anyhow::Result<u64
     let mut out = String::new();
     let mut n = 0;
     for vb in pdu.varbinds.iter() {
-        session.push(&mut out, &vb?);
+        session.push(&mut out, &vb.map_err(NetError::from)?);
         n += 1;
     }
     print!("{out}");

@@ -9,36 +9,32 @@
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use nocwatch_testkit::{Nocwatch, NocwatchBuilder, Process, wait_for};
+
+const BIN: &str = env!("CARGO_BIN_EXE_nocwatch");
+
 fn nocwatch() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_nocwatch"))
+    Command::new(BIN)
 }
 
-/// A plain HTTP/1.1 request with `Connection: close`; returns status and body.
+/// A request through the testkit's HTTP helper; status and body.
 fn http(method: &str, url: &str) -> (u16, String) {
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest.split_at(rest.find('/').unwrap());
-    let mut s = TcpStream::connect(host).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    let r = nocwatch_testkit::http::request(
+        method,
+        url,
+        &[],
+        b"",
+        nocwatch_testkit::http::HTTP_TIMEOUT,
     )
-    .unwrap();
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).unwrap();
-    let status = raw.split(' ').nth(1).unwrap().parse().unwrap();
-    let body = raw
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    .unwrap_or_else(|e| panic!("{e}"));
+    (r.status, r.body)
 }
 
 /// Reads stdout lines until one contains `needle`; returns the URL starting
-/// at `http://` on that line.
+/// at `http://` on that line. (`sim telemetry` prints no ready line.)
 fn url_on_line(lines: &mut impl Iterator<Item = String>, needle: &str) -> String {
     for line in lines.by_ref() {
         if line.contains(needle) {
@@ -49,46 +45,25 @@ fn url_on_line(lines: &mut impl Iterator<Item = String>, needle: &str) -> String
     panic!("no line with {needle:?} on stdout");
 }
 
-fn sigterm(child: &Child) {
-    let ok = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
+/// SIGTERM; the exit status, which must come within 15 s.
+fn terminate(p: &mut Nocwatch) -> std::process::ExitStatus {
+    p.terminate(Duration::from_secs(15))
+        .unwrap_or_else(|e| panic!("{e}; stderr:\n{}", p.stderr()))
 }
 
-fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("did not exit within {limit:?} of SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// GETs `url` until it answers 200 (at most 10 s); returns the JSON body.
+/// GETs `url` until it answers 200 (at most 20 s); returns the JSON body.
 fn get_json_when_ok(url: &str) -> serde_json::Value {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
+    wait_for(&format!("200 from {url}"), Duration::from_secs(20), || {
         let (status, body) = http("GET", url);
-        if status == 200 {
-            return serde_json::from_str(&body).unwrap();
-        }
-        assert!(Instant::now() < deadline, "{url}: {status} {body}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        (status == 200).then(|| serde_json::from_str(&body).unwrap())
+    })
 }
 
 #[test]
 fn run_lab_answers_then_stops_cleanly_on_sigterm() {
-    let mut child = nocwatch()
-        .args([
+    let mut p = Nocwatch::start(
+        BIN,
+        [
             "run",
             "--api",
             "127.0.0.1:0",
@@ -102,49 +77,49 @@ fn run_lab_answers_then_stops_cleanly_on_sigterm() {
             "5",
             "--snmp-interval",
             "300ms",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
-    let get_metric = url_on_line(&mut lines, "GetMetric");
-    let api = get_metric.split("/telemetry").next().unwrap().to_owned();
-    let producer = url_on_line(&mut lines, "/counters");
-    assert!(get_metric.ends_with("switch_id=SW-05&metric_name=Latency_Avg_uSec"));
-    // The banner's example for the simulated SNMP devices.
-    let snmp_metric = url_on_line(&mut lines, "GetMetric?switch_id=127.1.");
-    let snmp_metric = snmp_metric.trim_matches('\'');
-    assert!(
-        snmp_metric.ends_with("switch_id=127.1.0.1&metric_name=ifHCInOctets.1"),
-        "{snmp_metric}"
-    );
+        ],
+    )
+    .unwrap();
+    // Addresses from the ready line, not the banner.
+    let api = p.base_url("api");
+    let producer = format!("{}/counters", p.base_url("producer"));
+    let devices = p.addrs("snmp_sim");
+    assert_eq!(devices.len(), 5, "{}", p.ready().line());
+    assert_eq!(devices[0].ip().to_string(), "127.1.0.1");
+    let get_metric =
+        format!("{api}/telemetry/GetMetric?switch_id=SW-05&metric_name=Latency_Avg_uSec");
+    let snmp_metric =
+        format!("{api}/telemetry/GetMetric?switch_id=127.1.0.1&metric_name=ifHCInOctets.1");
+    // The banner (for people) still shows both examples.
+    let mut banner = std::iter::from_fn(|| p.next_stdout_line(Duration::from_secs(10)));
+    url_on_line(&mut banner, &get_metric);
+    url_on_line(&mut banner, &format!("'{snmp_metric}'"));
+    let snmp_metric = snmp_metric.as_str();
 
     // The first poll happens at start; wait for it.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let (status, body) = loop {
-        let (status, body) = http("GET", &get_metric);
-        if status == 200 || Instant::now() > deadline {
-            break (status, body);
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert_eq!(status, 200, "{body}");
-    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let v = get_json_when_ok(&get_metric);
     assert_eq!(v["switch_id"], "SW-05");
     assert!(v["value"].as_f64().unwrap() > 0.0);
     assert!(v["data_age_ms"].is_u64());
 
-    let (status, body) = http("GET", &format!("{api}/telemetry/ListMetrics"));
-    assert_eq!(status, 200);
-    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-    // 50 fabric switches and 5 SNMP devices in one store.
-    assert_eq!(v["count"], 55, "{v}");
+    // 50 fabric switches and 5 SNMP devices in one store, once the first SNMP
+    // cycle is in (it may finish after the first CSV poll).
+    let list = format!("{api}/telemetry/ListMetrics");
+    wait_for("55 series in ListMetrics", Duration::from_secs(20), || {
+        let v = get_json_when_ok(&list);
+        (v["count"] == 55).then_some(())
+    });
 
     // SNMP: the first cycle's counter, then a later cycle's, with a rate.
     let first = get_json_when_ok(snmp_metric);
     assert_eq!(first["switch_id"], "127.1.0.1");
+
+    // Once both sources have published: 50 fabric switches and 5 SNMP devices
+    // in one store (the first SNMP cycle may end after the first CSV fetch).
+    let (status, body) = http("GET", &format!("{api}/telemetry/ListMetrics"));
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["count"], 55, "{v}");
     let deadline = Instant::now() + Duration::from_secs(5);
     let second = loop {
         let v = get_json_when_ok(snmp_metric);
@@ -167,10 +142,10 @@ fn run_lab_answers_then_stops_cleanly_on_sigterm() {
     let csv_cycles = |h: &serde_json::Value| h["source"]["cycles_ok"].as_u64().unwrap();
     let before =
         csv_cycles(&serde_json::from_str(&http("GET", &format!("{api}/health")).1).unwrap());
-    std::thread::sleep(Duration::from_millis(500));
-    let after =
-        csv_cycles(&serde_json::from_str(&http("GET", &format!("{api}/health")).1).unwrap());
-    assert!(after > before, "no CSV cycle in 500 ms");
+    wait_for("a CSV cycle", Duration::from_secs(20), || {
+        let h = get_json_when_ok(&format!("{api}/health"));
+        (csv_cycles(&h) > before).then_some(())
+    });
     let (status, body) = http("GET", snmp_metric);
     assert_eq!(
         status, 200,
@@ -200,44 +175,43 @@ fn run_lab_answers_then_stops_cleanly_on_sigterm() {
     // Break the producer at run time: the API keeps the last good data.
     let base = producer.trim_end_matches("/counters");
     assert_eq!(http("POST", &format!("{base}/mode?mode=ERROR_500")).0, 200);
-    std::thread::sleep(Duration::from_millis(600));
-    let (status, body) = http("GET", &format!("{api}/health"));
-    assert_eq!(status, 200);
-    let h: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(h["source"]["state"], "failing", "{h}");
+    let h = wait_for(
+        "the CSV source to report failing",
+        Duration::from_secs(20),
+        || {
+            let h = get_json_when_ok(&format!("{api}/health"));
+            (h["source"]["state"] == "failing").then_some(h)
+        },
+    );
     assert!(h["source"]["failures"]["status"].as_u64().unwrap() >= 1);
     assert_eq!(http("GET", &get_metric).0, 200);
     // The fabric's failed cycles leave the SNMP series alone.
     assert_eq!(http("GET", snmp_metric).0, 200);
 
-    sigterm(&child);
-    let status = wait_exit(&mut child, Duration::from_secs(15));
+    let status = terminate(&mut p);
     assert!(status.success(), "exit status {status:?}");
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    let err = p.stderr();
     assert!(err.contains("SIGTERM, shutting down"), "{err}");
 }
 
 #[test]
 fn sim_telemetry_serves_modes_and_stops_on_sigterm() {
-    let mut child = nocwatch()
-        .args([
-            "sim",
-            "telemetry",
-            "--listen",
-            "127.0.0.1:0",
-            "--switches",
-            "120",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
+    // `sim telemetry` prints no ready line: its banner gives the URL.
+    let mut child = Process::spawn(
+        "nocwatch sim telemetry",
+        nocwatch()
+            .args([
+                "sim",
+                "telemetry",
+                "--listen",
+                "127.0.0.1:0",
+                "--switches",
+                "120",
+            ])
+            .stdout(Stdio::piped()),
+    )
+    .unwrap();
+    let stdout = child.take_stdout().unwrap();
     let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
     let url = url_on_line(&mut lines, "/counters");
     let url = url.trim_end_matches(',').to_owned();
@@ -266,8 +240,7 @@ fn sim_telemetry_serves_modes_and_stops_on_sigterm() {
     });
     std::thread::sleep(Duration::from_millis(200));
     let stopped = Instant::now();
-    sigterm(&child);
-    assert!(wait_exit(&mut child, Duration::from_secs(15)).success());
+    assert!(child.terminate(Duration::from_secs(15)).unwrap().success());
     assert!(
         stopped.elapsed() < Duration::from_secs(12),
         "{:?}",
@@ -277,9 +250,8 @@ fn sim_telemetry_serves_modes_and_stops_on_sigterm() {
 
 #[test]
 fn run_rejects_a_config_with_an_unknown_field() {
-    let dir = std::env::temp_dir().join(format!("nocwatch-run-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("bad.toml");
+    let dir = nocwatch_testkit::TempDir::new("nocwatch-run-bad").unwrap();
+    let path = dir.path().join("bad.toml");
     std::fs::write(
         &path,
         "[http_csv]\nurl = \"http://127.0.0.1:9/counters\"\npoll_every = \"5s\"\n",
@@ -290,7 +262,6 @@ fn run_rejects_a_config_with_an_unknown_field() {
         .arg(&path)
         .output()
         .unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown field `poll_every`"), "{err}");
@@ -307,29 +278,31 @@ fn run_config_polls_snmpd_into_the_store() {
     nocwatch_testkit::require_snmp!();
     let agent = nocwatch_testkit::Snmpd::start().unwrap();
     let silent = nocwatch_testkit::free_udp_port().unwrap();
-    let dir = nocwatch_testkit::TempDir::new("nocwatch-run-snmp").unwrap();
-    let config = dir.path().join("nocwatch.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[api]\nlisten = \"127.0.0.1:0\"\nthreads = 0\n\
+    let builder = NocwatchBuilder::new(BIN).unwrap();
+    let config = builder
+        .file(
+            "nocwatch.toml",
+            &format!(
+                "[api]\nlisten = \"127.0.0.1:0\"\nthreads = 0\n\
              [snmp]\nname = \"lab-snmpd\"\ntargets = [\"127.0.0.1\", \"127.0.0.1:{silent}\"]\n\
              port = {}\ninterval = \"300ms\"\ntimeout = \"100ms\"\nretries = 0\n\
              walks = [\"1.3.6.1.2.1.1.3\", \"1.3.6.1.2.1.2.1\", \"1.3.6.1.2.1.2.2.1.10\"]\n",
-            agent.port()
-        ),
-    )
-    .unwrap();
-    let mut child = nocwatch()
-        .args(["run", "--config", config.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+                agent.port()
+            ),
+        )
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
-    let get_metric = url_on_line(&mut lines, "GetMetric");
-    let api = get_metric.split("/telemetry").next().unwrap().to_owned();
+    let mut p = builder
+        .arg("run")
+        .arg("--config")
+        .arg(&config)
+        .start()
+        .unwrap();
+    let api = p.base_url("api");
+    assert!(
+        p.ready().json().get("producer").is_none(),
+        "{}",
+        p.ready().line()
+    );
 
     let uptime_url =
         format!("{api}/telemetry/GetMetric?switch_id=127.0.0.1&metric_name=sysUpTime.0");
@@ -395,7 +368,6 @@ fn run_config_polls_snmpd_into_the_store() {
     );
     assert!(!metrics.contains("nocwatch_ingest_"), "{metrics}");
 
-    sigterm(&child);
-    let status = wait_exit(&mut child, Duration::from_secs(15));
+    let status = terminate(&mut p);
     assert!(status.success(), "exit status {status:?}");
 }

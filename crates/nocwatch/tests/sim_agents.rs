@@ -22,9 +22,8 @@
 )]
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
 use std::net::UdpSocket;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -32,7 +31,8 @@ use nocwatch_snmp::{
     CommunityMessage, DecodeOptions, Message, Oid, Pdu, PduType, Pdus, VarBind, VarBinds, Version,
 };
 use nocwatch_testkit::{
-    NetSnmpLine, Snmpd, TempDir, free_udp_port, net_snmp_tool, parse_net_snmp_output, require_snmp,
+    NetSnmpLine, Process, Snmpd, TempDir, free_udp_port, lines_of, net_snmp_tool,
+    parse_net_snmp_output, require_snmp,
 };
 
 const USER: &[&str] = &[
@@ -50,44 +50,40 @@ const USER: &[&str] = &[
     "privpass123",
 ];
 
-/// A running `nocwatch sim agents`, stopped by PID.
+/// A running `nocwatch sim agents` (testkit process guard: stopped by PID).
 struct Sim {
-    child: Child,
+    process: Process,
     lines: mpsc::Receiver<String>,
     port: u16,
     header: Vec<String>,
 }
 
 impl Sim {
-    /// Starts the simulator with `args` (plus --port), waiting for "ready".
+    /// Starts the simulator with `args` (plus --port), waiting for its "ready"
+    /// line (`sim agents` prints no `nocwatch-ready` JSON line).
     fn start(args: &[&str]) -> Self {
         let mut last = String::new();
         for _ in 0..3 {
             let port = free_udp_port().unwrap();
             let port_s = port.to_string();
-            let mut child = Command::new(env!("CARGO_BIN_EXE_nocwatch"))
-                .args(["sim", "agents", "--port", &port_s])
-                .args(args)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("start nocwatch sim agents");
-            let stdout = child.stdout.take().unwrap();
-            let (tx, rx) = mpsc::channel();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                    if tx.send(line).is_err() {
-                        break;
-                    }
-                }
-            });
+            let mut process = Process::spawn(
+                "nocwatch sim agents",
+                Command::new(env!("CARGO_BIN_EXE_nocwatch"))
+                    .args(["sim", "agents", "--port", &port_s])
+                    .args(args)
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped()),
+            )
+            .unwrap();
+            let rx = lines_of(process.take_stdout().unwrap());
+            let err = lines_of(process.take_stderr().unwrap());
             let mut header = Vec::new();
             let deadline = Instant::now() + Duration::from_secs(20);
             while Instant::now() < deadline {
                 match rx.recv_timeout(Duration::from_millis(100)) {
                     Ok(line) if line.starts_with("ready") => {
                         return Self {
-                            child,
+                            process,
                             lines: rx,
                             port,
                             header,
@@ -95,20 +91,16 @@ impl Sim {
                     }
                     Ok(line) => header.push(line),
                     Err(mpsc::RecvTimeoutError::Timeout) => {
-                        if child.try_wait().unwrap().is_some() {
+                        if process.try_wait().unwrap().is_some() {
                             break;
                         }
                     }
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 }
             }
-            let _ = child.kill();
-            let _ = child.wait();
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                let _ = e.read_to_string(&mut err);
-            }
-            last = format!("simulator did not start: {header:?} {err}");
+            process.kill();
+            let err: Vec<String> = err.try_iter().collect();
+            last = format!("simulator did not start: {header:?} {}", err.join("\n"));
             // A port grabbed by someone else in between: try another.
         }
         panic!("{last}");
@@ -120,10 +112,7 @@ impl Sim {
 
     /// SIGTERM (by PID), then the summary lines it printed.
     fn stop(mut self) -> Vec<String> {
-        let pid = self.child.id().to_string();
-        let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        assert!(status.success());
-        let exit = self.child.wait().unwrap();
+        let exit = self.process.terminate(Duration::from_secs(15)).unwrap();
         assert!(exit.success(), "simulator exit {exit:?}");
         // The reader thread forwards what is left in the pipe, then hangs up.
         let mut rest = Vec::new();
@@ -136,15 +125,6 @@ impl Sim {
             }
         }
         rest
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
     }
 }
 

@@ -22,18 +22,7 @@ use std::process::{Command, Stdio};
 
 /// The MIB directories of `../shared/mibs`: ietf, net-snmp and each vendor.
 fn mib_dirs(root: &Path) -> Vec<PathBuf> {
-    let mut dirs = vec![root.join("ietf"), root.join("net-snmp")];
-    let mut vendors: Vec<PathBuf> = std::fs::read_dir(root.join("vendor"))
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_dir())
-                .collect()
-        })
-        .unwrap_or_default();
-    vendors.sort();
-    dirs.extend(vendors);
-    dirs
+    nocwatch_testkit::all_mib_dirs(root)
 }
 
 /// Tokens of one MIB file: comments (`--` to the end of the line or to the next

@@ -16,13 +16,14 @@
     reason = "tests fail by panicking"
 )]
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::{SocketAddr, TcpStream, UdpSocket};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{Receiver, channel};
+use std::net::{SocketAddr, UdpSocket};
+use std::process::{Command, Stdio};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use nocwatch_testkit::{TempDir, find_program, net_snmp_tool, require_snmp};
+use nocwatch_testkit::{
+    Nocwatch, NocwatchBuilder, Snmptrapd, TempDir, net_snmp_tool, require_snmp,
+};
 use serde_json::{Value, json};
 
 const AUTH: [&str; 6] = ["MD5", "SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512"];
@@ -68,25 +69,10 @@ fn users() -> Vec<User> {
     v
 }
 
-/// Lines of a child's pipe, as they come.
-fn lines_of(r: impl std::io::Read + Send + 'static) -> Receiver<String> {
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(r).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-/// A running `nocwatch trap listen`.
+/// A running `nocwatch trap listen`, ready (its addresses from the ready line),
+/// stopped by PID on drop.
 struct Listen {
-    child: Child,
-    stdout: Receiver<String>,
-    stderr: Receiver<String>,
+    p: Nocwatch,
     addr: SocketAddr,
     /// Every bound address (several --listen).
     addrs: Vec<SocketAddr>,
@@ -95,103 +81,80 @@ struct Listen {
 
 impl Listen {
     fn start(extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_nocwatch"))
-            .args([
-                "trap",
-                "listen",
-                "--listen",
-                "127.0.0.1:0",
-                "--sockets",
-                "2",
-            ])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run nocwatch trap listen");
-        let stdout = lines_of(child.stdout.take().unwrap());
-        let stderr = lines_of(child.stderr.take().unwrap());
+        // The ready line reports the metrics address as given: a port-0 request
+        // becomes a free port picked here (another try should it be taken).
         let wants_metrics = extra.contains(&"--metrics-listen");
-        let (mut addr, mut metrics) = (None, None);
-        let mut addrs = Vec::new();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while addr.is_none() || (wants_metrics && metrics.is_none()) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = stderr
-                .recv_timeout(left)
-                .expect("trap listen did not start");
-            if let Some(rest) = line.strip_prefix("nocwatch trap listen: listening on ") {
-                let list = rest.split(" (").next().unwrap();
-                addrs = list.split(", ").map(|a| a.parse().unwrap()).collect();
-                addr = addrs.first().copied();
-            } else if let Some(rest) = line.strip_prefix("nocwatch trap listen: metrics on http://")
-            {
-                metrics = Some(rest.trim_end_matches("/metrics").parse().unwrap());
-            } else {
-                eprintln!("trap listen: {line}");
+        let mut last = None;
+        for _ in 0..3 {
+            let args: Vec<String> = extra
+                .iter()
+                .map(|a| match *a {
+                    "127.0.0.1:0" if wants_metrics => {
+                        format!("127.0.0.1:{}", nocwatch_testkit::free_tcp_port().unwrap())
+                    }
+                    a => a.to_owned(),
+                })
+                .collect();
+            let started = NocwatchBuilder::new(env!("CARGO_BIN_EXE_nocwatch"))
+                .unwrap()
+                .args([
+                    "trap",
+                    "listen",
+                    "--listen",
+                    "127.0.0.1:0",
+                    "--sockets",
+                    "2",
+                ])
+                .args(&args)
+                .start();
+            match started {
+                Ok(p) => {
+                    let addrs = p.addrs("traps");
+                    let metrics = wants_metrics.then(|| p.addr("metrics"));
+                    return Self {
+                        addr: addrs[0],
+                        addrs,
+                        metrics,
+                        p,
+                    };
+                }
+                Err(e) if wants_metrics => last = Some(e),
+                Err(e) => panic!("trap listen did not start: {e}"),
             }
         }
-        Self {
-            child,
-            stdout,
-            stderr,
-            addr: addr.unwrap(),
-            addrs,
-            metrics,
-        }
+        panic!("trap listen did not start: {}", last.unwrap());
     }
 
     fn target(&self) -> String {
         self.addr.to_string()
     }
 
+    /// Its stdout, line by line.
+    fn stdout(&self) -> &Receiver<String> {
+        self.p.stdout()
+    }
+
     /// The next event, as JSON.
     fn event(&self) -> Value {
         let line = self
-            .stdout
-            .recv_timeout(Duration::from_secs(10))
-            .unwrap_or_else(|_| {
-                panic!(
-                    "no event; stderr: {:?}",
-                    self.stderr.try_iter().collect::<Vec<_>>()
-                )
-            });
+            .p
+            .next_stdout_line(Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("no event; stderr: {}", self.p.stderr()));
         serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
     }
 
     fn metrics(&self) -> String {
-        let mut s = TcpStream::connect(self.metrics.expect("--metrics-listen")).unwrap();
-        s.write_all(b"GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n")
-            .unwrap();
-        let mut response = String::new();
-        s.read_to_string(&mut response).unwrap();
-        let (head, body) = response.split_once("\r\n\r\n").unwrap();
-        assert!(
-            head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"),
-            "{head}"
-        );
-        body.to_owned()
+        let url = format!("http://{}/metrics", self.metrics.expect("--metrics-listen"));
+        let r = nocwatch_testkit::http::get(&url).unwrap();
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body
     }
 
     /// SIGTERM, and the exit status.
     fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if let Some(st) = self.child.try_wait().unwrap() {
-                return st;
-            }
-            assert!(Instant::now() < deadline, "trap listen ignored SIGTERM");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Listen {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.p
+            .terminate(Duration::from_secs(15))
+            .unwrap_or_else(|e| panic!("{e}; stderr: {}", self.p.stderr()))
     }
 }
 
@@ -540,88 +503,16 @@ fn garbage_is_counted_and_the_listener_goes_on() {
     assert!(l.terminate().success());
 }
 
-/// A private snmptrapd on a random port, logging to stdout.
-struct Snmptrapd {
-    child: Child,
-    out: Receiver<String>,
-    port: u16,
-    _dir: TempDir,
+/// A private snmptrapd (testkit guard) with `config`, numeric output; `None`
+/// after the skip policy when snmptrapd is not installed.
+fn snmptrapd(config: &str) -> Option<Snmptrapd> {
+    snmptrapd_with(config, nocwatch_testkit::NUMERIC_OUTPUT)
 }
 
-impl Snmptrapd {
-    fn start(config: &str) -> Option<Self> {
-        Self::start_with(config, &["-On", "-m", ""])
-    }
-
-    /// With `output` as its MIB and output options (`-On -m ""`: numeric).
-    fn start_with(config: &str, output: &[&str]) -> Option<Self> {
-        let Some(program) = find_program("snmptrapd") else {
-            eprintln!("skipped: snmptrapd not installed (run ./scripts/test)");
-            return None;
-        };
-        let dir = TempDir::new("nocwatch-snmptrapd").unwrap();
-        std::fs::create_dir(dir.path().join("cert_indexes")).unwrap();
-        let conf = dir.path().join("snmptrapd.conf");
-        std::fs::write(&conf, config).unwrap();
-        for _ in 0..5 {
-            let port = nocwatch_testkit::free_udp_port().unwrap();
-            let mut child = Command::new(&program)
-                .env("MIBS", "")
-                .env("SNMP_PERSISTENT_DIR", dir.path())
-                .args(["-f", "-Lo", "-n"])
-                .args(output)
-                .args(["-C", "-c"])
-                .arg(&conf)
-                .arg(format!("udp:127.0.0.1:{port}"))
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            let out = lines_of(child.stdout.take().unwrap());
-            // It announces itself once bound.
-            let deadline = Instant::now() + Duration::from_secs(10);
-            let mut ready = false;
-            while let Ok(line) =
-                out.recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            {
-                if line.contains("NET-SNMP version") {
-                    ready = true;
-                    break;
-                }
-            }
-            if ready && child.try_wait().unwrap().is_none() {
-                return Some(Self {
-                    child,
-                    out,
-                    port,
-                    _dir: dir,
-                });
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("snmptrapd did not start");
-    }
-
-    /// The next notification: its header line and its bindings line.
-    fn next(&self) -> (String, String) {
-        let header = self
-            .out
-            .recv_timeout(Duration::from_secs(10))
-            .expect("no trap logged");
-        let body = self
-            .out
-            .recv_timeout(Duration::from_secs(5))
-            .expect("no bindings line");
-        (header, body)
-    }
-}
-
-impl Drop for Snmptrapd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Like [`snmptrapd`], with `output` as its MIB and output options.
+fn snmptrapd_with(config: &str, output: &[&str]) -> Option<Snmptrapd> {
+    nocwatch_testkit::program_or_skip("snmptrapd")?;
+    Some(Snmptrapd::start_with(config, output).unwrap())
 }
 
 fn nocwatch(args: &[&str]) -> std::process::Output {
@@ -654,10 +545,10 @@ fn nocwatch_trap_send_is_logged_by_snmptrapd() {
             u.create, u.create
         ));
     }
-    let Some(d) = Snmptrapd::start(&conf) else {
+    let Some(d) = snmptrapd(&conf) else {
         return;
     };
-    let target = format!("127.0.0.1:{}", d.port);
+    let target = d.target();
     let trap_oid = ".1.3.6.1.6.3.1.1.5.3";
     let expect_body = |tag: &str, uptime: &str| {
         format!(
@@ -684,7 +575,7 @@ fn nocwatch_trap_send_is_logged_by_snmptrapd() {
             "{kind}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let (header, body) = d.next();
+        let (header, body) = d.next_notification().unwrap();
         assert!(header.contains("[UDP: [127.0.0.1]:"), "{header}");
         assert_eq!(body, expect_body(&tag, "4242"), "{kind}");
     }
@@ -712,8 +603,8 @@ fn nocwatch_trap_send_is_logged_by_snmptrapd() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let (header, second) = d.next();
-    let body = d.out.recv_timeout(Duration::from_secs(5)).unwrap();
+    let (header, second) = d.next_notification().unwrap();
+    let body = d.next_line(Duration::from_secs(5)).unwrap();
     assert!(header.starts_with("20"), "{header}");
     assert!(
         header.contains(" 192.0.2.7 [192.0.2.7] (via UDP: [127.0.0.1]:"),
@@ -749,7 +640,7 @@ fn nocwatch_trap_send_is_logged_by_snmptrapd() {
                 "{tag}: {}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            let (_, body) = d.next();
+            let (_, body) = d.next_notification().unwrap();
             assert_eq!(body, expect_body(&tag, "99"), "{tag}");
         }
     }
@@ -815,7 +706,7 @@ fn an_inform_is_acknowledged_only_once_its_journal_record_is_synced() {
     let journal = dir.path().join("journal");
     let j = journal.to_str().unwrap();
     // A sync interval of a minute: the ack must wait for it (or for the drain's sync).
-    let l = Listen::start(&["--json", "--journal", j, "--journal-sync-ms", "60000"]);
+    let mut l = Listen::start(&["--json", "--journal", j, "--journal-sync-ms", "60000"]);
     let s = UdpSocket::bind("127.0.0.1:0").unwrap();
     s.set_read_timeout(Some(Duration::from_millis(1500)))
         .unwrap();
@@ -832,8 +723,7 @@ fn an_inform_is_acknowledged_only_once_its_journal_record_is_synced() {
         "inform acknowledged before its journal sync"
     );
     // SIGTERM: the drain syncs the journal, then releases the ack; exit 0.
-    let pid = l.child.id().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    l.p.signal("TERM").unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let (n, from) = s.recv_from(&mut buf).unwrap();
     assert_eq!(from, l.addr);
@@ -893,11 +783,10 @@ fn kill_9_during_a_storm_loses_nothing_that_was_journaled() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(700));
-    l.child.kill().unwrap(); // SIGKILL, mid-storm
-    l.child.wait().unwrap();
+    l.p.kill(); // SIGKILL, mid-storm
     let out = storm.wait_with_output().unwrap();
     assert!(out.status.success());
-    let first = seqs(&l.stdout, Duration::from_millis(500));
+    let first = seqs(l.stdout(), Duration::from_millis(500));
     drop(l);
 
     // What the crashed run journaled, as its next start will see it.
@@ -912,7 +801,7 @@ fn kill_9_during_a_storm_loses_nothing_that_was_journaled() {
 
     // Restart on the same journal: the unprocessed events are replayed.
     let l = Listen::start(&["--json", "--journal", j, "--dedup-window", "0"]);
-    let second = seqs(&l.stdout, Duration::from_secs(2));
+    let second = seqs(l.stdout(), Duration::from_secs(2));
     assert!(l.terminate().success());
     eprintln!(
         "journaled {last}; emitted before the kill {}; unprocessed at the kill {unprocessed}; replayed after restart {}",
@@ -1046,36 +935,30 @@ const SAME_TRAPS: &[&[&str]] = &[
 fn listen_text(l: &Listen, lines: usize) -> Vec<String> {
     (0..lines)
         .map(|_| {
-            l.stdout
-                .recv_timeout(Duration::from_secs(10))
-                .unwrap_or_else(|_| {
-                    panic!(
-                        "no text; stderr: {:?}",
-                        l.stderr.try_iter().collect::<Vec<_>>()
-                    )
-                })
+            l.p.next_stdout_line(Duration::from_secs(10))
+                .unwrap_or_else(|| panic!("no text; stderr: {}", l.p.stderr()))
         })
         .collect()
 }
 
 fn compare_text_with_snmptrapd(mib_args: &[&str]) {
-    let Some(d) = Snmptrapd::start_with(
+    let Some(d) = snmptrapd_with(
         "authCommunity log public\ndisableAuthorization yes\n",
         mib_args,
     ) else {
         return;
     };
     let l = Listen::start(mib_args);
-    let trapd = format!("127.0.0.1:{}", d.port);
+    let trapd = d.target();
     let ours = l.target();
     for args in SAME_TRAPS {
         let n = if args[0] == "-v1" { 3 } else { 2 };
         snmptrap(&trapd, args);
         snmptrap(&ours, args);
-        let (header, body) = d.next();
+        let (header, body) = d.next_notification().unwrap();
         let mut theirs = vec![header, body];
         if n == 3 {
-            theirs.push(d.out.recv_timeout(Duration::from_secs(5)).unwrap());
+            theirs.push(d.next_line(Duration::from_secs(5)).unwrap());
         }
         let mine = listen_text(&l, n);
         assert_eq!(masked(&mine[0]), masked(&theirs[0]), "{args:?}");
@@ -1091,22 +974,7 @@ fn text_without_mibs_is_snmptrapd_numeric_text() {
 }
 
 fn shared_mib_dirs() -> Option<String> {
-    let root = nocwatch_testkit::shared_or_skip("mibs")?;
-    let mut dirs = vec![root.join("ietf"), root.join("net-snmp")];
-    let mut vendors: Vec<_> = std::fs::read_dir(root.join("vendor"))
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    vendors.sort();
-    dirs.extend(vendors);
-    Some(
-        dirs.iter()
-            .map(|d| d.display().to_string())
-            .collect::<Vec<_>>()
-            .join(":"),
-    )
+    nocwatch_testkit::shared_mib_path_or_skip()
 }
 
 #[test]
@@ -1154,7 +1022,7 @@ fn listen_must_exit(args: &[&str]) -> (std::process::ExitStatus, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let stderr = lines_of(child.stderr.take().unwrap());
+    let stderr = nocwatch_testkit::lines_of(child.stderr.take().unwrap());
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if let Some(st) = child.try_wait().unwrap() {
@@ -1246,7 +1114,7 @@ fn create_user_with_quoted_phrases_is_what_snmptrapd_understands() {
     // Traps: the sender is authoritative, so snmptrapd needs its engine ID.
     const ENGINE: &str = "0x80001f888071756f746564";
     let line = format!(r#"createUser -e {ENGINE} quoted SHA "a long phrase" AES "another one""#);
-    let Some(d) = Snmptrapd::start(&format!("disableAuthorization yes\n{line}\n")) else {
+    let Some(d) = snmptrapd(&format!("disableAuthorization yes\n{line}\n")) else {
         return;
     };
     let dir = TempDir::new("nocwatch-trap-quoted").unwrap();
@@ -1294,13 +1162,8 @@ fn create_user_with_quoted_phrases_is_what_snmptrapd_understands() {
             .unwrap();
     };
     let first = ["SHA", "a long phrase", "AES", "another one"];
-    send(
-        &format!("127.0.0.1:{}", d.port),
-        "quoted",
-        first,
-        "to-snmptrapd",
-    );
-    let (_, body) = d.next();
+    send(&d.target(), "quoted", first, "to-snmptrapd");
+    let (_, body) = d.next_notification().unwrap();
     assert!(body.contains("STRING: \"to-snmptrapd\""), "{body}");
 
     send(&l.target(), "quoted", first, "to-nocwatch");
@@ -1377,28 +1240,39 @@ fn sighup_reloads_the_rules() {
         };
         sock.send_to(&dgram, l.addr).unwrap();
     };
-    let hup = |want: &str| {
-        let pid = l.child.id().to_string();
-        Command::new("kill").args(["-HUP", &pid]).status().unwrap();
+    // How many reload lines stderr held before each SIGHUP.
+    let mut seen = 0;
+    let mut hup = |l: &Listen, want: &str| {
+        Command::new("kill")
+            .args(["-HUP", &l.p.pid().to_string()])
+            .status()
+            .unwrap();
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let line = l
-                .stderr
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .expect("no reload line");
-            if line.contains(want) {
+            let err = l.p.stderr();
+            let reloads: Vec<String> = err
+                .lines()
+                .filter(|x| x.contains("reload"))
+                .map(str::to_owned)
+                .collect();
+            if reloads.len() > seen {
+                seen = reloads.len();
+                let line = reloads[seen - 1].clone();
+                assert!(line.contains(want), "{line}");
                 return line;
             }
+            assert!(Instant::now() < deadline, "no reload line: {err}");
+            std::thread::sleep(Duration::from_millis(10));
         }
     };
     send("one");
     assert_eq!(l.event()["event"], "firstName");
     write_rules("secondName");
-    hup("reloaded 1 rules");
+    hup(&l, "reloaded 1 rules");
     send("two");
     assert_eq!(l.event()["event"], "secondName");
     std::fs::write(&rules, "[[rule]]\nname = \n").unwrap();
-    let line = hup("reload failed");
+    let line = hup(&l, "reload failed");
     assert!(line.contains("nothing changed"), "{line}");
     send("three");
     assert_eq!(l.event()["event"], "secondName");

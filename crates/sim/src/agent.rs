@@ -101,6 +101,10 @@ impl Default for Versions {
     }
 }
 
+/// How many bytes [`Quirks::truncate_every`] cuts off a response: the whole value of a
+/// NULL or exception binding and the last byte of its name.
+const TRUNCATED_BYTES: usize = 3;
+
 /// Misbehaviours of real agents that a manager must survive, off by default.
 ///
 /// Each is something deployed agents do; the polling engine's tests meet them here.
@@ -119,6 +123,10 @@ pub struct Quirks {
     /// Silently drop any response larger than this many bytes (a path with a small
     /// MTU and no fragment reassembly, or an agent that gives up on big packets).
     pub drop_responses_above: Option<usize>,
+    /// Cut every `n`th response short by 3 bytes (an agent or a middlebox
+    /// that mangles a datagram): the header still decodes, the last binding does not,
+    /// so the manager must drop the whole reply and ask again.
+    pub truncate_every: Option<u32>,
     /// Drop this fraction of requests (0.0 to 1.0) without answering, chosen by a
     /// deterministic hash of the request count.
     pub loss: f64,
@@ -320,6 +328,13 @@ impl Agent {
         {
             out.truncate(start);
             return self.dropped(DropReason::QuirkTooLarge);
+        }
+        if outcome.replied()
+            && let Some(n) = self.config.quirks.truncate_every
+            && n > 0
+            && (seq + 1).is_multiple_of(u64::from(n))
+        {
+            out.truncate(out.len().saturating_sub(TRUNCATED_BYTES).max(start));
         }
         outcome
     }

@@ -12,13 +12,12 @@
 )]
 
 use std::collections::BTreeSet;
-use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use nocwatch_sim::{AgentServer, AgentStats, lab_device};
 use nocwatch_snmp::Oid;
-use nocwatch_testkit::{NO_SUCH_OBJECT, NetSnmpLine, ToolOutput, find_program, net_snmp_tool};
+use nocwatch_testkit::{NO_SUCH_OBJECT, NetSnmpLine, ToolOutput, net_snmp_tool};
 
 const TOOLS: [&str; 4] = ["snmpget", "snmpwalk", "snmpbulkwalk", "snmpset"];
 
@@ -27,17 +26,10 @@ const TOOLS: [&str; 4] = ["snmpget", "snmpwalk", "snmpbulkwalk", "snmpset"];
 const LAB_INSTANCES: usize = 356;
 const LAB_COUNTER64S: usize = 40;
 
-/// True when the tools are installed; otherwise says so on the real stderr (past
-/// libtest's capture, so the skip shows in CI logs) and the test returns.
+/// True when the tools are installed; otherwise the testkit's skip policy: a
+/// visible `SKIP` line, or a failure under `NOCWATCH_REQUIRE_PEERS=1`.
 fn net_snmp_present() -> bool {
-    if TOOLS.iter().all(|t| find_program(t).is_some()) {
-        return true;
-    }
-    let _ = writeln!(
-        std::io::stderr().lock(),
-        "skipped: net-snmp not installed (run ./scripts/test)"
-    );
-    false
+    nocwatch_testkit::programs_or_skip(&TOOLS)
 }
 
 /// A lab device served on 127.0.0.1 from its own runtime.

@@ -39,4 +39,17 @@ pub enum StoreError {
     /// More series than a 32-bit [`crate::SeriesId`] can number.
     #[error("too many series (id space of u32 exhausted)")]
     TooManySeries,
+    /// A source wrote a resource another source owns (see [`crate::Store::publish_from`]).
+    #[error("resource {resource:?} belongs to source {owner:?}; {writer:?} may not write it")]
+    ForeignResource {
+        /// The resource's name.
+        resource: String,
+        /// The source that owns it.
+        owner: String,
+        /// The source that tried to write it.
+        writer: String,
+    },
+    /// More sources than [`crate::MAX_SOURCES`].
+    #[error("too many sources (at most {})", crate::MAX_SOURCES)]
+    TooManySources,
 }

@@ -91,12 +91,14 @@
 mod batch;
 mod error;
 mod matrix;
+mod owners;
 mod sample;
 mod snapshot;
 mod store;
 
 pub use batch::{Batch, Update};
 pub use error::StoreError;
+pub use owners::{MAX_SOURCES, SourceState};
 pub use sample::{Sample, unix_nanos};
 pub use snapshot::{History, MemoryEstimate, MetricId, ResourceId, Series, SeriesId, Snapshot};
 pub use store::{DEFAULT_HISTORY_CAPACITY, MAX_HISTORY_CAPACITY, Store};

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 use crate::batch::Update;
 use crate::error::StoreError;
 use crate::matrix::{Frame, Layout, Matrix};
+use crate::owners::{Owners, SourceState};
 use crate::sample::Sample;
 
 /// Interned resource name; stable for the lifetime of a [`crate::Store`].
@@ -343,6 +344,7 @@ pub struct Snapshot {
     index: Arc<Index>,
     series: Vec<Arc<Stored>>,
     matrix: Option<Arc<Matrix>>,
+    owners: Owners,
 }
 
 impl Snapshot {
@@ -355,6 +357,7 @@ impl Snapshot {
             index: Arc::default(),
             series: Vec::new(),
             matrix: None,
+            owners: Owners::default(),
         }
     }
 
@@ -375,6 +378,26 @@ impl Snapshot {
     #[must_use]
     pub fn age(&self, now: SystemTime) -> Duration {
         now.duration_since(self.published_at).unwrap_or_default()
+    }
+
+    /// Every source that has written this store, with its last publish time, in
+    /// the order they first wrote. Writes that name no source are not listed.
+    #[must_use]
+    pub fn sources(&self) -> &[SourceState] {
+        self.owners.sources()
+    }
+
+    /// The state of source `name`, if it has written this store.
+    #[must_use]
+    pub fn source(&self, name: &str) -> Option<&SourceState> {
+        self.owners.sources().iter().find(|s| &*s.name == name)
+    }
+
+    /// The name of the source that owns `resource`, if a source wrote it.
+    #[must_use]
+    pub fn owner(&self, resource: &str) -> Option<&str> {
+        let rid = self.resource_id(resource)?;
+        self.owners.owner(rid.0).map(|o| self.owners.name(o))
     }
 
     /// History capacity (previous samples kept per series).
@@ -557,7 +580,8 @@ impl Snapshot {
                 idx.series.capacity(),
             ) + (idx.resource_live.capacity() + idx.metric_live.capacity())
                 * size_of::<u32>()
-                + layout,
+                + layout
+                + self.owners.bytes(),
         }
     }
 }
@@ -625,6 +649,10 @@ pub(crate) struct Builder {
     /// every time. Checked by comparing names, which skips three hash
     /// lookups (and their cache misses on big stores).
     cursor: usize,
+    owners: Owners,
+    /// The source writing, when the write names one (ownership is claimed and
+    /// checked only then).
+    source: Option<u16>,
 }
 
 /// A name as an update carries it: shared (interned by sharing the `Arc`
@@ -662,7 +690,28 @@ impl Builder {
             history_capacity: base.history_capacity,
             touched: track_touched.then(|| vec![false; base.series.len()]),
             cursor: 0,
+            owners: base.owners.clone(),
+            source: None,
         }
+    }
+
+    /// Makes this build a write by source `name` (registered if new): every
+    /// resource it writes is claimed for it, and a resource another source owns
+    /// is refused.
+    pub(crate) fn as_source(&mut self, name: &str, now: SystemTime) -> Result<(), StoreError> {
+        self.source = Some(self.owners.source_id(name, now)?);
+        Ok(())
+    }
+
+    /// Claims resource `r` for the writing source, if any.
+    fn claim(&mut self, r: ResourceId) -> Result<(), StoreError> {
+        let Some(source) = self.source else {
+            return Ok(());
+        };
+        let index = &self.index;
+        self.owners.claim(r.0, source, &|| {
+            index.resources.name(r.0).unwrap_or_default().to_owned()
+        })
     }
 
     /// Applies one update: interns new names, creates or advances the series.
@@ -723,6 +772,9 @@ impl Builder {
         sample: Sample,
     ) -> Result<(), StoreError> {
         if let Some(i) = self.at_cursor(resource.as_str(), metric.as_str()) {
+            if let Some(r) = self.series.get(i).map(|s| s.resource) {
+                self.claim(r)?;
+            }
             self.advance(i, sample);
             return Ok(());
         }
@@ -731,9 +783,14 @@ impl Builder {
             .as_ref()
             .is_some_and(|m| m.layout().row_by_name(resource.as_str()).is_some())
         {
+            if let Some(r) = self.index.resources.get(resource.as_str()) {
+                // A source may not dissolve another source's matrix.
+                self.claim(ResourceId(r))?;
+            }
             self.dissolve_matrix()?;
         }
         let r = self.resource_id(resource)?;
+        self.claim(r)?;
         let m = self.metric_id(metric)?;
         let existing = self
             .index
@@ -810,8 +867,12 @@ impl Builder {
             _ => {
                 let rids = resources
                     .iter()
-                    .map(|r| self.resource_id(Name::Borrowed(r)))
-                    .collect::<Result<Vec<_>, _>>()?;
+                    .map(|r| {
+                        let id = self.resource_id(Name::Borrowed(r))?;
+                        self.claim(id)?;
+                        Ok(id)
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()?;
                 let mids = metrics
                     .iter()
                     .map(|m| self.metric_id(Name::Borrowed(m)))
@@ -826,9 +887,18 @@ impl Builder {
             at,
             self.history_capacity,
         );
-        let flags: Vec<bool> = match keep {
-            None => vec![false; self.series.len()],
-            Some(keep) => self
+        let flags: Vec<bool> = match (self.source, keep) {
+            // A source's replace drops only its own resources' series.
+            (Some(src), _) => self
+                .series
+                .iter()
+                .map(|s| {
+                    next.layout().row_of(s.resource).is_none()
+                        && self.owners.owner(s.resource.0) != Some(src)
+                })
+                .collect(),
+            (None, None) => vec![false; self.series.len()],
+            (None, Some(keep)) => self
                 .series
                 .iter()
                 .map(|s| {
@@ -877,7 +947,10 @@ impl Builder {
     }
 
     /// The finished snapshot.
-    pub(crate) fn finish(self, generation: u64, published_at: SystemTime) -> Snapshot {
+    pub(crate) fn finish(mut self, generation: u64, published_at: SystemTime) -> Snapshot {
+        if let Some(src) = self.source {
+            self.owners.published(src, published_at);
+        }
         Snapshot {
             generation,
             published_at,
@@ -885,6 +958,7 @@ impl Builder {
             index: self.index,
             series: self.series,
             matrix: self.matrix,
+            owners: self.owners,
         }
     }
 }

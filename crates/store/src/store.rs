@@ -155,6 +155,57 @@ impl Store {
         self.install(builder, base)
     }
 
+    /// [`Store::publish`] by source `source`: the resources it writes become its
+    /// own, a resource another source owns is refused, and the source's publish
+    /// time (its data age, [`Snapshot::source`]) is updated.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::ForeignResource`] when the batch writes another source's
+    /// resource (nothing is published); otherwise as [`Store::publish`].
+    pub fn publish_from(&self, source: &str, batch: Batch) -> Result<u64, StoreError> {
+        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let base = self.current.load_full();
+        let mut builder = Builder::new(&base, false);
+        builder.as_source(source, SystemTime::now())?;
+        for update in &batch {
+            builder.apply(update)?;
+        }
+        self.install(builder, base)
+    }
+
+    /// [`Store::replace_matrix`] by source `source`: replaces that source's whole
+    /// content (its resources that are not rows of the matrix lose their series;
+    /// other sources' resources are untouched), with ownership as
+    /// [`Store::publish_from`].
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::ForeignResource`] when a row is another source's resource;
+    /// otherwise as [`Store::replace_matrix`]. Nothing is published on error.
+    pub fn replace_matrix_from(
+        &self,
+        source: &str,
+        resources: &[&str],
+        metrics: &[&str],
+        values: &[f64],
+        at: u64,
+    ) -> Result<u64, StoreError> {
+        if resources.len().checked_mul(metrics.len()) != Some(values.len()) {
+            return Err(StoreError::MatrixShape {
+                resources: resources.len(),
+                metrics: metrics.len(),
+                values: values.len(),
+            });
+        }
+        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let base = self.current.load_full();
+        let mut builder = Builder::new(&base, false);
+        builder.as_source(source, SystemTime::now())?;
+        builder.replace_matrix(resources, metrics, values, at, None)?;
+        self.install(builder, base)
+    }
+
     fn install(&self, builder: Builder, base: Arc<Snapshot>) -> Result<u64, StoreError> {
         let generation = base.generation().saturating_add(1);
         let next = builder.finish(generation, SystemTime::now());

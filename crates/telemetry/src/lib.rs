@@ -20,13 +20,15 @@ pub mod fabric;
 mod mode;
 pub mod producer;
 pub mod schema;
+mod section;
 pub mod source;
 pub mod stats;
 
 pub use error::{FailureKind, TelemetryError};
 pub use mode::FailureMode;
 pub use producer::{Producer, ProducerConfig};
-pub use source::{HttpCsvConfig, HttpCsvSource, KeepResource};
+pub use section::{HttpCsvSection, ProducerSection};
+pub use source::{HttpCsvConfig, HttpCsvSource};
 
 /// Entry points for the cargo-fuzz targets (feature `fuzzing`).
 #[cfg(feature = "fuzzing")]

@@ -86,10 +86,6 @@ pub struct HttpCsvSource {
     ingest: Arc<IngestThread>,
 }
 
-/// Which resources of the store belong to other writers (see
-/// [`HttpCsvSource::sharing`]).
-pub type KeepResource = Arc<dyn Fn(&str) -> bool + Send + Sync>;
-
 type IngestJob = (
     Bytes,
     tokio::sync::oneshot::Sender<Result<CycleReport, TelemetryError>>,
@@ -108,7 +104,7 @@ impl IngestThread {
     fn start(
         store: Arc<Store>,
         nice: i32,
-        keep: Option<KeepResource>,
+        source: Option<Arc<str>>,
     ) -> Result<Self, TelemetryError> {
         // One cycle at a time: the source awaits each one.
         let (jobs, rx) = std::sync::mpsc::sync_channel::<IngestJob>(1);
@@ -117,7 +113,7 @@ impl IngestThread {
             .spawn(move || {
                 lower_priority(nice);
                 while let Ok((body, reply)) = rx.recv() {
-                    let _ = reply.send(ingest_keeping(&body, &store, keep.as_deref()));
+                    let _ = reply.send(ingest_from(&body, &store, source.as_deref()));
                 }
             })?;
         Ok(Self { jobs })
@@ -162,10 +158,11 @@ impl HttpCsvSource {
         Self::sharing(config, store, stats, None)
     }
 
-    /// [`HttpCsvSource::new`] for a store other writers publish into too
-    /// (the SNMP poller of `nocwatch run`): each cycle still replaces the
-    /// fabric's series, but series of resources for which `keep` is true are
-    /// left alone instead of being dropped as absent from the CSV.
+    /// [`HttpCsvSource::new`] for a store other sources publish into too (the
+    /// SNMP pollers of `nocwatch run`): each cycle replaces the content of
+    /// source `source` only ([`Store::replace_matrix_from`]): other sources'
+    /// resources are left alone, a row naming one of them is refused, and the
+    /// store keeps this source's own publish time (its data age).
     ///
     /// # Errors
     ///
@@ -174,7 +171,7 @@ impl HttpCsvSource {
         config: HttpCsvConfig,
         store: Arc<Store>,
         stats: Arc<IngestStats>,
-        keep: Option<KeepResource>,
+        source: Option<&str>,
     ) -> Result<Self, TelemetryError> {
         let bad = |reason: &str| TelemetryError::BadUrl {
             url: config.url.clone(),
@@ -199,7 +196,7 @@ impl HttpCsvSource {
         let ingest = Arc::new(IngestThread::start(
             Arc::clone(&store),
             config.ingest_nice,
-            keep,
+            source.map(Arc::from),
         )?);
         Ok(Self {
             config,
@@ -335,27 +332,32 @@ impl HttpCsvSource {
 /// [`TelemetryError::Csv`] for an invalid body, [`TelemetryError::Store`]
 /// if the store refuses it; nothing is published then.
 pub fn ingest(body: &[u8], store: &Store) -> Result<CycleReport, TelemetryError> {
-    ingest_keeping(body, store, None)
+    ingest_from(body, store, None)
 }
 
-/// [`ingest`] sparing the series of resources for which `keep` is true
-/// ([`Store::replace_matrix_keeping`]).
+/// [`ingest`] as source `source` when given ([`Store::replace_matrix_from`]:
+/// only that source's content is replaced).
 ///
 /// # Errors
 ///
-/// As [`ingest`].
-pub fn ingest_keeping(
+/// As [`ingest`]; [`TelemetryError::Store`] with
+/// [`nocwatch_store::StoreError::ForeignResource`] when a row names another
+/// source's resource.
+pub fn ingest_from(
     body: &[u8],
     store: &Store,
-    keep: Option<&(dyn Fn(&str) -> bool + Send + Sync)>,
+    source: Option<&str>,
 ) -> Result<CycleReport, TelemetryError> {
     let t1 = Instant::now();
     let table = crate::csv::parse(body)?;
     let at = nocwatch_store::unix_nanos(SystemTime::now());
     let t2 = Instant::now();
-    let keep = keep.map(|k| k as &dyn Fn(&str) -> bool);
-    let generation =
-        store.replace_matrix_keeping(table.ids(), &METRIC_NAMES, table.values(), at, keep)?;
+    let generation = match source {
+        Some(src) => {
+            store.replace_matrix_from(src, table.ids(), &METRIC_NAMES, table.values(), at)?
+        }
+        None => store.replace_matrix(table.ids(), &METRIC_NAMES, table.values(), at)?,
+    };
     Ok(CycleReport {
         rows: table.len(),
         generation,

@@ -1,8 +1,9 @@
 //! The one error type of the testkit.
 //!
-//! Written by hand (no `thiserror`) so the testkit keeps zero dependencies: it is a
-//! dev-dependency of every other crate, and anything it pulls in slows down every
-//! test build. Every variant carries enough text (paths, exit statuses, the agent's
+//! Written by hand (no `thiserror`) so the testkit keeps its dependencies to
+//! `serde_json` (which the workspace builds anyway): it is a dev-dependency of
+//! every other crate, and anything it pulls in slows down every test build.
+//! Every variant carries enough text (paths, exit statuses, the agent's
 //! log) that a failing test explains itself without a rerun.
 
 use std::fmt;
@@ -55,6 +56,56 @@ pub enum TestkitError {
         /// Its standard error.
         stderr: String,
     },
+    /// A peer or nocwatch command exited before it was ready.
+    Exited {
+        /// What was started, e.g. `snmptrapd` or `nocwatch trap listen`.
+        name: String,
+        /// Its exit status.
+        status: ExitStatus,
+        /// What it wrote (stderr, or its log).
+        log: String,
+    },
+    /// A peer or nocwatch command kept running but did not say it was ready
+    /// within the deadline.
+    NotReady {
+        /// What was started.
+        name: String,
+        /// How long the testkit waited.
+        waited: Duration,
+        /// What it wrote meanwhile.
+        log: String,
+    },
+    /// A process ignored SIGTERM for the whole deadline (it was then killed).
+    NotStopped {
+        /// What was started.
+        name: String,
+        /// Its process id.
+        pid: u32,
+        /// How long it was given after SIGTERM.
+        waited: Duration,
+    },
+    /// A peer did not print what was expected within its deadline.
+    NoOutput {
+        /// The peer.
+        name: String,
+        /// What was missing.
+        what: String,
+    },
+    /// A `nocwatch-ready` line that does not parse, or lacks a field.
+    ReadyLine {
+        /// The line as printed.
+        line: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// An HTTP request failed (no response: a response with any status is not
+    /// an error).
+    Http {
+        /// The URL requested.
+        url: String,
+        /// What went wrong.
+        detail: String,
+    },
 }
 
 impl TestkitError {
@@ -96,6 +147,23 @@ impl fmt::Display for TestkitError {
                 "`{tool} {}` failed ({status}); stderr:\n{stderr}",
                 args.join(" ")
             ),
+            Self::Exited { name, status, log } => {
+                write!(
+                    f,
+                    "{name} exited before it was ready ({status}); it wrote:\n{log}"
+                )
+            }
+            Self::NotReady { name, waited, log } => write!(
+                f,
+                "{name} was not ready within {waited:?}; it wrote:\n{log}"
+            ),
+            Self::NotStopped { name, pid, waited } => write!(
+                f,
+                "{name} (pid {pid}) did not exit within {waited:?} of SIGTERM; killed"
+            ),
+            Self::NoOutput { name, what } => write!(f, "{name}: {what}"),
+            Self::ReadyLine { line, detail } => write!(f, "ready line {line:?}: {detail}"),
+            Self::Http { url, detail } => write!(f, "HTTP {url}: {detail}"),
         }
     }
 }

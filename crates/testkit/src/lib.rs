@@ -1,18 +1,25 @@
-//! Test support for nocwatch: private net-snmp peers on loopback, runners for
-//! the net-snmp command-line tools, and a parser for their output.
+//! Test support for nocwatch: the one harness every crate's tests use.
 //!
-//! nocwatch is checked against net-snmp (the reference implementation) rather
-//! than only against itself. This crate is the one place that knows how to do
+//! nocwatch is checked against net-snmp (the reference implementation) and
+//! tshark rather than only against itself, and its long-running commands are
+//! tested as a user runs them. This crate is the one place that knows how to do
 //! that safely in parallel tests:
 //!
-//! * [`Snmpd`] starts a private `snmpd` on a random 127.0.0.1 port with its own
-//!   config and state directory, and kills it on drop;
-//! * [`net_snmp_tool`] runs `snmpget`/`snmpwalk`/... with MIB loading off;
-//! * [`parse_net_snmp_output`] turns their `-On` output into [`NetSnmpLine`]s;
-//! * [`skip_unless_snmp`], [`require_snmp!`] and [`shared_or_skip`] let tests
-//!   skip, with a printed reason, when net-snmp or `../shared` is missing, so a
-//!   bare `cargo test` works on any machine while `./scripts/test` (which
-//!   installs net-snmp) runs everything.
+//! * process guards, each on random free loopback ports with private config
+//!   files, stopped by PID on drop (SIGTERM, then SIGKILL after a deadline):
+//!   [`Snmpd`] (a private agent), [`Snmptrapd`] (a private trap receiver) and
+//!   [`Nocwatch`] (a nocwatch command, ready when it prints its
+//!   `nocwatch-ready {JSON}` line, whose addresses [`Ready`] parses);
+//! * [`http`]: GET/POST to a local server with a timeout;
+//! * [`net_snmp_tool`] runs `snmpget`/`snmpwalk`/... with MIB loading off, and
+//!   [`parse_net_snmp_output`] turns their `-On` output into [`NetSnmpLine`]s;
+//! * the MIB directories of `../shared/mibs` ([`all_mib_dirs`], [`mib_path`]);
+//! * the one skip policy ([`missing`], [`skip_unless_snmp`], [`require_snmp!`],
+//!   [`program_or_skip`], [`shared_or_skip`]): a test that lacks a peer or
+//!   `../shared` prints `SKIP <test>: <why>` and returns, or fails when
+//!   `NOCWATCH_REQUIRE_PEERS=1` (as `scripts/test` sets);
+//! * [`wait_for`] (wait on a condition with a deadline) and [`isolated`] (run a
+//!   test alone in a process of its own, for memory measurements).
 //!
 //! ```no_run
 //! # fn main() -> Result<(), nocwatch_testkit::TestkitError> {
@@ -31,25 +38,43 @@
 //! ```
 
 mod error;
+pub mod http;
+mod mibs;
+mod nocwatch;
 mod parse;
+mod peers;
+mod process;
 mod snmpd;
+mod snmptrapd;
 mod tempdir;
 mod tools;
+mod wait;
 
-use std::io::Write as _;
-use std::net::{Ipv4Addr, UdpSocket};
+use std::net::{Ipv4Addr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 
 pub use error::TestkitError;
+pub use http::HttpResponse;
+pub use mibs::{
+    all_mib_dirs, mib_path, shared_mib_path_or_skip, shared_mibs_or_skip, standard_mib_dirs,
+};
+pub use nocwatch::{Nocwatch, NocwatchBuilder, READY_PREFIX, READY_TIMEOUT, Ready};
 pub use parse::{
     END_OF_MIB_VIEW, NO_SUCH_INSTANCE, NO_SUCH_OBJECT, NetSnmpLine, parse_net_snmp_output,
 };
+pub use peers::{
+    REQUIRE_PEERS_ENV, missing, peers_required, program_or_skip, programs_or_skip, shared_or_skip,
+};
+pub use process::{Process, STOP_DEADLINE, lines_of};
 pub use snmpd::{READ_COMMUNITY, SYS_CONTACT, SYS_LOCATION, SYS_NAME, Snmpd, WRITE_COMMUNITY};
+pub use snmptrapd::{NUMERIC_OUTPUT, Snmptrapd};
 pub use tempdir::TempDir;
 pub use tools::{ToolOutput, find_program, net_snmp_tool, skip_unless_snmp, snmp_available};
+pub use wait::{isolated, wait_for};
 
 /// Returns early from the calling test (which must return `()`) when net-snmp
-/// is not installed, after printing why; see [`skip_unless_snmp`].
+/// is not installed, after printing why (or fails it under
+/// `NOCWATCH_REQUIRE_PEERS=1`); see [`skip_unless_snmp`].
 #[macro_export]
 macro_rules! require_snmp {
     () => {
@@ -74,11 +99,23 @@ pub fn free_udp_port() -> Result<u16, TestkitError> {
     Ok(addr.port())
 }
 
+/// A TCP port on 127.0.0.1 that was free a moment ago (same caveat as
+/// [`free_udp_port`]), for a command that needs a fixed port to report.
+pub fn free_tcp_port() -> Result<u16, TestkitError> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .map_err(|e| TestkitError::io("binding 127.0.0.1:0/tcp", e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| TestkitError::io("reading the bound TCP port", e))?;
+    Ok(addr.port())
+}
+
 /// The `shared` directory beside the workspace (`<workspace>/../shared`: MIBs,
 /// captures, baseline scripts), if present.
 ///
 /// It is not part of this repository: CI checks it out beside the clone, but a
-/// repository cloned alone has none, and tests that need it must skip.
+/// repository cloned alone has none; tests that need it go through
+/// [`shared_or_skip`].
 pub fn shared_dir() -> Option<PathBuf> {
     // crates/testkit -> crates -> <workspace> -> <workspace's parent>
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -86,44 +123,6 @@ pub fn shared_dir() -> Option<PathBuf> {
         .nth(3)?
         .join("shared");
     dir.is_dir().then_some(dir)
-}
-
-/// `../shared/<rel>` if it exists; otherwise prints a `skipped:` line to
-/// stderr and returns `None`, for `let Some(p) = shared_or_skip("mibs") else {
-/// return; };`.
-///
-/// When `../shared` exists but `rel` does not, the message says so explicitly,
-/// because that is more likely a wrong path in the test than a missing checkout.
-pub fn shared_or_skip(rel: &str) -> Option<PathBuf> {
-    let Some(shared) = shared_dir() else {
-        report_skip("../shared not present (repo cloned alone)");
-        return None;
-    };
-    let path = shared.join(rel);
-    if path.exists() {
-        Some(path)
-    } else {
-        report_skip(&format!(
-            "{} not found, although ../shared is present (wrong path?)",
-            path.display()
-        ));
-        None
-    }
-}
-
-/// Prints `skipped: <reason> [in <test name>]` to the process's real stderr.
-///
-/// Written through [`std::io::stderr`] rather than `eprintln!`, because libtest
-/// captures `eprintln!` output and shows it only for failing tests: a skipped
-/// test passes, and the reason would otherwise never reach the CI log.
-/// libtest names each test's thread after the test, which identifies it.
-pub(crate) fn report_skip(reason: &str) {
-    let test = match std::thread::current().name() {
-        Some(name) if name != "main" => format!(" [in {name}]"),
-        _ => String::new(),
-    };
-    // Nothing useful to do if stderr itself is gone.
-    let _ = writeln!(std::io::stderr().lock(), "skipped: {reason}{test}");
 }
 
 #[cfg(test)]

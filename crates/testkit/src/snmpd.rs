@@ -9,10 +9,11 @@
 use std::fs::{self, File};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::process::Process;
 use crate::tempdir::TempDir;
 use crate::tools::{require_program, snmp_command};
 use crate::{TestkitError, free_udp_port};
@@ -49,10 +50,11 @@ pub const SYS_NAME: &str = "nocwatch-testkit";
 /// A running `snmpd` listening on `127.0.0.1:<random port>` (SNMPv1/v2c,
 /// communities [`READ_COMMUNITY`] and [`WRITE_COMMUNITY`]).
 ///
-/// Dropping it kills the process and deletes its directory.
+/// Dropping it stops the process by PID (SIGTERM, then SIGKILL) and deletes its
+/// directory.
 #[derive(Debug)]
 pub struct Snmpd {
-    child: Child,
+    process: Process,
     port: u16,
     log_path: PathBuf,
     // Declared last so it is removed after `Drop::drop` has killed the agent.
@@ -110,25 +112,26 @@ impl Snmpd {
         // -Lo: log to stdout, which goes to snmpd.log;
         // -I -smux: no SMUX, so nothing listens on TCP 199;
         // -C: read only our config, never /etc/snmp/snmpd.conf.
-        let child = snmp_command(snmpd)
-            .arg("-f")
-            .arg("-Lo")
-            .args(["-I", "-smux"])
-            .arg("-C")
-            .arg("-c")
-            .arg(&conf)
-            .arg("-p")
-            .arg(&pidfile)
-            .env("SNMP_PERSISTENT_DIR", &persist)
-            .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(log_err)
-            .spawn()
-            .map_err(|e| TestkitError::io(format!("spawning {}", snmpd.display()), e))?;
+        let process = Process::spawn(
+            "snmpd",
+            snmp_command(snmpd)
+                .arg("-f")
+                .arg("-Lo")
+                .args(["-I", "-smux"])
+                .arg("-C")
+                .arg("-c")
+                .arg(&conf)
+                .arg("-p")
+                .arg(&pidfile)
+                .env("SNMP_PERSISTENT_DIR", &persist)
+                .stdin(Stdio::null())
+                .stdout(log)
+                .stderr(log_err),
+        )?;
 
-        // From here on, any early return drops `agent`, which kills the child.
+        // From here on, any early return drops `agent`, which stops the child.
         let mut agent = Self {
-            child,
+            process,
             port,
             log_path,
             dir,
@@ -142,11 +145,7 @@ impl Snmpd {
         let started = Instant::now();
         let target = self.target();
         loop {
-            if let Some(status) = self
-                .child
-                .try_wait()
-                .map_err(|e| TestkitError::io("checking whether snmpd is alive", e))?
-            {
+            if let Some(status) = self.process.try_wait()? {
                 return Err(TestkitError::SnmpdExited {
                     status,
                     log: self.log(),
@@ -191,7 +190,7 @@ impl Snmpd {
 
     /// The agent's process id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.pid()
     }
 
     /// Everything the agent has logged so far (empty if the log is unreadable).
@@ -206,15 +205,6 @@ impl Snmpd {
     /// they are deleted with the agent.
     pub fn dir(&self) -> &Path {
         self.dir.path()
-    }
-}
-
-impl Drop for Snmpd {
-    fn drop(&mut self) {
-        // SIGKILL, then reap so no zombie is left behind. Errors mean the
-        // process is already gone, which is the goal anyway.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

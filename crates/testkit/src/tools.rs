@@ -57,27 +57,20 @@ fn is_executable(path: &Path) -> bool {
 
 /// True when both the agent (`snmpd`) and the tools (`snmpget`) are installed.
 ///
-/// Tests that need net-snmp check this (through [`skip_unless_snmp`]) so that
-/// `cargo test` on a machine without net-snmp skips them instead of failing;
-/// `./scripts/test` installs net-snmp, so CI always runs them.
+/// Tests that need net-snmp check this through [`skip_unless_snmp`], which
+/// applies the one skip policy ([`missing`](crate::missing)).
 pub fn snmp_available() -> bool {
     find_program("snmpd").is_some() && find_program("snmpget").is_some()
 }
 
-/// Returns true when net-snmp is installed; otherwise prints a `skipped:` line
-/// naming the test to stderr and returns false.
+/// Returns true when net-snmp is installed; otherwise goes through
+/// [`missing`](crate::missing): prints `SKIP <test>: <why>` and returns false,
+/// or fails the test under `NOCWATCH_REQUIRE_PEERS=1`.
 ///
 /// Meant for `if !nocwatch_testkit::skip_unless_snmp() { return; }` at the top
-/// of a test (or the [`require_snmp!`](crate::require_snmp) macro). The message
-/// goes to the real stderr, past libtest's output capture, so a skipped interop
-/// test is visible in plain `cargo test` output and in CI logs rather than
-/// looking like a pass.
+/// of a test (or the [`require_snmp!`](crate::require_snmp) macro).
 pub fn skip_unless_snmp() -> bool {
-    if snmp_available() {
-        return true;
-    }
-    crate::report_skip("net-snmp not installed (run ./scripts/test)");
-    false
+    crate::programs_or_skip(&["snmpd", "snmpget"])
 }
 
 /// What a net-snmp tool printed, and how it exited.

@@ -94,6 +94,7 @@ mod event;
 pub mod journal;
 pub mod limiter;
 pub mod metrics;
+pub mod model_sink;
 mod pipeline;
 pub mod rules;
 pub mod service;
@@ -106,6 +107,7 @@ pub use event::{BufferPool, Classification, Event, PduKind, Severity, version_st
 pub use journal::{Journal, JournalConfig};
 pub use limiter::{LimiterConfig, RateOverride};
 pub use metrics::{Drops, Histogram};
+pub use model_sink::ModelSink;
 pub use pipeline::{Datagram, DrainReport, Pipeline, PipelineConfig, PipelineStats, Transmit};
 pub use rules::{Cidr, Rules};
 pub use service::{MetricsHandle, ReloadReport, ServiceStats, TrapService, TrapsConfig};

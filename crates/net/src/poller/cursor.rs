@@ -96,6 +96,7 @@ impl Cursor {
                 return Err(NetError::NotIncreasing {
                     previous: Box::new(previous),
                     got: Box::new(vb.name.to_oid()),
+                    more: Vec::new(),
                 });
             }
             vb.encode(&mut Writer::new(&mut self.values));

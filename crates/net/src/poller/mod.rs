@@ -58,7 +58,7 @@
 //! [`PollerStats::state`] exposes every per-target structure's size so a test can
 //! prove nothing stays behind.
 
-mod bulk;
+pub(crate) mod bulk;
 mod cursor;
 mod shard;
 mod udp;

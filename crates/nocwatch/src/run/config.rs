@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
+use nocwatch_poller::SnmpConfig;
 use serde::Deserialize;
 
 use crate::duration::serde_str;
@@ -26,89 +27,10 @@ pub(crate) struct Config {
     /// An embedded simulated producer (what the lab runs).
     pub(crate) producer: Option<ProducerSection>,
     /// The SNMP source: devices polled with the polling engine.
-    pub(crate) snmp: Option<SnmpSection>,
+    pub(crate) snmp: Option<SnmpConfig>,
     /// Embedded simulated SNMP devices (what the lab runs); `[snmp]` polls
     /// them when its `targets` is empty.
     pub(crate) snmp_sim: Option<SnmpSimSection>,
-}
-
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct SnmpSection {
-    #[serde(default = "default_snmp_name")]
-    pub(crate) name: String,
-    #[serde(default)]
-    pub(crate) targets: Vec<String>,
-    #[serde(default = "default_snmp_port")]
-    pub(crate) port: u16,
-    #[serde(default = "default_snmp_version")]
-    pub(crate) version: String,
-    #[serde(default = "default_community")]
-    pub(crate) community: String,
-    #[serde(default)]
-    pub(crate) user: String,
-    #[serde(default = "default_interval", with = "serde_str")]
-    pub(crate) interval: Duration,
-    #[serde(default = "default_snmp_timeout", with = "serde_str")]
-    pub(crate) timeout: Duration,
-    #[serde(default = "default_snmp_retries")]
-    pub(crate) retries: u32,
-    #[serde(default = "default_max_repetitions")]
-    pub(crate) max_repetitions: u16,
-    #[serde(default = "default_walks")]
-    pub(crate) walks: Vec<String>,
-    #[serde(default = "default_snmp_shards")]
-    pub(crate) shards: usize,
-}
-
-fn default_snmp_name() -> String {
-    "snmp".to_owned()
-}
-fn default_snmp_port() -> u16 {
-    161
-}
-fn default_snmp_version() -> String {
-    "2c".to_owned()
-}
-fn default_community() -> String {
-    "public".to_owned()
-}
-fn default_snmp_timeout() -> Duration {
-    Duration::from_secs(1)
-}
-fn default_snmp_retries() -> u32 {
-    1
-}
-fn default_max_repetitions() -> u16 {
-    25
-}
-fn default_walks() -> Vec<String> {
-    super::snmp::DEFAULT_WALKS
-        .iter()
-        .map(|w| (*w).to_owned())
-        .collect()
-}
-fn default_snmp_shards() -> usize {
-    1
-}
-
-impl Default for SnmpSection {
-    fn default() -> Self {
-        Self {
-            name: default_snmp_name(),
-            targets: Vec::new(),
-            port: default_snmp_port(),
-            version: default_snmp_version(),
-            community: default_community(),
-            user: String::new(),
-            interval: default_interval(),
-            timeout: default_snmp_timeout(),
-            retries: default_snmp_retries(),
-            max_repetitions: default_max_repetitions(),
-            walks: default_walks(),
-            shards: default_snmp_shards(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -126,6 +48,9 @@ pub(crate) struct SnmpSimSection {
     pub(crate) community: String,
 }
 
+fn default_community() -> String {
+    "public".to_owned()
+}
 fn default_sim_devices() -> u32 {
     20
 }
@@ -322,7 +247,7 @@ impl Config {
             store: StoreSection::default(),
             http_csv: None,
             producer: Some(ProducerSection::default()),
-            snmp: Some(SnmpSection::default()),
+            snmp: Some(SnmpConfig::default()),
             snmp_sim: Some(SnmpSimSection::default()),
         }
     }
@@ -385,42 +310,11 @@ impl Config {
             if s.targets.is_empty() && self.snmp_sim.is_none() {
                 problems.push("snmp.targets is empty (and no [snmp_sim] to poll)".to_owned());
             }
-            match s.version.as_str() {
-                "1" | "2c" => {}
-                "3" => {
-                    if let Err(e) = crate::sim::agents::parse_user(&s.user) {
-                        problems.push(format!("snmp.user: {e}"));
-                    }
-                }
-                v => problems.push(format!(
-                    "snmp.version {v:?}: expected \"1\", \"2c\" or \"3\""
-                )),
-            }
-            if s.interval < Duration::from_millis(100) {
-                problems.push("snmp.interval must be at least 100ms".to_owned());
-            }
-            if s.timeout.is_zero() {
-                problems.push("snmp.timeout must be positive".to_owned());
-            }
-            if !(1..=64).contains(&s.shards) {
-                problems.push("snmp.shards must be in 1..=64".to_owned());
-            }
-            if s.walks.is_empty() {
-                problems.push("snmp.walks is empty".to_owned());
-            }
-            for w in &s.walks {
-                if w.parse::<nocwatch_snmp::Oid>().is_err() {
-                    problems.push(format!("snmp.walks: {w:?} is not a dotted OID"));
-                }
-            }
-            if let Err(e) = crate::poll::parse_targets(&s.targets, s.port)
-                && !s.targets.is_empty()
+            problems.extend(s.problems());
+            if s.version == "3"
+                && let Err(e) = s.credentials(crate::sim::agents::parse_user)
             {
-                problems.push(format!("snmp.targets: {e:#}"));
-            }
-            if s.name.is_empty() || s.name.contains(['"', '\\', '\n']) {
-                problems
-                    .push("snmp.name must be non-empty, without quotes or backslashes".to_owned());
+                problems.push(format!("snmp.{e}"));
             }
         }
         if let Some(p) = &self.snmp_sim {
@@ -469,7 +363,7 @@ mod tests {
         assert!(c.producer.is_none());
         let snmp = c.snmp.unwrap();
         assert_eq!(snmp.targets.len(), 2);
-        assert_eq!(snmp.walks, SnmpSection::default().walks);
+        assert_eq!(snmp.walks, SnmpConfig::default().walks);
         assert_eq!(
             (snmp.interval, snmp.timeout, snmp.retries),
             (Duration::from_secs(10), Duration::from_secs(1), 1)
@@ -491,9 +385,9 @@ mod tests {
         let c = Config::parse(&format!("{CSV}[snmp]\ntargets = [\"10.0.0.1\"]\n")).unwrap();
         assert_eq!(
             c.snmp.unwrap(),
-            SnmpSection {
+            SnmpConfig {
                 targets: vec!["10.0.0.1".into()],
-                ..SnmpSection::default()
+                ..SnmpConfig::default()
             }
         );
         let e = Config::parse(&format!(

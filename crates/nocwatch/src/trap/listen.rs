@@ -180,11 +180,12 @@ fn sink(json: bool, mib: Option<MibText>, local: Option<SocketAddr>) -> Box<dyn 
     }
 }
 
-/// Serves `/metrics` on `addr`; the task runs until aborted.
+/// Serves `/metrics` on `addr`; the task runs until aborted. Returns it and the
+/// bound address.
 async fn serve_metrics(
     addr: SocketAddr,
     metrics: MetricsHandle,
-) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+) -> anyhow::Result<(tokio::task::JoinHandle<()>, SocketAddr)> {
     let tcp = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("--metrics-listen {addr}"))?;
@@ -206,15 +207,14 @@ async fn serve_metrics(
             }
         }),
     );
-    eprintln!(
-        "nocwatch trap listen: metrics on http://{}/metrics",
-        tcp.local_addr().unwrap_or(addr)
-    );
-    Ok(tokio::spawn(async move {
+    let bound = tcp.local_addr().unwrap_or(addr);
+    eprintln!("nocwatch trap listen: metrics on http://{bound}/metrics");
+    let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(tcp, app).await {
             tracing::warn!(error = %e, "metrics server stopped");
         }
-    }))
+    });
+    Ok((task, bound))
 }
 
 pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
@@ -237,10 +237,14 @@ pub(crate) async fn listen(args: &ListenArgs) -> anyhow::Result<ExitCode> {
         addrs.join(", "),
         service.socket_count()
     );
-    let metrics_task = match args.metrics_listen {
-        Some(addr) => Some(serve_metrics(addr, service.metrics()).await?),
-        None => None,
+    let (metrics_task, metrics_addr) = match args.metrics_listen {
+        Some(addr) => {
+            let (task, bound) = serve_metrics(addr, service.metrics()).await?;
+            (Some(task), Some(bound))
+        }
+        None => (None, None),
     };
+    crate::ready::trap_listen(&service.local_addrs(), metrics_addr);
 
     loop {
         tokio::select! {

@@ -1,5 +1,6 @@
-//! Capture input for `nocwatch decode`: turns the bytes of a pcap or pcapng
-//! file into the UDP datagrams it carries, and hex text into bytes.
+//! nocwatch-capture: the input side of `nocwatch decode`. Turns the bytes of a pcap or
+//! pcapng file into the UDP datagrams it carries, and hex text into bytes. No SNMP and
+//! no output here: the caller decodes and prints the payloads.
 //!
 //! [`read_capture`] detects the format by its magic number, walks every
 //! record, strips the link layer (Ethernet with up to two VLAN tags, Linux
@@ -14,12 +15,16 @@
 //! so nothing here panics and one bad frame never hides the others:
 //!
 //! * problems with the file as a whole (unreadable, not a capture, broken
-//!   file header) are a [`CaptureError`] and nothing is decoded;
+//!   file header) are an [`Error`] and nothing is decoded;
 //! * problems with one frame (truncated header, not IP, not UDP, fragment,
 //!   inconsistent lengths, ...) are reported as a [`FrameError`] together with
 //!   the frame number, and decoding goes on with the next frame;
 //! * a truncated or corrupt file tail cannot be resynchronised, so it is
 //!   reported as one last error item after all good frames were delivered.
+//!
+//! [`FrameError`] is not an error of the call: it is the typed reason carried by a
+//! frame that has no datagram, and [`read_capture`] keeps going after it. [`Error`] is
+//! the crate's one error type (file-level and hex problems).
 //!
 //! # Why pcap-file plus our own parsing
 //!
@@ -66,14 +71,15 @@ mod hex;
 mod pcapng;
 
 use frame::*;
-#[cfg(test)]
-use hex::HexError;
-pub(crate) use hex::parse_hex;
+pub use hex::parse_hex;
 use pcapng::*;
 
-/// A problem with a capture file as a whole; nothing could be decoded.
+/// The crate's error: a capture file that cannot be read as a whole (nothing was
+/// decoded), or hex text that is not hex. Lines and columns count from 1; columns
+/// count characters.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum CaptureError {
+#[non_exhaustive]
+pub enum Error {
     #[error("cannot read capture file {}", path.display())]
     Io {
         path: PathBuf,
@@ -88,11 +94,31 @@ pub(crate) enum CaptureError {
     TruncatedHeader,
     #[error("malformed capture file header: {0}")]
     MalformedHeader(String),
+    #[error("no hex digits found")]
+    HexEmpty,
+    #[error("invalid hex character {ch:?} at line {line}, column {column}")]
+    HexInvalidChar {
+        line: usize,
+        column: usize,
+        ch: char,
+    },
+    #[error("odd number of hex digits in the group at line {line}, column {column}")]
+    HexOddDigits { line: usize, column: usize },
+    #[error(
+        "hex dump line {line} starts at offset {offset}, but {expected} bytes were read before it"
+    )]
+    HexOffsetMismatch {
+        line: usize,
+        offset: String,
+        expected: usize,
+    },
 }
 
-/// Why one frame of a capture yielded no UDP datagram.
+/// Why one frame of a capture yielded no UDP datagram (delivered with the frame
+/// number; the walk goes on).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum FrameError {
+#[non_exhaustive]
+pub enum FrameError {
     #[error("truncated {link} header: {got} of {needed} bytes")]
     LinkTruncated {
         link: &'static str,
@@ -143,7 +169,7 @@ pub(crate) enum FrameError {
 
 /// One UDP datagram found in a capture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Datagram<'a> {
+pub struct Datagram<'a> {
     /// Frame number in the file, counting from 1 like tshark.
     pub frame: u64,
     /// Capture time since the Unix epoch (zero for pcapng Simple Packet
@@ -157,7 +183,7 @@ pub(crate) struct Datagram<'a> {
 
 /// Counts of what [`read_capture`] delivered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct CaptureSummary {
+pub struct CaptureSummary {
     /// Packet records found in the file.
     pub frames: u64,
     /// Frames delivered as a [`Datagram`].
@@ -167,8 +193,8 @@ pub(crate) struct CaptureSummary {
 }
 
 /// Reads a capture file into memory for [`read_capture`].
-pub(crate) fn load_file(path: &Path) -> Result<Vec<u8>, CaptureError> {
-    std::fs::read(path).map_err(|source| CaptureError::Io {
+pub fn load_file(path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
     })
@@ -178,10 +204,10 @@ pub(crate) fn load_file(path: &Path) -> Result<Vec<u8>, CaptureError> {
 /// frame, in file order: `Ok` with the UDP datagram, or `Err` with the frame
 /// number and why the frame has none. A truncated or corrupt tail is one
 /// last `Err` item, numbered as the frame that would have come next.
-pub(crate) fn read_capture(
+pub fn read_capture(
     bytes: &[u8],
     deliver: impl FnMut(Result<Datagram<'_>, (u64, FrameError)>),
-) -> Result<CaptureSummary, CaptureError> {
+) -> Result<CaptureSummary, Error> {
     let mut walker = Walker {
         deliver,
         summary: CaptureSummary::default(),
@@ -198,12 +224,12 @@ enum Format {
     PcapNg,
 }
 
-fn detect_format(bytes: &[u8]) -> Result<Format, CaptureError> {
-    let magic = bytes_at::<4>(bytes, 0).ok_or(CaptureError::TooShort(bytes.len()))?;
+fn detect_format(bytes: &[u8]) -> Result<Format, Error> {
+    let magic = bytes_at::<4>(bytes, 0).ok_or(Error::TooShort(bytes.len()))?;
     match u32::from_be_bytes(magic) {
         0xa1b2_c3d4 | 0xd4c3_b2a1 | 0xa1b2_3c4d | 0x4d3c_b2a1 => Ok(Format::Pcap),
         PCAPNG_SECTION_HEADER => Ok(Format::PcapNg),
-        other => Err(CaptureError::NotCapture(other)),
+        other => Err(Error::NotCapture(other)),
     }
 }
 
@@ -254,13 +280,13 @@ impl<F: FnMut(Result<Datagram<'_>, (u64, FrameError)>)> Walker<F> {
 /// upper bits describe a frame check sequence, which IP lengths trim anyway.
 const PCAP_LINKTYPE_MASK: u32 = 0xffff;
 
-fn walk_pcap<F>(bytes: &[u8], walker: &mut Walker<F>) -> Result<(), CaptureError>
+fn walk_pcap<F>(bytes: &[u8], walker: &mut Walker<F>) -> Result<(), Error>
 where
     F: FnMut(Result<Datagram<'_>, (u64, FrameError)>),
 {
     let (mut rest, parser) = PcapParser::new(bytes).map_err(|error| match error {
-        PcapError::IncompleteBuffer => CaptureError::TruncatedHeader,
-        other => CaptureError::MalformedHeader(other.to_string()),
+        PcapError::IncompleteBuffer => Error::TruncatedHeader,
+        other => Error::MalformedHeader(other.to_string()),
     })?;
     let header = parser.header();
     let link = u32::from(header.datalink) & PCAP_LINKTYPE_MASK;

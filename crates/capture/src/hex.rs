@@ -1,28 +1,6 @@
 //! Hex text, as typed or as dumped by tshark -x, xxd, hexdump -C and net-snmp -d.
 
-/// Why hex text could not be turned into bytes. Lines and columns count
-/// from 1; columns count characters.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum HexError {
-    #[error("no hex digits found")]
-    Empty,
-    #[error("invalid hex character {ch:?} at line {line}, column {column}")]
-    InvalidChar {
-        line: usize,
-        column: usize,
-        ch: char,
-    },
-    #[error("odd number of hex digits in the group at line {line}, column {column}")]
-    OddDigits { line: usize, column: usize },
-    #[error(
-        "hex dump line {line} starts at offset {offset}, but {expected} bytes were read before it"
-    )]
-    OffsetMismatch {
-        line: usize,
-        offset: String,
-        expected: usize,
-    },
-}
+use crate::Error;
 
 /// Parses hex text into bytes.
 ///
@@ -37,14 +15,14 @@ pub(crate) enum HexError {
 /// line ends at a `|`, at a gap of three or more blanks, or at the first
 /// group that is not all hex digits; this covers `tshark -x`, `xxd`,
 /// `hexdump -C` and net-snmp's `-d` output.
-pub(crate) fn parse_hex(text: &str) -> Result<Vec<u8>, HexError> {
+pub fn parse_hex(text: &str) -> Result<Vec<u8>, Error> {
     let bytes = if is_hex_dump(text) {
         parse_hex_dump(text)?
     } else {
         parse_plain_hex(text)?
     };
     if bytes.is_empty() {
-        return Err(HexError::Empty);
+        return Err(Error::HexEmpty);
     }
     Ok(bytes)
 }
@@ -89,7 +67,7 @@ pub(super) fn is_plain_separator(ch: char) -> bool {
     ch.is_whitespace() || ch == ':' || ch == ','
 }
 
-pub(super) fn parse_plain_hex(text: &str) -> Result<Vec<u8>, HexError> {
+pub(super) fn parse_plain_hex(text: &str) -> Result<Vec<u8>, Error> {
     let mut bytes = Vec::new();
     for (line, content) in (1..).zip(text.lines()) {
         for token in tokens(content, is_plain_separator) {
@@ -104,7 +82,7 @@ pub(super) fn decode_group(
     token: &Token<'_>,
     line: usize,
     bytes: &mut Vec<u8>,
-) -> Result<(), HexError> {
+) -> Result<(), Error> {
     let (digits, column) = match token.text.get(..2) {
         Some("0x" | "0X") if token.text.len() > 2 => (
             token.text.get(2..).unwrap_or_default(),
@@ -116,7 +94,7 @@ pub(super) fn decode_group(
         .zip(digits.chars())
         .find(|(_, ch)| !ch.is_ascii_hexdigit())
     {
-        return Err(HexError::InvalidChar {
+        return Err(Error::HexInvalidChar {
             line,
             column: position,
             ch,
@@ -124,7 +102,7 @@ pub(super) fn decode_group(
     }
     let pairs = digits.as_bytes().chunks_exact(2);
     if !pairs.remainder().is_empty() {
-        return Err(HexError::OddDigits { line, column });
+        return Err(Error::HexOddDigits { line, column });
     }
     for pair in pairs {
         if let [high, low] = pair {
@@ -162,7 +140,7 @@ pub(super) fn is_hex_dump(text: &str) -> bool {
     starts_at_zero && lines.all(|line| line.first().and_then(dump_offset).is_some())
 }
 
-pub(super) fn parse_hex_dump(text: &str) -> Result<Vec<u8>, HexError> {
+pub(super) fn parse_hex_dump(text: &str) -> Result<Vec<u8>, Error> {
     let mut bytes = Vec::new();
     for (line, content) in (1..).zip(text.lines()) {
         let hex_part = content.split('|').next().unwrap_or_default();
@@ -172,7 +150,7 @@ pub(super) fn parse_hex_dump(text: &str) -> Result<Vec<u8>, HexError> {
         };
         let offset = dump_offset(first).unwrap_or(first.text);
         if !offset_matches(offset, bytes.len()) {
-            return Err(HexError::OffsetMismatch {
+            return Err(Error::HexOffsetMismatch {
                 line,
                 offset: offset.to_owned(),
                 expected: bytes.len(),

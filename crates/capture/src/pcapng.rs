@@ -16,7 +16,7 @@ pub(super) const MICROSECONDS_PER_SECOND: NonZeroU64 = match NonZeroU64::new(1_0
     None => NonZeroU64::MIN,
 };
 
-pub(super) fn walk_pcapng<F>(bytes: &[u8], walker: &mut Walker<F>) -> Result<(), CaptureError>
+pub(super) fn walk_pcapng<F>(bytes: &[u8], walker: &mut Walker<F>) -> Result<(), Error>
 where
     F: FnMut(Result<Datagram<'_>, (u64, FrameError)>),
 {
@@ -83,11 +83,11 @@ impl BlockError {
         }
     }
 
-    fn for_file_header(self) -> CaptureError {
+    fn for_file_header(self) -> Error {
         match self {
-            Self::Truncated => CaptureError::TruncatedHeader,
-            Self::Malformed(reason) => CaptureError::MalformedHeader(reason.to_owned()),
-            Self::Interface(error) => CaptureError::MalformedHeader(error.to_string()),
+            Self::Truncated => Error::TruncatedHeader,
+            Self::Malformed(reason) => Error::MalformedHeader(reason.to_owned()),
+            Self::Interface(error) => Error::MalformedHeader(error.to_string()),
         }
     }
 }

@@ -1,0 +1,5 @@
+//! Each component of the service as the supervisor sees it: built from its
+//! configuration section, started, described, reloaded, stopped.
+
+pub mod api;
+pub mod fabric;
