@@ -88,17 +88,59 @@ impl EngineStore {
     /// exist, creates it with a new random engine ID and boots = 1. The parent
     /// directory must exist.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, EngineStoreError> {
+        Self::open_with(path, None, 0)
+    }
+
+    /// [`EngineStore::open`] with an engine ID set by configuration and a boots value
+    /// known to have been used outside this file (a legacy counter; 0 if none).
+    ///
+    /// - The file holds `configured` (or nothing is configured): its ID, and boots one
+    ///   more than the larger of the stored value and `used`.
+    /// - The file holds another ID: the configured ID is a new engine as far as
+    ///   senders can tell, so its boots start over at `used + 1` (RFC 3414 only
+    ///   forbids reusing a boots value under the same ID); a warning says so.
+    /// - No file: `configured` or a new random ID, boots `used + 1`.
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        configured: Option<&[u8]>,
+        used: u32,
+    ) -> Result<Self, EngineStoreError> {
         let path = path.as_ref().to_path_buf();
+        if configured.is_some_and(|id| !is_valid_engine_id(id)) {
+            return Err(EngineStoreError::Corrupt {
+                path,
+                line: 0,
+                reason: "the configured engine ID is not 5 to 32 bytes".into(),
+            });
+        }
+        let next = |path: PathBuf, last: u32| {
+            // The new value must stay below the latch value (RFC 3414 §2.2.2).
+            if last >= MAX_ENGINE_COUNTER - 1 {
+                Err(EngineStoreError::BootsExhausted { path })
+            } else {
+                Ok(last + 1)
+            }
+        };
         let (engine_id, boots) = match fs::read_to_string(&path) {
             Ok(text) => {
-                let (id, boots) = parse(&path, &text)?;
-                // The new value must stay below the latch value (RFC 3414 §2.2.2).
-                if boots >= MAX_ENGINE_COUNTER - 1 {
-                    return Err(EngineStoreError::BootsExhausted { path });
+                let (id, stored) = parse(&path, &text)?;
+                match configured {
+                    Some(c) if c != id.as_slice() => {
+                        tracing::warn!(
+                            path = %path.display(),
+                            "the configured snmpEngineID differs from the stored one: \
+                             starting the configured engine at boots {}",
+                            used.saturating_add(1)
+                        );
+                        (c.to_vec(), next(path.clone(), used)?)
+                    }
+                    _ => (id, next(path.clone(), stored.max(used))?),
                 }
-                (id, boots + 1)
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => (generate_engine_id(seed()), 1),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => (
+                configured.map_or_else(new_engine_id, <[u8]>::to_vec),
+                next(path.clone(), used)?,
+            ),
             Err(source) => {
                 return Err(EngineStoreError::Io {
                     op: "reading",
@@ -235,6 +277,13 @@ fn parse(path: &Path, text: &str) -> Result<(Vec<u8>, u32), EngineStoreError> {
         }
     }
     match (engine_id, boots) {
+        // Every line this store writes ends with a newline: a file without one was
+        // cut short, and its last number may have lost digits (`boots = 12` read as
+        // 1 would reuse boots values).
+        (Some(_), Some(_)) if !text.ends_with('\n') => Err(corrupt(
+            text.lines().count(),
+            "the last line does not end with a newline (a write cut short?)".into(),
+        )),
         (Some(id), Some(b)) => Ok((id, b)),
         (None, _) => Err(corrupt(0, "engine-id is missing".into())),
         (_, None) => Err(corrupt(0, "boots is missing".into())),
@@ -250,6 +299,13 @@ fn parse_hex(s: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
         .collect()
+}
+
+/// A new random engine ID (RFC 3411 format 5, as [`generate_engine_id`] builds it),
+/// for an engine with no state to keep: a different ID at every start is what lets
+/// such an engine start its boots at 1 again.
+pub fn new_engine_id() -> Vec<u8> {
+    generate_engine_id(seed())
 }
 
 /// A seed for a new engine ID without a randomness dependency: std's `RandomState`
@@ -294,6 +350,26 @@ mod tests {
         // No temporary file is left behind.
         let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn a_configured_id_and_a_legacy_counter() {
+        let dir = TempDir::new("nocwatch-engine-store").unwrap();
+        let path = dir.path().join("engine.state");
+        let id = b"\x80\x00\x1f\x88\x04abcd".as_slice();
+        // A legacy counter at 41 under the same ID: the store starts above it.
+        let s = EngineStore::open_with(&path, Some(id), 41).unwrap();
+        assert_eq!((s.engine_id(), s.boots()), (id, 42));
+        let s = EngineStore::open_with(&path, Some(id), 0).unwrap();
+        assert_eq!(s.boots(), 43);
+        // Nothing configured: the stored ID goes on.
+        let s = EngineStore::open(&path).unwrap();
+        assert_eq!((s.engine_id(), s.boots()), (id, 44));
+        // Another configured ID is a new engine: boots start over.
+        let other = b"\x80\x00\x1f\x88\x04wxyz".as_slice();
+        let s = EngineStore::open_with(&path, Some(other), 0).unwrap();
+        assert_eq!((s.engine_id(), s.boots()), (other, 1));
+        assert!(EngineStore::open_with(&path, Some(b"ab"), 0).is_err());
     }
 
     #[test]
@@ -348,6 +424,7 @@ mod tests {
                 "unknown key",
             ),
             ("garbage\n", 1, "key = value"),
+            ("engine-id = 8000000005aabb\nboots = 1", 2, "newline"),
         ];
         for (text, line, reason) in cases {
             fs::write(&path, text).unwrap();

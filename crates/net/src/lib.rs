@@ -25,7 +25,7 @@ mod walk;
 
 pub use blocking::BlockingClient;
 pub use client::{Client, ClientConfig, Reply, RequestSpec};
-pub use engine_store::{EngineStore, EngineStoreError};
+pub use engine_store::{EngineStore, EngineStoreError, new_engine_id};
 pub use error::NetError;
 pub use listener::{Datagram, ListenSocket, Listener, ListenerConfig, RecvBuffers, SocketStats};
 pub use poller::{

@@ -1011,3 +1011,270 @@ fn json_with_mibs_adds_names_and_texts() {
     assert_eq!(field(6, "text"), "STRING: 0:11:aa:ff:2:3");
     assert!(l.terminate().success());
 }
+
+/// `trap listen ARGS` that must exit by itself (a refusal to start): its status and
+/// stderr. Killed and failed if it is still running after 20 s.
+fn listen_must_exit(args: &[&str]) -> (std::process::ExitStatus, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nocwatch"))
+        .args(["trap", "listen", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = nocwatch_testkit::lines_of(child.stderr.take().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            let text: Vec<String> = stderr.iter().collect();
+            return (st, text.join("\n"));
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("trap listen {args:?} kept running");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// RFC 3414: snmpEngineBoots grows at every start under one engine ID and is never
+/// reused. With the same journal (or --state) boots grows across restarts; a state
+/// file cut short, or an old `engine-boots` counter that no longer parses, is
+/// refused with a clear error instead of being read as 0 (which restarted boots
+/// at 1 before).
+#[test]
+fn engine_boots_grow_across_restarts_and_a_damaged_state_refuses_to_start() {
+    let dir = TempDir::new("nocwatch-trap-boots").unwrap();
+    let journal = dir.path().join("journal");
+    let j = journal.to_str().unwrap();
+    let state = journal.join("engine.state");
+    let mut id_line = None;
+    for want in 1..=3 {
+        let l = Listen::start(&["--json", "--journal", j]);
+        let text = std::fs::read_to_string(&state).unwrap();
+        assert!(text.contains(&format!("\nboots = {want}\n")), "{text}");
+        let id = text
+            .lines()
+            .find(|l| l.starts_with("engine-id"))
+            .unwrap()
+            .to_owned();
+        assert_eq!(id_line.get_or_insert_with(|| id.clone()), &id);
+        assert!(l.terminate().success());
+    }
+    // A write cut short inside the boots line.
+    let text = std::fs::read_to_string(&state).unwrap();
+    std::fs::write(&state, text.trim_end_matches("3\n")).unwrap();
+    let (status, err) = listen_must_exit(&["--json", "--journal", j]);
+    assert!(!status.success());
+    assert!(
+        err.contains("corrupt") && err.contains("engine.state"),
+        "{err}"
+    );
+
+    // --state elsewhere, with a fixed engine ID: boots grow too.
+    let s = dir.path().join("state").join("engine");
+    let s = s.to_str().unwrap();
+    for want in 1..=2 {
+        let l = Listen::start(&["--json", "--state", s, "--engine-id", "0x80001f8804616263"]);
+        let text = std::fs::read_to_string(s).unwrap();
+        assert!(text.contains("engine-id = 80001f8804616263\n"), "{text}");
+        assert!(text.contains(&format!("\nboots = {want}\n")), "{text}");
+        assert!(l.terminate().success());
+    }
+
+    // The counter of earlier versions, damaged: refused (it read as 0 before).
+    let old = dir.path().join("old-journal");
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::write(old.join("engine-boots"), "").unwrap();
+    let (status, err) = listen_must_exit(&["--json", "--journal", old.to_str().unwrap()]);
+    assert!(!status.success());
+    assert!(err.contains("engine-boots"), "{err}");
+    // Intact, it is carried over: boots above it.
+    std::fs::write(old.join("engine-boots"), "41\n").unwrap();
+    let l = Listen::start(&["--json", "--journal", old.to_str().unwrap()]);
+    let text = std::fs::read_to_string(old.join("engine.state")).unwrap();
+    assert!(text.contains("\nboots = 42\n"), "{text}");
+    assert!(l.terminate().success());
+
+    // A fixed engine ID with nowhere to keep boots is refused.
+    let (status, err) = listen_must_exit(&["--engine-id", "0x80001f8804616263"]);
+    assert!(!status.success());
+    assert!(err.contains("state"), "{err}");
+}
+
+/// The same `createUser` line, with quoted pass phrases holding spaces, in
+/// snmptrapd's private config and given to `trap listen` (in a file and as
+/// `--user`): net-snmp's `snmptrap -A "a long phrase" -X "another one"` reaches
+/// both. Split on white space, the line gave nocwatch other keys (or too many
+/// words) and the trap was refused.
+#[test]
+fn create_user_with_quoted_phrases_is_what_snmptrapd_understands() {
+    require_snmp!();
+    // Traps: the sender is authoritative, so snmptrapd needs its engine ID.
+    const ENGINE: &str = "0x80001f888071756f746564";
+    let line = format!(r#"createUser -e {ENGINE} quoted SHA "a long phrase" AES "another one""#);
+    let Some(d) = snmptrapd(&format!("disableAuthorization yes\n{line}\n")) else {
+        return;
+    };
+    let dir = TempDir::new("nocwatch-trap-quoted").unwrap();
+    let conf = dir.path().join("snmptrapd.conf");
+    std::fs::write(&conf, format!("# as snmptrapd reads it\n{line}\n")).unwrap();
+    let l = Listen::start(&[
+        "--json",
+        "--config",
+        conf.to_str().unwrap(),
+        "--user",
+        r#"quoted2 SHA-256 'it\'s a phrase' AES-256 "with \"quotes\" too""#,
+    ]);
+    let send = |target: &str, user: &str, auth: [&str; 4], tag: &str| {
+        let args = [
+            "-v",
+            "3",
+            "-e",
+            ENGINE,
+            "-u",
+            user,
+            "-l",
+            "authPriv",
+            "-a",
+            auth[0],
+            "-A",
+            auth[1],
+            "-x",
+            auth[2],
+            "-X",
+            auth[3],
+            "-r",
+            "1",
+            "-t",
+            "3",
+            target,
+            "4242",
+            ".1.3.6.1.4.1.8072.9999.9999.0.77",
+            TAG_OID,
+            "s",
+            tag,
+        ];
+        net_snmp_tool("snmptrap", &args)
+            .unwrap()
+            .success_or_err()
+            .unwrap();
+    };
+    let first = ["SHA", "a long phrase", "AES", "another one"];
+    send(&d.target(), "quoted", first, "to-snmptrapd");
+    let (_, body) = d.next_notification().unwrap();
+    assert!(body.contains("STRING: \"to-snmptrapd\""), "{body}");
+
+    send(&l.target(), "quoted", first, "to-nocwatch");
+    let ev = l.event();
+    assert_eq!(ev["version"], "v3");
+    assert_eq!(ev["security_name"], "quoted");
+    assert!(ev["varbinds"].to_string().contains("to-nocwatch"), "{ev}");
+
+    let second = ["SHA-256", "it's a phrase", "AES-256", "with \"quotes\" too"];
+    send(&l.target(), "quoted2", second, "escaped");
+    let ev = l.event();
+    assert_eq!(ev["security_name"], "quoted2");
+    assert!(ev["varbinds"].to_string().contains("escaped"), "{ev}");
+    assert!(l.terminate().success());
+}
+
+/// SIGHUP re-reads the rules file (and users, communities) without a restart, as
+/// snmptrapd re-reads its configuration: the next trap is classified by the new
+/// rules; a broken file is reported and changes nothing.
+#[test]
+fn sighup_reloads_the_rules() {
+    let dir = TempDir::new("nocwatch-trap-hup").unwrap();
+    let rules = dir.path().join("rules.toml");
+    let write_rules = |name: &str| {
+        std::fs::write(
+            &rules,
+            format!(
+                "[[rule]]\nname = \"{name}\"\noid = \"1.3.6.1.4.1.8072.9999.9999.0.5\"\nseverity = \"minor\"\n"
+            ),
+        )
+        .unwrap();
+    };
+    write_rules("firstName");
+    let l = Listen::start(&[
+        "--json",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--dedup-window",
+        "0",
+    ]);
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let send = |tag: &str| {
+        let dgram = {
+            use nocwatch_snmp::{
+                CommunityMessage, Oid, OidRef, Pdu, PduType, Pdus, Value, VarBind, VarBinds,
+                Version,
+            };
+            let up: Oid = "1.3.6.1.2.1.1.3.0".parse().unwrap();
+            let to: Oid = "1.3.6.1.6.3.1.1.4.1.0".parse().unwrap();
+            let t: Oid = "1.3.6.1.4.1.8072.9999.9999.0.5".parse().unwrap();
+            let tag_oid: Oid = TAG_OID.parse().unwrap();
+            let vbs = [
+                VarBind {
+                    name: OidRef::from(&up),
+                    value: Value::TimeTicks(1),
+                },
+                VarBind {
+                    name: OidRef::from(&to),
+                    value: Value::ObjectIdentifier(OidRef::from(&t)),
+                },
+                VarBind {
+                    name: OidRef::from(&tag_oid),
+                    value: Value::OctetString(tag.as_bytes()),
+                },
+            ];
+            let mut out = Vec::new();
+            CommunityMessage {
+                version: Version::V2c,
+                community: b"public",
+                pdu: Pdus::Pdu(Pdu::new(PduType::SnmpV2Trap, 1, VarBinds::from_slice(&vbs))),
+            }
+            .encode(&mut out);
+            out
+        };
+        sock.send_to(&dgram, l.addr).unwrap();
+    };
+    // How many reload lines stderr held before each SIGHUP.
+    let mut seen = 0;
+    let mut hup = |l: &Listen, want: &str| {
+        Command::new("kill")
+            .args(["-HUP", &l.p.pid().to_string()])
+            .status()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let err = l.p.stderr();
+            let reloads: Vec<String> = err
+                .lines()
+                .filter(|x| x.contains("reload"))
+                .map(str::to_owned)
+                .collect();
+            if reloads.len() > seen {
+                seen = reloads.len();
+                let line = reloads[seen - 1].clone();
+                assert!(line.contains(want), "{line}");
+                return line;
+            }
+            assert!(Instant::now() < deadline, "no reload line: {err}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    send("one");
+    assert_eq!(l.event()["event"], "firstName");
+    write_rules("secondName");
+    hup(&l, "reloaded 1 rules");
+    send("two");
+    assert_eq!(l.event()["event"], "secondName");
+    std::fs::write(&rules, "[[rule]]\nname = \n").unwrap();
+    let line = hup(&l, "reload failed");
+    assert!(line.contains("nothing changed"), "{line}");
+    send("three");
+    assert_eq!(l.event()["event"], "secondName");
+    assert!(l.terminate().success());
+}

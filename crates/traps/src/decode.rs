@@ -30,23 +30,10 @@ use nocwatch_snmp::ber::Writer;
 use nocwatch_snmp::receiver::{
     AuthoritativeEngine, DropReason, InformAck, NotificationKind, Outcome, Receiver, ReceiverConfig,
 };
-use nocwatch_snmp::{GenericTrap, Oid, OidRef, Pdus, ReportKind, TrapV1Pdu, Value, VarBind};
+use nocwatch_snmp::{GenericTrap, Oid, OidRef, Pdus, ReportKind, TrapV1Pdu, Value, VarBind, oids};
 
 use crate::error::Error;
 use crate::event::{BufferPool, Event, PduKind};
-
-/// sysUpTime.0
-const SYS_UP_TIME: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 3, 0];
-/// snmpTrapOID.0
-const SNMP_TRAP_OID: [u32; 11] = [1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0];
-/// snmpTraps (coldStart is .1)
-const SNMP_TRAPS: [u32; 10] = [1, 3, 6, 1, 6, 3, 1, 1, 5, 0];
-/// snmpTrapAddress.0
-const SNMP_TRAP_ADDRESS: [u32; 10] = [1, 3, 6, 1, 6, 3, 18, 1, 3, 0];
-/// snmpTrapCommunity.0
-const SNMP_TRAP_COMMUNITY: [u32; 10] = [1, 3, 6, 1, 6, 3, 18, 1, 4, 0];
-/// snmpTrapEnterprise.0
-const SNMP_TRAP_ENTERPRISE: [u32; 11] = [1, 3, 6, 1, 6, 3, 1, 1, 4, 3, 0];
 
 /// Why a datagram was refused, as a metric label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -218,14 +205,27 @@ impl Decoder {
             source_from_trap_address,
             rejects,
             oids: Oids {
-                sys_up_time: oid(&SYS_UP_TIME)?,
-                snmp_trap_oid: oid(&SNMP_TRAP_OID)?,
-                trap_address: oid(&SNMP_TRAP_ADDRESS)?,
-                trap_community: oid(&SNMP_TRAP_COMMUNITY)?,
-                trap_enterprise: oid(&SNMP_TRAP_ENTERPRISE)?,
+                sys_up_time: oid(oids::SYS_UPTIME_0)?,
+                snmp_trap_oid: oid(oids::SNMP_TRAP_OID_0)?,
+                trap_address: oid(oids::SNMP_TRAP_ADDRESS_0)?,
+                trap_community: oid(oids::SNMP_TRAP_COMMUNITY_0)?,
+                trap_enterprise: oid(oids::SNMP_TRAP_ENTERPRISE_0)?,
             },
             scratch: Vec::new(),
         })
+    }
+
+    /// Replaces the accepted communities (`None`: any) and USM users, keeping the
+    /// counters and the engine (see [`Receiver::set_credentials`]). On an error
+    /// nothing changes.
+    pub fn set_credentials(
+        &mut self,
+        communities: Option<Vec<Vec<u8>>>,
+        users: Vec<std::sync::Arc<nocwatch_snmp::UsmUser>>,
+    ) -> Result<(), Error> {
+        self.receiver
+            .set_credentials(communities, users)
+            .map_err(|e| Error::Config(e.to_string()))
     }
 
     /// The receiver (its counters, engine, key cache).
@@ -355,8 +355,9 @@ fn translate_v1(
             push_arc(scratch, u32::try_from(v1.specific_trap).unwrap_or(0));
         }
         _ => {
-            let mut arcs = SNMP_TRAPS;
-            arcs[9] = u32::try_from(v1.generic_trap).unwrap_or(0) + 1;
+            // snmpTraps.(generic + 1): coldStart is .1.
+            let mut arcs = oids::SNMP_TRAPS.to_vec();
+            arcs.push(u32::try_from(v1.generic_trap).unwrap_or(0) + 1);
             if let Ok(o) = Oid::from_arcs(&arcs) {
                 OidRef::from(&o).write_ber(scratch);
             }

@@ -30,6 +30,32 @@ pub enum Error {
     /// The journal holds as many unprocessed bytes as allowed; the event is refused.
     #[error("journal full ({0} unprocessed bytes)")]
     JournalFull(u64),
+    /// A `createUser` line that does not parse (the message never holds a pass
+    /// phrase).
+    #[error("createUser {user}: {message}")]
+    CreateUser {
+        /// The user's name, when it got that far.
+        user: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Other I/O of the trap service (reading a users file, creating a directory).
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Binding the trap sockets.
+    #[error("trap sockets: {0}")]
+    Bind(#[from] nocwatch_net::NetError),
+    /// The SNMPv3 engine state (snmpEngineID, snmpEngineBoots) cannot be used.
+    #[error(transparent)]
+    EngineState(nocwatch_net::EngineStoreError),
+    /// The service's pipeline thread is gone (it failed; see the log).
+    #[error("the trap pipeline thread is not running")]
+    Stopped,
     /// Writing to a sink failed.
     #[error("event sink: {0}")]
     Sink(std::io::Error),

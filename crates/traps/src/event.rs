@@ -249,6 +249,53 @@ impl BufferPool {
     }
 }
 
+impl Event {
+    /// The event as every stage shares it ([`nocwatch_model::Event`]), for the
+    /// API's event log and other consumers outside the pipeline: the resource is
+    /// the source address as text (until something names the device), the
+    /// bindings are dotted OIDs, type names and values as text (numbers decimal,
+    /// printable strings as text, others `0x` hex; see [`crate::rules::value_text`]),
+    /// without MIB names. Allocates: call it once per event leaving the pipeline,
+    /// not on its hot path.
+    pub fn to_model(&self) -> nocwatch_model::Event {
+        let mut trap_oid = String::new();
+        crate::sink::dotted(&self.trap_oid(), &mut trap_oid);
+        let bindings = self
+            .varbinds()
+            .iter()
+            .filter_map(Result::ok)
+            .map(|vb| {
+                let mut oid = String::new();
+                crate::sink::dotted(&vb.name, &mut oid);
+                let mut value = String::new();
+                crate::rules::value_text(&vb.value, &mut value);
+                nocwatch_model::Binding {
+                    oid,
+                    name: None,
+                    kind: vb.value.type_name().to_owned(),
+                    value,
+                }
+            })
+            .collect();
+        nocwatch_model::Event {
+            seq: self.seq,
+            unix_ns: self.received_unix_ns,
+            last_unix_ns: self.last_unix_ns,
+            resource: nocwatch_model::ResourceId::from(self.source.to_string()),
+            origin: nocwatch_model::Origin::Trap {
+                version: version_str(self.version),
+                pdu: self.kind.as_str(),
+                peer: self.peer,
+                trap_oid,
+            },
+            name: Arc::clone(&self.class.name),
+            severity: self.class.severity,
+            occurrences: self.occurrences,
+            bindings,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     /// Events are moved by value through the queues: keep them small.

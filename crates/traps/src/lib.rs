@@ -1,5 +1,6 @@
 //! nocwatch-traps: everything between "a datagram arrived from address A at time T"
-//! and "a classified event left to the sinks", for `nocwatch trap listen`.
+//! and "a classified event left to the sinks", for `nocwatch trap listen` and the
+//! `[traps]` component of `nocwatch run`.
 //!
 //! ```text
 //!  datagrams ──► decode ──► journal ──► classify ──► limiter + fair queue ──► dedup ──► sinks
@@ -9,8 +10,11 @@
 //!                                       dedup key)
 //! ```
 //!
-//! No sockets and no CLI here: the I/O side (nocwatch-net's listener and the
-//! `nocwatch` binary) owns those and drives a [`Pipeline`].
+//! The [`Pipeline`] itself has no sockets: the [`service`] module (the
+//! [`TrapService`] component, built from a [`TrapsConfig`]) puts nocwatch-net's
+//! listener, the per-source intake and the pipeline thread around it, keeps the
+//! SNMPv3 engine identity, and reloads and drains. `nocwatch trap listen` runs it
+//! alone; `nocwatch run` hosts it beside the other components. No CLI here.
 //!
 //! # API (stable; the I/O side builds on it)
 //!
@@ -93,6 +97,7 @@ pub mod metrics;
 pub mod model_sink;
 mod pipeline;
 pub mod rules;
+pub mod service;
 pub mod sink;
 
 pub use decode::{Decoder, RejectReason, RejectRing, Rejected};
@@ -105,4 +110,5 @@ pub use metrics::{Drops, Histogram};
 pub use model_sink::ModelSink;
 pub use pipeline::{Datagram, DrainReport, Pipeline, PipelineConfig, PipelineStats, Transmit};
 pub use rules::{Cidr, Rules};
-pub use sink::EventSink;
+pub use service::{MetricsHandle, ReloadReport, ServiceStats, TrapService, TrapsConfig};
+pub use sink::{EventSink, FanOut, JsonLines};

@@ -591,6 +591,21 @@ impl Pipeline {
         })
     }
 
+    /// The classification rules in use.
+    pub fn rules(&self) -> &Arc<Rules> {
+        &self.rules
+    }
+
+    /// Replaces the accepted communities (`None`: any) and SNMPv3 users (a reload);
+    /// counters, engine and queues stay. On an error nothing changes.
+    pub fn set_credentials(
+        &mut self,
+        communities: Option<Vec<Vec<u8>>>,
+        users: Vec<Arc<nocwatch_snmp::UsmUser>>,
+    ) -> Result<(), Error> {
+        self.decoder.set_credentials(communities, users)
+    }
+
     /// Counters.
     pub fn stats(&self) -> &PipelineStats {
         &self.stats

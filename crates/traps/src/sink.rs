@@ -333,6 +333,60 @@ impl std::fmt::Debug for dyn EventSink {
     }
 }
 
+/// Hands every event to several sinks in order (the service gives it the JSON lines
+/// output and the API's event log). A sink's flush error does not stop the others;
+/// the first error is returned (and counted once by the pipeline).
+///
+/// Threads and when full: everything runs on the pipeline thread, so each sink must
+/// not block; one that feeds a slower consumer keeps a bounded buffer of its own and
+/// drops there (counted), or it holds the whole pipeline.
+#[derive(Debug, Default)]
+pub struct FanOut {
+    sinks: Vec<Box<dyn EventSink>>,
+}
+
+impl FanOut {
+    /// Forwards to `sinks`, in that order.
+    pub fn new(sinks: Vec<Box<dyn EventSink>>) -> Self {
+        Self { sinks }
+    }
+
+    /// Adds a sink after the others.
+    pub fn push(&mut self, sink: Box<dyn EventSink>) {
+        self.sinks.push(sink);
+    }
+
+    /// How many sinks.
+    pub fn len(&self) -> usize {
+        self.sinks.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.sinks.is_empty()
+    }
+}
+
+impl EventSink for FanOut {
+    fn event(&mut self, ev: &Event) {
+        for s in &mut self.sinks {
+            s.event(ev);
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let mut first = Ok(());
+        for s in &mut self.sinks {
+            if let Err(e) = s.flush()
+                && first.is_ok()
+            {
+                first = Err(e);
+            }
+        }
+        first
+    }
+}
+
 impl EventSink for JsonLines {
     fn event(&mut self, ev: &Event) {
         self.push(ev);
@@ -426,6 +480,66 @@ mod tests {
             dotted(&OidRef::from(&oid), &mut b);
             assert_eq!(a, text);
             assert_eq!(b, text);
+        }
+    }
+
+    /// Counts events and fails its flushes when told to.
+    struct Probe {
+        seen: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+        flushed: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+        fail: bool,
+    }
+
+    impl EventSink for Probe {
+        fn event(&mut self, _ev: &Event) {
+            self.seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.flushed
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if self.fail {
+                Err(std::io::Error::other("probe"))
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    #[test]
+    fn fan_out_feeds_every_sink_and_flushes_all_despite_an_error() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let counters: Vec<(Arc<AtomicUsize>, Arc<AtomicUsize>)> =
+            (0..3).map(|_| (Arc::default(), Arc::default())).collect();
+        let mut fan = FanOut::default();
+        for (i, (seen, flushed)) in counters.iter().enumerate() {
+            fan.push(Box::new(Probe {
+                seen: Arc::clone(seen),
+                flushed: Arc::clone(flushed),
+                fail: i == 0,
+            }));
+        }
+        assert_eq!(fan.len(), 3);
+        let ev = Event::from_parts(
+            Vec::new(),
+            SocketAddr::from(([127, 0, 0, 1], 1)),
+            IpAddr::from([127, 0, 0, 1]),
+            nocwatch_snmp::Version::V2c,
+            crate::PduKind::Trap,
+            None,
+            0,
+            std::time::Instant::now(),
+            b"public",
+            &[],
+            |_| {},
+        );
+        fan.event(&ev);
+        fan.event(&ev);
+        assert!(fan.flush().is_err());
+        for (seen, flushed) in &counters {
+            assert_eq!(seen.load(Ordering::Relaxed), 2);
+            assert_eq!(flushed.load(Ordering::Relaxed), 1);
         }
     }
 

@@ -627,3 +627,37 @@ fn ipv6_peers_and_binary_strings_render_as_json() {
         "1.3.6.1.4.1.9.1.1"
     );
 }
+
+#[test]
+fn an_event_converts_to_the_shared_model() {
+    let mut p = Pipeline::open(config(), Instant::now()).unwrap();
+    feed(&mut p, &[(peer(1), link_down(7))]);
+    let ev = p.recent().iter().next().unwrap().to_model();
+    assert_eq!(ev.resource.as_str(), "10.0.0.1");
+    assert_eq!(&*ev.name, "linkDown");
+    assert_eq!(ev.severity, Severity::Major);
+    assert_eq!(ev.occurrences, 1);
+    match &ev.origin {
+        nocwatch_model::Origin::Trap {
+            version,
+            pdu,
+            peer,
+            trap_oid,
+        } => {
+            assert_eq!((*version, *pdu), ("v2c", "trap"));
+            assert_eq!(peer.to_string(), "10.0.0.1:40000");
+            assert_eq!(trap_oid, "1.3.6.1.6.3.1.1.5.3");
+        }
+        other => panic!("{other:?}"),
+    }
+    let up = &ev.bindings[0];
+    assert_eq!(
+        (up.oid.as_str(), up.kind.as_str(), up.value.as_str()),
+        ("1.3.6.1.2.1.1.3.0", "TimeTicks", "12345")
+    );
+    assert!(
+        ev.bindings
+            .iter()
+            .any(|b| b.oid == "1.3.6.1.2.1.2.2.1.1.1" && b.value == "7")
+    );
+}

@@ -347,6 +347,45 @@ struct UsmState {
     salt: u64,
 }
 
+/// Users' positions by name.
+type ByName = HashMap<Vec<u8>, Vec<usize>>;
+
+/// Checks `users` and indexes them by name (see [`Receiver::new`]).
+fn index_users(list: &[Arc<UsmUser>]) -> Result<(Vec<UserEntry>, ByName), Error> {
+    let mut users = Vec::with_capacity(list.len());
+    let mut by_name = ByName::new();
+    for user in list {
+        if user.name.is_empty() || user.name.len() > 32 {
+            return Err(Error::Config("a USM user name is 1 to 32 bytes"));
+        }
+        if too_short(&user.auth) || too_short(&user.privacy) {
+            return Err(Error::Config("USM passwords are at least 8 bytes"));
+        }
+        if user.privacy.is_some() && user.auth.is_none() {
+            return Err(Error::Config("privacy needs authentication"));
+        }
+        if usm::rank(user.level) > usm::rank(supported_level(user)) {
+            return Err(Error::Config("a USM user's level needs its passwords"));
+        }
+        let same = by_name.entry(user.name.clone()).or_default();
+        if same.iter().any(|&i| {
+            users
+                .get(i)
+                .is_some_and(|e: &UserEntry| e.user.engine_id == user.engine_id)
+        }) {
+            return Err(Error::Config("two USM users with the same name and engine"));
+        }
+        same.push(users.len());
+        let mut auth_only = UsmUser::clone(user);
+        auth_only.privacy = None;
+        users.push(UserEntry {
+            user: Arc::clone(user),
+            auth_only,
+        });
+    }
+    Ok((users, by_name))
+}
+
 /// Where a Report goes and what it echoes.
 #[derive(Debug, Clone, Copy)]
 struct ReportTo<'a> {
@@ -395,37 +434,7 @@ impl Receiver {
         if engine.boots > MAX_ENGINE_COUNTER {
             return Err(Error::Config("snmpEngineBoots is at most 2147483647"));
         }
-        let mut users = Vec::with_capacity(config.users.len());
-        let mut by_name: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
-        for user in &config.users {
-            if user.name.is_empty() || user.name.len() > 32 {
-                return Err(Error::Config("a USM user name is 1 to 32 bytes"));
-            }
-            if too_short(&user.auth) || too_short(&user.privacy) {
-                return Err(Error::Config("USM passwords are at least 8 bytes"));
-            }
-            if user.privacy.is_some() && user.auth.is_none() {
-                return Err(Error::Config("privacy needs authentication"));
-            }
-            if usm::rank(user.level) > usm::rank(supported_level(user)) {
-                return Err(Error::Config("a USM user's level needs its passwords"));
-            }
-            let same = by_name.entry(user.name.clone()).or_default();
-            if same.iter().any(|&i| {
-                users
-                    .get(i)
-                    .is_some_and(|e: &UserEntry| e.user.engine_id == user.engine_id)
-            }) {
-                return Err(Error::Config("two USM users with the same name and engine"));
-            }
-            same.push(users.len());
-            let mut auth_only = UsmUser::clone(user);
-            auth_only.privacy = None;
-            users.push(UserEntry {
-                user: Arc::clone(user),
-                auth_only,
-            });
-        }
+        let (users, by_name) = index_users(&config.users)?;
         Ok(Self {
             usm: UsmState {
                 keys: KeyCache::new(config.key_cache_entries),
@@ -441,6 +450,27 @@ impl Receiver {
             scratch: Vec::new(),
             reply: Vec::new(),
         })
+    }
+
+    /// Replaces the accepted communities and USM users (a configuration reload),
+    /// keeping the engine, the counters, the salt counter and the key cache (a user
+    /// whose password did not change needs no new derivation). Checked as
+    /// [`Receiver::new`] checks them; on an error nothing changes.
+    ///
+    /// Prepared per-engine keys are dropped: they are indexed by user position and
+    /// a user's password may have changed.
+    pub fn set_credentials(
+        &mut self,
+        communities: Option<Vec<Vec<u8>>>,
+        users: Vec<Arc<UsmUser>>,
+    ) -> Result<(), Error> {
+        let (entries, by_name) = index_users(&users)?;
+        self.users = entries;
+        self.by_name = by_name;
+        self.usm.sessions.clear();
+        self.config.communities = communities;
+        self.config.users = users;
+        Ok(())
     }
 
     /// The counters.

@@ -16,22 +16,13 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 
-use nocwatch_snmp::{Value, VarBind};
+use nocwatch_snmp::{Value, VarBind, oids};
 use nocwatch_traps::sink::{json_str, rfc3339, write_json_with};
 use nocwatch_traps::{Event, EventSink, PduKind};
 
 use crate::format;
 use crate::mibout::MibText;
 use crate::request::push_oid_name;
-
-/// sysUpTime.0, snmpTrapEnterprise.0 and the RFC 3584 proxy bindings a translated
-/// v1 Trap carries after its own.
-const SYS_UPTIME: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 3, 0];
-const SNMP_TRAP_ENTERPRISE: &[u32] = &[1, 3, 6, 1, 6, 3, 1, 1, 4, 3, 0];
-const SNMP_TRAP_ADDRESS: &[u32] = &[1, 3, 6, 1, 6, 3, 18, 1, 3, 0];
-const SNMP_TRAP_COMMUNITY: &[u32] = &[1, 3, 6, 1, 6, 3, 18, 1, 4, 0];
-/// The generic traps' OIDs (snmpTraps.N) are this prefix plus generic + 1.
-const SNMP_TRAPS: &[u32] = &[1, 3, 6, 1, 6, 3, 1, 1, 5];
 
 /// net-snmp's names of the generic traps (snmptrapd's `%W`).
 const GENERIC: [&str; 7] = [
@@ -161,8 +152,10 @@ fn push_bindings<'a>(
     }
 }
 
+/// Whether `vb` names `oid` (the RFC 3584 proxy bindings a translated v1 Trap
+/// carries after its own are left out of the text).
 fn is(vb: &VarBind<'_>, oid: &[u32]) -> bool {
-    vb.name.arcs().eq(oid.iter().copied())
+    oids::is(&vb.name, oid)
 }
 
 fn push_event(out: &mut String, ev: &Event, local: Option<SocketAddr>, mib: Option<&MibText>) {
@@ -190,21 +183,21 @@ fn push_event(out: &mut String, ev: &Event, local: Option<SocketAddr>, mib: Opti
     if ev.kind == PduKind::TrapV1 {
         // snmptrapd's v1 form: agent-addr, enterprise, generic/specific, uptime.
         let agent = ev.agent_addr.map_or(ev.source, IpAddr::V4);
-        let enterprise =
-            vbs.iter()
-                .find(|vb| is(vb, SNMP_TRAP_ENTERPRISE))
-                .and_then(|vb| match &vb.value {
-                    Value::ObjectIdentifier(o) => Some(o.arcs().collect::<Vec<u32>>()),
-                    _ => None,
-                });
+        let enterprise = vbs
+            .iter()
+            .find(|vb| is(vb, oids::SNMP_TRAP_ENTERPRISE_0))
+            .and_then(|vb| match &vb.value {
+                Value::ObjectIdentifier(o) => Some(o.arcs().collect::<Vec<u32>>()),
+                _ => None,
+            });
         let arcs: Vec<u32> = ev.trap_oid().arcs().collect();
-        let (generic, specific) = match arcs.strip_prefix(SNMP_TRAPS) {
+        let (generic, specific) = match arcs.strip_prefix(oids::SNMP_TRAPS) {
             Some([g]) => (g.saturating_sub(1) as usize, 0),
             _ => (6, arcs.last().copied().unwrap_or(0)),
         };
         let uptime = vbs
             .iter()
-            .find(|vb| is(vb, SYS_UPTIME))
+            .find(|vb| is(vb, oids::SYS_UPTIME_0))
             .and_then(|vb| match vb.value {
                 Value::TimeTicks(t) => Some(t),
                 _ => None,
@@ -231,9 +224,9 @@ fn push_event(out: &mut String, ev: &Event, local: Option<SocketAddr>, mib: Opti
             GENERIC.get(generic).copied().unwrap_or("Unknown"),
         );
         let own = vbs.into_iter().skip(2).filter(|vb| {
-            !is(vb, SNMP_TRAP_ADDRESS)
-                && !is(vb, SNMP_TRAP_COMMUNITY)
-                && !is(vb, SNMP_TRAP_ENTERPRISE)
+            !is(vb, oids::SNMP_TRAP_ADDRESS_0)
+                && !is(vb, oids::SNMP_TRAP_COMMUNITY_0)
+                && !is(vb, oids::SNMP_TRAP_ENTERPRISE_0)
         });
         push_bindings(out, own, mib);
     } else {

@@ -34,11 +34,29 @@ struct State {
     ring: VecDeque<IpAddr>,
     len: usize,
     closed: bool,
+    /// Set by [`Intake::wake`]: the waiting taker returns at once (a command for the
+    /// pipeline thread is waiting).
+    woken: bool,
     accepted: u64,
     dropped_source_full: u64,
     dropped_total_full: u64,
     drops_by_source: HashMap<IpAddr, u64>,
     drops_other: u64,
+}
+
+/// The intake's counters (see [`crate::service::ServiceStats`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IntakeStats {
+    /// Datagrams queued for the pipeline thread since start.
+    pub accepted: u64,
+    /// Dropped because their source's queue was full.
+    pub dropped_source_full: u64,
+    /// Dropped because the whole intake was full.
+    pub dropped_total_full: u64,
+    /// Datagrams waiting now.
+    pub queued: usize,
+    /// Datagrams the intake holds at most.
+    pub capacity: usize,
 }
 
 /// A queued datagram: its source, its bytes, and the local address it arrived at
@@ -110,6 +128,25 @@ impl Intake {
         self.ready.notify_one();
     }
 
+    /// Makes a waiting [`Intake::take`] return now (with what is queued, possibly
+    /// nothing), so the pipeline thread looks at its commands.
+    pub(crate) fn wake(&self) {
+        self.lock().woken = true;
+        self.ready.notify_all();
+    }
+
+    /// Counters and depth, for the service's health.
+    pub(crate) fn stats(&self) -> IntakeStats {
+        let st = self.lock();
+        IntakeStats {
+            accepted: st.accepted,
+            dropped_source_full: st.dropped_source_full,
+            dropped_total_full: st.dropped_total_full,
+            queued: st.len,
+            capacity: self.total,
+        }
+    }
+
     /// No more pushes: [`Intake::take`] returns what is left, then reports the end.
     pub(crate) fn close(&self) {
         self.lock().closed = true;
@@ -132,12 +169,13 @@ impl Intake {
         out: &mut Vec<Item>,
     ) -> bool {
         let mut st = self.lock();
-        if st.len == 0 && !st.closed && !wait.is_zero() {
+        if st.len == 0 && !st.closed && !st.woken && !wait.is_zero() {
             st = self
                 .ready
-                .wait_timeout_while(st, wait, |s| s.len == 0 && !s.closed)
+                .wait_timeout_while(st, wait, |s| s.len == 0 && !s.closed && !s.woken)
                 .map_or_else(|e| e.into_inner().0, |(g, _)| g);
         }
+        st.woken = false;
         if st.len == 0 {
             return !st.closed;
         }

@@ -1,69 +1,12 @@
-//! `/metrics` for `trap listen`: Prometheus text, every name prefixed `nocwatch_`.
-//!
-//! On each scrape: the pipeline's own metrics (asked of the pipeline thread, which
-//! owns it, over a channel) followed by the sockets' (datagrams, kernel drops,
-//! buffer sizes, read from atomics) and the intake queues'.
+//! The service's own metrics beside the pipeline's: the sockets' (datagrams,
+//! kernel drops, buffer sizes, read from the listener's atomics) and the intake
+//! queues'. Every name is prefixed `nocwatch_trap_`.
 
 use std::fmt::Write as _;
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::mpsc::Sender;
-use std::time::Duration;
 
-use anyhow::Context as _;
 use nocwatch_net::Listener;
 
-use super::MetricsRequest;
 use super::intake::Intake;
-
-/// Starts serving `/metrics` on `addr`; the task runs until aborted.
-pub(crate) async fn serve(
-    addr: SocketAddr,
-    listener: Arc<Listener>,
-    intake: Arc<Intake>,
-    pipeline: Sender<MetricsRequest>,
-) -> anyhow::Result<tokio::task::JoinHandle<()>> {
-    let tcp = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("--metrics-listen {addr}"))?;
-    let app = axum::Router::new().route(
-        "/metrics",
-        axum::routing::get(move || {
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            let asked = pipeline.send(tx).is_ok();
-            let listener = Arc::clone(&listener);
-            let intake = Arc::clone(&intake);
-            async move {
-                let mut body = if asked {
-                    tokio::time::timeout(Duration::from_secs(5), rx)
-                        .await
-                        .ok()
-                        .and_then(Result::ok)
-                        .unwrap_or_default()
-                } else {
-                    String::new()
-                };
-                render(&mut body, &listener, &intake);
-                (
-                    [(
-                        axum::http::header::CONTENT_TYPE,
-                        "text/plain; version=0.0.4; charset=utf-8",
-                    )],
-                    body,
-                )
-            }
-        }),
-    );
-    eprintln!(
-        "nocwatch trap listen: metrics on http://{}/metrics",
-        tcp.local_addr().unwrap_or(addr)
-    );
-    Ok(tokio::spawn(async move {
-        if let Err(e) = axum::serve(tcp, app).await {
-            tracing::warn!(error = %e, "metrics server stopped");
-        }
-    }))
-}
 
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
