@@ -42,6 +42,9 @@ pub(crate) enum Command {
     /// Run the service: with no --config, an embedded lab on loopback (fabric
     /// producer, CSV source, store, query API on 127.0.0.1:8080).
     Run(crate::run::RunArgs),
+    /// Validate a service configuration without starting it (`--config FILE`):
+    /// every problem at once, exit status 1 if any.
+    Check(crate::check::CheckArgs),
     /// Receive (`listen`) or send (`send`) traps and informs.
     Trap(crate::trap::TrapArgs),
 }

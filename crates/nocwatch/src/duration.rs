@@ -4,8 +4,6 @@
 
 use std::time::Duration;
 
-pub(crate) use nocwatch_model::duration::serde_str;
-
 /// clap value parser for duration flags.
 pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     nocwatch_model::duration::parse_duration(s).map_err(|e| e.to_string())

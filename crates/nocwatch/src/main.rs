@@ -3,6 +3,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod agent;
+mod check;
 mod cli;
 mod decode;
 mod demo;
@@ -63,6 +64,7 @@ fn main() -> ExitCode {
                 Command::Poll(a) => poll::poll(a).await,
                 Command::Sim(a) => sim::run(a).await,
                 Command::Run(a) => run::run(a).await,
+                Command::Check(a) => Ok(check::check(a)),
                 Command::Trap(a) => trap::run(a).await,
             }
         });

@@ -73,55 +73,17 @@ impl Ready {
     }
 }
 
-/// `nocwatch run`'s line: the API, the embedded producer, the simulated SNMP
-/// devices, from what the service bound.
-///
-/// `source_url` is the CSV source's URL: in the lab it is the producer's, which
-/// gives the producer's bound address when it was asked for port 0.
-pub(crate) fn run(
-    api: SocketAddr,
-    config: &crate::run::Config,
-    source_url: Option<&str>,
-    fleet: Option<&nocwatch_sim::SnmpSim>,
-) {
-    let mut ready = Ready::new("run").addr("api", api);
-    if let Some(p) = &config.producer {
-        let from_url = source_url
-            .and_then(|u| u.strip_prefix("http://"))
-            .and_then(|u| u.strip_suffix("/counters"))
-            .and_then(|a| a.parse::<SocketAddr>().ok())
-            .filter(|a| a.ip() == p.listen.ip() && (p.listen.port() == 0 || *a == p.listen));
-        // A producer that no source polls and that was given port 0 has no
-        // address known here: left out rather than reported as port 0.
-        if let Some(addr) = from_url.or((p.listen.port() != 0).then_some(p.listen)) {
-            ready = ready.addr("producer", addr);
+/// `nocwatch run`'s line: the fields every component of the service reported
+/// once started (`nocwatch_service::Service::ready`).
+pub(crate) fn run(fields: &Value) {
+    let mut ready = Ready::new("run");
+    if let Value::Object(m) = fields {
+        for (k, v) in m {
+            ready.fields.insert(k.clone(), v.clone());
         }
-    }
-    if let (Some(fleet), Some(sim)) = (fleet, &config.snmp_sim) {
-        ready = ready.addrs(
-            "snmp_sim",
-            (0..sim.devices).filter_map(|i| fleet.address(i)),
-        );
     }
     ready.emit();
 }
-
-/// [`run`] called from inside `run.rs`, where the CSV source section's type
-/// (private to that module) can be read: one short line at the call site,
-/// `emit_run!(api, config, source_section, fleet)`, with the names `run.rs`
-/// gives them (`source_section: Option<HttpCsvSection>`, `fleet:
-/// Option<SnmpSim>`).
-macro_rules! emit_run {
-    ($api:expr, $config:expr, $source:expr, $fleet:expr) => {
-        $crate::ready::run(
-            $api,
-            &$config,
-            $source.as_ref().map(|s| s.url.as_str()),
-            $fleet.as_ref(),
-        )
-    };
-}
-pub(crate) use emit_run;
 
 /// `nocwatch trap listen`'s line: the bound trap addresses and the metrics
 /// address. The metrics address is the one given: with port 0 it is left out

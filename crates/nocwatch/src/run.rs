@@ -1,40 +1,27 @@
-//! `nocwatch run`: the service. With `--config FILE` it runs what the file
-//! says; without, an embedded lab on loopback (a simulated fabric producer,
-//! the `http_csv` source polling it, the store and the API) so a new user
-//! sees live data at once.
+//! `nocwatch run`: the service (`nocwatch-service`). With `--config FILE` it runs
+//! what the file says; without, the embedded lab on loopback (a simulated fabric
+//! and its CSV source, simulated SNMP devices that flap and restart, the SNMP
+//! source polling them, the trap intake their traps go to, the store and the
+//! API), so a new user sees metrics and live events at once.
 //!
-//! Lifecycle: listeners are bound and signal handlers installed before the
-//! "where to look" banner is printed, so anything that reads the banner can
-//! use the addresses and signal the process at once. SIGTERM or SIGINT
-//! stops the source, lets the servers finish the requests in flight (at most
-//! [`DRAIN`]), and exits 0.
-
-mod config;
+//! This module holds the command line only: flags override the file's fields
+//! (again at every reload), the banner and the ready line are printed once every
+//! component runs. SIGTERM or SIGINT drains and exits 0; SIGHUP reloads; a
+//! component that fails stops the service with exit status 1.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
-use nocwatch_api::{ApiConfig, ApiState};
-use nocwatch_store::Store;
-use nocwatch_telemetry::stats::IngestStats;
-use nocwatch_telemetry::{HttpCsvConfig, HttpCsvSource, Producer, ProducerConfig};
-use tokio::net::TcpListener;
-use tokio::sync::watch;
+use nocwatch_service::{Config, ConfigSource, Service};
 
 use crate::duration::parse_duration;
-pub(crate) use config::Config;
-use config::HttpCsvSection;
-
-/// Longest wait for servers to drain after a shutdown signal.
-const DRAIN: Duration = Duration::from_secs(10);
 
 /// `nocwatch run` options; each flag overrides the matching config field.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub(crate) struct RunArgs {
     /// Service configuration (TOML, see docs/CONFIG.md). Without it, the
     /// embedded lab runs on loopback.
@@ -43,8 +30,7 @@ pub(crate) struct RunArgs {
     /// API listen address [config: api.listen; default 127.0.0.1:8080].
     #[arg(long, value_name = "ADDR")]
     pub(crate) api: Option<SocketAddr>,
-    /// Embedded producer listen address [config: producer.listen; default
-    /// 127.0.0.1:9001].
+    /// Embedded producer listen address [producer.listen; default 127.0.0.1:9001].
     #[arg(long, value_name = "ADDR")]
     pub(crate) producer: Option<SocketAddr>,
     /// Switches of the embedded producer [producer.switches; default 50].
@@ -73,14 +59,19 @@ pub(crate) struct RunArgs {
     /// SNMP poll interval [snmp.interval; default 10s].
     #[arg(long, value_parser = parse_duration)]
     pub(crate) snmp_interval: Option<Duration>,
+    /// Mean time between interface flaps of each simulated device; 0s: never
+    /// [snmp_sim.flap_interval; default 60s].
+    #[arg(long, value_parser = parse_duration)]
+    pub(crate) flap_interval: Option<Duration>,
+    /// Trap listen address, `IP:PORT` [traps.listen; lab default 127.0.0.1:0, a
+    /// free port, shown in the banner].
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) traps: Option<SocketAddr>,
 }
 
 impl RunArgs {
-    fn config(&self) -> anyhow::Result<Config> {
-        let mut c = match &self.config {
-            Some(path) => Config::load(path).map_err(anyhow::Error::msg)?,
-            None => Config::lab(),
-        };
+    /// Applies the flags to `c` (at start and after every reload).
+    fn apply(&self, c: &mut Config) {
         if let Some(a) = self.api {
             c.api.listen = a;
         }
@@ -97,15 +88,9 @@ impl RunArgs {
             }
         }
         if let Some(i) = self.poll_interval {
-            match &mut c.http_csv {
-                Some(s) => s.interval = i,
-                None => {
-                    // Lab: the URL is filled in once the producer is bound.
-                    let mut s = HttpCsvSection::polling(String::new());
-                    s.interval = i;
-                    c.http_csv = Some(s);
-                }
-            }
+            c.http_csv
+                .get_or_insert_with(|| nocwatch_telemetry::HttpCsvSection::polling(String::new()))
+                .interval = i;
         }
         match self.snmp_devices {
             Some(0) => {
@@ -125,6 +110,14 @@ impl RunArgs {
         {
             s.interval = i;
         }
+        if let Some(f) = self.flap_interval
+            && let Some(s) = &mut c.snmp_sim
+        {
+            s.flap_interval = f;
+        }
+        if let Some(a) = self.traps {
+            c.traps.get_or_insert_with(Default::default).listen = vec![a.to_string()];
+        }
         if let Some(h) = self.history {
             c.store.history = h;
         }
@@ -134,15 +127,24 @@ impl RunArgs {
         if let Some(t) = self.api_threads {
             c.api.threads = t;
         }
-        c.validate().map_err(anyhow::Error::msg)?;
-        Ok(c)
+    }
+
+    fn source(&self) -> ConfigSource {
+        let args = self.clone();
+        ConfigSource {
+            path: self.config.clone(),
+            overrides: Box::new(move |c| args.apply(c)),
+            fallback: Config::lab(),
+        }
     }
 }
 
 /// Runs the service on its own multi-threaded runtime (the CLI's runtime is
-/// single-threaded) until a shutdown signal.
+/// single-threaded) until a stop signal or a component's fault.
 pub(crate) async fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
-    let config = args.config()?;
+    let source = args.source();
+    let config = source.read().map_err(anyhow::Error::msg)?;
+    let lab = args.config.is_none();
     let workers = config.runtime.worker_threads;
     let (tx, rx) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
@@ -154,280 +156,41 @@ pub(crate) async fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
                 .enable_all()
                 .build()
                 .context("cannot start the service runtime")
-                .and_then(|rt| rt.block_on(service(config)));
+                .and_then(|rt| rt.block_on(service(config, source, lab)));
             let _ = tx.send(result);
         })
         .context("cannot start the service thread")?;
-    rx.await.context("service thread died")??;
-    Ok(ExitCode::SUCCESS)
+    rx.await.context("service thread died")?
 }
 
-/// A future that completes when shutdown is requested.
-fn stopped(rx: &watch::Receiver<bool>) -> impl Future<Output = ()> + Send + 'static {
-    let mut rx = rx.clone();
-    async move {
-        let _ = rx.wait_for(|stop| *stop).await;
-    }
-}
-
-async fn service(config: Config) -> anyhow::Result<()> {
-    // Signals first: from the banner on, SIGTERM means a clean stop.
-    let mut shutdown = crate::shutdown::Shutdown::install()?;
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let mut tasks = Vec::new();
-    let mut banner = Vec::new();
-
-    let store = Arc::new(Store::new(config.store.history)?);
-    let stats = Arc::new(IngestStats::default());
-
-    let mut producer_url = None;
-    if let Some(p) = &config.producer {
-        let producer = Producer::new(&ProducerConfig {
-            switches: p.switches,
-            tick: p.tick,
-            seed: p.seed,
-            mode: p.mode.parse()?,
-            slow_delay: p.slow_delay,
-        })?;
-        let listener = TcpListener::bind(p.listen)
-            .await
-            .with_context(|| format!("producer: cannot listen on {}", p.listen))?;
-        let addr = listener.local_addr()?;
-        let url = format!("http://{addr}/counters");
-        banner.push(format!(
-            "  producer  {url}  ({} switches, new snapshot every {:?})",
-            p.switches, p.tick
-        ));
-        banner.push(format!(
-            "            break it:  curl -X POST 'http://{addr}/mode?mode=ERROR_500'   (CORRUPT, TRUNCATED, SLOW, EMPTY, WRONG_SCHEMA, OK)"
-        ));
-        producer_url = Some(url);
-        let stop = stopped(&stop_rx);
-        tasks.push(tokio::spawn(async move {
-            producer.serve(listener, stop).await.context("producer")
-        }));
-    }
-
-    // Simulated SNMP devices, then the SNMP source polling them (or the
-    // configured targets).
-    let mut fleet = None;
-    let mut snmp_addrs = Vec::new();
-    if let Some(sim) = &config.snmp_sim {
-        let server = nocwatch_sim::SnmpSim::start(sim).context("simulated SNMP devices")?;
-        let last = server.address(sim.devices - 1);
-        banner.push(format!(
-            "  devices   {} simulated SNMP devices {}-{} port {} (v2c community {:?}, {} interfaces each)",
-            sim.devices,
-            sim.base,
-            last.map(|a| a.ip().to_string()).unwrap_or_default(),
-            server.port(),
-            sim.community,
-            sim.interfaces
-        ));
-        banner.push(format!(
-            "            each flaps an interface every {} and restarts every {} on average; traps to {}",
-            nocwatch_model::duration::format_duration(sim.flap_interval),
-            nocwatch_model::duration::format_duration(sim.restart_interval),
-            if sim.trap_targets.is_empty() {
-                "nowhere (snmp_sim.trap_targets is empty)".to_owned()
-            } else {
-                sim.trap_targets
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-        ));
-        snmp_addrs = server.addresses();
-        fleet = Some(server);
-    }
-    let mut snmp_source = None;
-    let mut others: Vec<Arc<dyn nocwatch_api::SourceReport>> = Vec::new();
-    let mut snmp_example = None;
-    if let Some(section) = &config.snmp {
-        let mut section = section.clone();
-        if section.targets.is_empty() {
-            // The lab: poll the simulated devices, named by address.
-            if let Some(first) = snmp_addrs.first() {
-                section.port = first.port();
-            }
-        } else {
-            snmp_addrs = nocwatch_poller::parse_targets(&section.targets, section.port)?;
-        }
-        let credentials = section.credentials(crate::sim::agents::parse_user)?;
-        let sink = nocwatch_poller::StoreSink::new(Arc::clone(&store), section.name.as_str());
-        let source =
-            nocwatch_poller::SnmpSource::start(&section, credentials, &snmp_addrs, sink).await?;
-        others.push(Arc::new(SnmpReport(Arc::clone(source.stats()))));
-        banner.push(format!(
-            "  snmp      {} polls {} targets every {:?} (timeout {:?}, {} retries, {} subtrees)",
-            section.name,
-            snmp_addrs.len(),
-            section.interval,
-            section.timeout,
-            section.retries,
-            section.walks.len()
-        ));
-        snmp_example = snmp_addrs
-            .first()
-            .map(|a| nocwatch_poller::resource_name(*a, section.port));
-        snmp_source = Some((source, snmp_addrs.clone(), section.port));
-    }
-    let source_section = match (config.http_csv.clone(), producer_url) {
-        (Some(s), Some(url)) if s.url.is_empty() => Some(HttpCsvSection { url, ..s }),
-        (Some(s), _) => Some(s),
-        (None, Some(url)) => Some(HttpCsvSection::polling(url)),
-        (None, None) if snmp_source.is_some() => None,
-        (None, None) => anyhow::bail!("no source configured"),
-    };
-    let source = match &source_section {
-        Some(section) => {
-            banner.push(format!(
-                "  source    {} polls {} every {:?} (timeout {:?})",
-                section.name, section.url, section.interval, section.timeout
-            ));
-            Some(HttpCsvSource::sharing(
-                HttpCsvConfig {
-                    url: section.url.clone(),
-                    interval: section.interval,
-                    timeout: section.timeout,
-                    max_body_bytes: section.max_body_bytes,
-                    ingest_nice: section.ingest_nice,
-                },
-                Arc::clone(&store),
-                Arc::clone(&stats),
-                Some(&section.name),
-            )?)
-        }
-        None => None,
-    };
-
-    let api_config = ApiConfig {
-        source: source_section
-            .as_ref()
-            .map_or_else(String::new, |s| s.name.clone()),
-        stale_after: config.api.stale_after,
-    };
-    let state = if source.is_some() {
-        ApiState::with_others(Arc::clone(&store), Arc::clone(&stats), api_config, others)
-    } else {
-        ApiState::others_only(Arc::clone(&store), api_config, others)
-    };
-    let (api, mut api_task) = if config.api.threads > 0 {
-        let server =
-            nocwatch_api::serve_sharded(config.api.listen, config.api.threads, state, &stop_rx)
-                .await
-                .with_context(|| format!("API: cannot listen on {}", config.api.listen))?;
-        let api = server.local_addr();
-        (
-            api,
-            tokio::spawn(async move { server.wait().await.context("API") }),
-        )
-    } else {
-        let listener = TcpListener::bind(config.api.listen)
-            .await
-            .with_context(|| format!("API: cannot listen on {}", config.api.listen))?;
-        let api = listener.local_addr()?;
-        let stop = stopped(&stop_rx);
-        (
-            api,
-            tokio::spawn(async move {
-                nocwatch_api::serve(listener, state, stop)
-                    .await
-                    .context("API")
-            }),
-        )
-    };
-    let source_task = source.map(|s| tokio::spawn(s.run(stopped(&stop_rx))));
-    let snmp_task = snmp_source.map(|(s, _, _)| tokio::spawn(s.run(stopped(&stop_rx))));
-
+async fn service(config: Config, source: ConfigSource, lab: bool) -> anyhow::Result<ExitCode> {
+    let service = Service::start(config, source).await?;
     println!(
-        "nocwatch {} (Ctrl-C to stop)",
-        if config.producer.is_some() {
-            "lab running"
-        } else {
-            "running"
-        }
+        "nocwatch {} (Ctrl-C to stop, SIGHUP to reload)",
+        if lab { "lab running" } else { "running" }
     );
-    if source_section.is_some() {
-        println!(
-            "  API       http://{api}/telemetry/GetMetric?switch_id=SW-05&metric_name=Latency_Avg_uSec"
-        );
-    } else {
-        println!("  API       http://{api}/telemetry/GetMetric?switch_id=..&metric_name=..");
-    }
-    println!(
-        "            http://{api}/telemetry/ListMetrics   http://{api}/health   http://{api}/metrics   http://{api}/openapi.json"
-    );
-    for line in &banner {
+    for line in service.banner() {
         println!("{line}");
     }
-    if let Some(r) = snmp_example {
-        println!(
-            "  try       curl 'http://{api}/telemetry/GetMetric?switch_id={r}&metric_name=ifHCInOctets.1'"
-        );
-        println!(
-            "            curl 'http://{api}/telemetry/ListMetrics?switch_id={r}'   (rates: ifHCInOctets.1.per_second, from the second cycle)"
-        );
-    }
-    crate::ready::emit_run!(api, config, source_section, fleet);
-
-    let reason = tokio::select! {
-        s = shutdown.wait() => s.to_owned(),
-        r = &mut api_task => format!("API stopped: {}", match r {
-            Ok(Ok(())) => "no error".to_owned(),
-            Ok(Err(e)) => format!("{e:#}"),
-            Err(e) => e.to_string(),
-        }),
-    };
-    tracing::info!(message = "Shutting down.", %reason);
-    eprintln!("nocwatch: {reason}, shutting down");
-    let _ = stop_tx.send(true);
-    let drain = async {
-        if let Some(t) = source_task {
-            let _ = t.await;
-        }
-        if let Some(t) = snmp_task {
-            let _ = t.await;
-        }
-        // When the API task ended the select above it was already awaited.
-        if !api_task.is_finished()
-            && let Ok(Err(e)) = (&mut api_task).await
-        {
-            tracing::warn!(message = "API error at shutdown.", error = %e);
-        }
-        for t in tasks {
-            if let Ok(Err(e)) = t.await {
-                tracing::warn!(message = "Producer error at shutdown.", error = %e);
+    crate::ready::run(&service.ready());
+    let ended = service.run().await;
+    eprintln!("nocwatch: {}, shutting down", ended.reason);
+    for r in ended.reports.iter().filter(|r| !r.clean || !r.detail.is_empty()) {
+        eprintln!(
+            "nocwatch: {}: {}",
+            r.component,
+            if r.detail.is_empty() {
+                "did not finish in time"
+            } else {
+                &r.detail
             }
-        }
-    };
-    if let Some(f) = fleet {
-        // Joins the simulator's workers (they wake every 100 ms).
-        let _ = tokio::task::spawn_blocking(move || f.stop()).await;
-    }
-    if tokio::time::timeout(DRAIN, drain).await.is_err() {
-        tracing::warn!(
-            message = "Requests still in flight after the drain period; exiting anyway."
         );
     }
-    if reason.starts_with("API stopped") {
-        anyhow::bail!("{reason}");
-    }
-    Ok(())
-}
-
-/// The SNMP poller's figures in `/health` and `/metrics`, beside the CSV
-/// source's.
-#[derive(Debug)]
-struct SnmpReport(Arc<nocwatch_poller::SnmpStats>);
-
-impl nocwatch_api::SourceReport for SnmpReport {
-    fn health(&self) -> serde_json::Value {
-        self.0.health()
-    }
-
-    fn write_prometheus(&self, out: &mut String) {
-        self.0.write_prometheus(out);
-    }
+    Ok(match ended.fault {
+        Some(e) => {
+            eprintln!("nocwatch: {e}");
+            ExitCode::from(1)
+        }
+        None => ExitCode::SUCCESS,
+    })
 }

@@ -7,6 +7,8 @@ use nocwatch_store::Store;
 use crate::ServiceError;
 use crate::component::api::ApiComponent;
 use crate::component::fabric::{CsvComponent, ProducerComponent};
+use crate::component::snmp::{SimComponent, SnmpComponent};
+use crate::component::traps::TrapsComponent;
 use crate::config::Config;
 use crate::shared::Shared;
 use crate::supervisor::Component;
@@ -36,8 +38,17 @@ pub fn components(
     });
     let shared = Arc::new(Shared::new(store, config.api.events, csv.is_some()));
     let mut list: Components = Vec::new();
+    if let Some(t) = &config.traps {
+        list.push(Box::new(TrapsComponent::new(t, &shared)));
+    }
+    if let Some(s) = &config.snmp_sim {
+        list.push(Box::new(SimComponent::new(s, &shared)));
+    }
     if let Some(p) = &config.producer {
         list.push(Box::new(ProducerComponent::new(p, &shared)));
+    }
+    if let Some(s) = &config.snmp {
+        list.push(Box::new(SnmpComponent::new(s, &shared)));
     }
     if let Some(c) = &csv {
         list.push(Box::new(CsvComponent::new(c, &shared)));

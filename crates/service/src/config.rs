@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use nocwatch_api::ApiSection;
 use nocwatch_model::duration::serde_str;
+use nocwatch_poller::SnmpConfig;
+use nocwatch_sim::SnmpSimConfig;
 use nocwatch_telemetry::{HttpCsvSection, ProducerSection};
+use nocwatch_traps::TrapsConfig;
 use serde::Deserialize;
 
 /// The whole file.
@@ -33,6 +36,14 @@ pub struct Config {
     pub http_csv: Option<HttpCsvSection>,
     /// `[producer]`: an embedded simulated fabric (the lab).
     pub producer: Option<ProducerSection>,
+    /// `[snmp]`: the SNMP poll source.
+    pub snmp: Option<SnmpConfig>,
+    /// `[snmp_sim]`: embedded simulated SNMP devices (the lab); `[snmp]` polls
+    /// them when its `targets` is empty, and they send their traps to `[traps]`
+    /// when their `trap_targets` is empty.
+    pub snmp_sim: Option<SnmpSimConfig>,
+    /// `[traps]`: the trap and inform intake.
+    pub traps: Option<TrapsConfig>,
 }
 
 /// `[runtime]`.
@@ -147,6 +158,25 @@ impl Config {
         if let Some(s) = &self.producer {
             p.extend(s.problems());
         }
+        if let Some(s) = &self.snmp {
+            p.extend(s.problems());
+            if s.targets.is_empty() && self.snmp_sim.is_none() {
+                p.push("snmp.targets is empty (and no [snmp_sim] to poll)".to_owned());
+            }
+            if let Err(e) = s.credentials(nocwatch_traps::service::parse_create_user) {
+                p.push(format!("snmp: {e}"));
+            }
+        }
+        if let Some(s) = &self.snmp_sim {
+            p.extend(s.problems());
+        }
+        if let Some(t) = &self.traps {
+            // Reads the rules file and the users file, parses every user: what a
+            // start would refuse, `check` refuses.
+            if let Err(e) = t.check() {
+                p.push(format!("traps: {e}"));
+            }
+        }
         if !self.has_source() {
             p.push("no source: set [http_csv] url (or [producer]), [snmp] or [traps]".to_owned());
         }
@@ -159,6 +189,27 @@ impl Config {
 
     /// Whether anything feeds the service.
     fn has_source(&self) -> bool {
-        self.http_csv.is_some() || self.producer.is_some()
+        self.http_csv.is_some() || self.producer.is_some() || self.snmp.is_some() || self.traps.is_some()
+    }
+
+    /// The embedded lab: a simulated fabric and its CSV source, 20 simulated SNMP
+    /// devices that flap and restart, the SNMP source polling them, the trap intake
+    /// their traps go to (on 127.0.0.1, a free port), and the API on
+    /// 127.0.0.1:8080.
+    pub fn lab() -> Self {
+        Self {
+            api: ApiSection::default(),
+            runtime: RuntimeSection::default(),
+            store: StoreSection::default(),
+            service: ServiceSection::default(),
+            http_csv: None,
+            producer: Some(ProducerSection::default()),
+            snmp: Some(SnmpConfig::default()),
+            snmp_sim: Some(SnmpSimConfig::default()),
+            traps: Some(TrapsConfig {
+                listen: vec!["127.0.0.1:0".to_owned()],
+                ..TrapsConfig::default()
+            }),
+        }
     }
 }

@@ -3,3 +3,5 @@
 
 pub mod api;
 pub mod fabric;
+pub mod snmp;
+pub mod traps;
