@@ -33,7 +33,11 @@ pub(crate) fn check(args: &CheckArgs) -> ExitCode {
                 parts.push(format!("http_csv {}", s.name));
             }
             if let Some(s) = &c.snmp {
-                parts.push(format!("snmp {} ({} target specs)", s.name, s.targets.len()));
+                parts.push(format!(
+                    "snmp {} ({} target specs)",
+                    s.name,
+                    s.targets.len()
+                ));
             }
             if let Some(s) = &c.snmp_sim {
                 parts.push(format!("snmp_sim {} devices", s.devices));

@@ -175,7 +175,11 @@ async fn service(config: Config, source: ConfigSource, lab: bool) -> anyhow::Res
     crate::ready::run(&service.ready());
     let ended = service.run().await;
     eprintln!("nocwatch: {}, shutting down", ended.reason);
-    for r in ended.reports.iter().filter(|r| !r.clean || !r.detail.is_empty()) {
+    for r in ended
+        .reports
+        .iter()
+        .filter(|r| !r.clean || !r.detail.is_empty())
+    {
         eprintln!(
             "nocwatch: {}: {}",
             r.component,

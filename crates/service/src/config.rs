@@ -189,7 +189,10 @@ impl Config {
 
     /// Whether anything feeds the service.
     fn has_source(&self) -> bool {
-        self.http_csv.is_some() || self.producer.is_some() || self.snmp.is_some() || self.traps.is_some()
+        self.http_csv.is_some()
+            || self.producer.is_some()
+            || self.snmp.is_some()
+            || self.traps.is_some()
     }
 
     /// The embedded lab: a simulated fabric and its CSV source, 20 simulated SNMP

@@ -95,8 +95,16 @@ impl Running<Config> for SimRunning {
     fn banner(&self) -> Vec<String> {
         let s = &self.section;
         let fmt = nocwatch_model::duration::format_duration;
-        let first = self.addrs.first().map(|a| a.ip().to_string()).unwrap_or_default();
-        let last = self.addrs.last().map(|a| a.ip().to_string()).unwrap_or_default();
+        let first = self
+            .addrs
+            .first()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default();
+        let last = self
+            .addrs
+            .last()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default();
         let port = self.addrs.first().map_or(0, SocketAddr::port);
         vec![
             format!(
@@ -290,7 +298,11 @@ impl Running<Config> for SnmpRunning {
     fn stop(self: Box<Self>, deadline: Instant) -> BoxFuture<'static, StopReport> {
         Box::pin(async move {
             let _ = self.stop.send(true);
-            let task = self.task.lock().unwrap_or_else(PoisonError::into_inner).take();
+            let task = self
+                .task
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
             let left = deadline.saturating_duration_since(Instant::now());
             let clean = match task {
                 Some(t) => matches!(tokio::time::timeout(left, t).await, Ok(Ok(()))),

@@ -10,7 +10,6 @@ use std::time::Instant;
 use nocwatch_api::SourceReport;
 use nocwatch_traps::{EventSink, ModelSink, TrapService, TrapsConfig};
 
-
 use crate::ServiceError;
 use crate::config::Config;
 use crate::shared::Shared;
@@ -83,7 +82,10 @@ impl Component<Config> for TrapsComponent {
             let section = self.section.clone();
             // Binding, the journal's replay and the engine store are blocking work.
             let service = tokio::task::spawn_blocking(move || {
-                TrapService::start(&section, Box::new(ModelSink::new(events)) as Box<dyn EventSink>)
+                TrapService::start(
+                    &section,
+                    Box::new(ModelSink::new(events)) as Box<dyn EventSink>,
+                )
             })
             .await
             .map_err(|e| ServiceError::start("traps", e))?
@@ -112,7 +114,11 @@ impl Running<Config> for TrapsRunning {
 
     fn banner(&self) -> Vec<String> {
         let list: Vec<String> = self.addrs.iter().map(ToString::to_string).collect();
-        let first = self.addrs.first().map(ToString::to_string).unwrap_or_default();
+        let first = self
+            .addrs
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         vec![
             format!(
                 "  traps     listening on {} ({})",
