@@ -24,7 +24,7 @@ use nocwatch_snmp::{
     CommunityMessage, MAX_ARCS, Oid, OidRef, Pdus, TrapV1Pdu, Value, VarBind, VarBinds, Version,
 };
 use nocwatch_traps::decode::Decoded;
-use nocwatch_traps::{BufferPool, Decoder, RejectRing};
+use nocwatch_traps::{BufferPool, Decoder, RejectReason, RejectRing};
 
 const SYS_UP_TIME: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 3, 0];
 const SNMP_TRAP_OID: &[u32] = &[1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0];
@@ -143,14 +143,19 @@ fuzz_target!(|data: &[u8]| {
     .unwrap();
     let peer = SocketAddr::from(([192, 0, 2, 1], 40000));
     let mut pool = BufferPool::new(1);
+    // An enterprise-specific trap's OID is enterprise.0.specific: beyond
+    // MAX_ARCS it cannot exist, and the trap must be refused as no_trap_oid.
+    let too_long =
+        !(0..=5).contains(&generic) && OidRef::from(&enterprise).len() + 2 > MAX_ARCS;
     let event = match decoder.decode(now, 1, peer, &datagram, &mut pool) {
         Decoded::Event(event, ack) => {
             assert!(ack.is_none(), "a v1 Trap is never acknowledged");
+            assert!(!too_long, "a trap whose OID cannot exist was delivered");
             event
         }
         Decoded::Rejected(reason) => {
             assert!(
-                !all_decode,
+                !all_decode || (too_long && reason == RejectReason::NoTrapOid),
                 "a well-formed v1 Trap was rejected: {reason:?}"
             );
             return;

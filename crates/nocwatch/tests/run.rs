@@ -77,6 +77,8 @@ fn run_lab_answers_then_stops_cleanly_on_sigterm() {
             "5",
             "--snmp-interval",
             "300ms",
+            "--flap-interval",
+            "500ms",
         ],
     )
     .unwrap();
@@ -156,8 +158,20 @@ fn run_lab_answers_then_stops_cleanly_on_sigterm() {
     let (status, body) = http("GET", &format!("{api}/health"));
     assert_eq!(status, 200);
     let h: serde_json::Value = serde_json::from_str(&body).unwrap();
-    let snmp = &h["other_sources"][0];
-    assert_eq!(snmp["kind"], "snmp", "{h}");
+    let snmp = h["other_sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "snmp")
+        .unwrap_or_else(|| panic!("no snmp source in {h}"));
+    assert!(
+        h["other_sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["name"] == "traps"),
+        "{h}"
+    );
     assert_eq!(snmp["targets"], 5, "{h}");
     assert!(snmp["cycles"].as_u64().unwrap() >= 2, "{h}");
     assert_eq!(snmp["last_cycle"]["timeouts"], 0, "{h}");
@@ -188,10 +202,121 @@ fn run_lab_answers_then_stops_cleanly_on_sigterm() {
     // The fabric's failed cycles leave the SNMP series alone.
     assert_eq!(http("GET", snmp_metric).0, 200);
 
+    // Live trap events from the lab: the simulated devices' interfaces flap and
+    // their linkDown / linkUp traps, from their own addresses, reach the trap
+    // intake and the API's event log.
+    let traps = p.addrs("traps");
+    assert_eq!(traps.len(), 1, "{}", p.ready().line());
+    let events = wait_for(
+        "a linkDown event from a lab device",
+        Duration::from_secs(60),
+        || {
+            let v = get_json_when_ok(&format!("{api}/events?name=linkDown&limit=5"));
+            (v["count"].as_u64() > Some(0)).then_some(v)
+        },
+    );
+    let ev = &events["events"][0];
+    let resource = ev["resource"].as_str().unwrap();
+    assert!(
+        devices.iter().any(|d| d.ip().to_string() == resource),
+        "linkDown from {resource}, not a lab device: {ev}"
+    );
+    assert_eq!(ev["severity"], "major", "{ev}");
+    assert_eq!(ev["origin"]["type"], "trap", "{ev}");
+    assert_eq!(ev["bindings"][1]["value"], "1.3.6.1.6.3.1.1.5.3", "{ev}");
+    // Filters: by resource, and a severity floor that a linkDown does not reach.
+    let v = get_json_when_ok(&format!("{api}/events?resource={resource}&name=linkDown"));
+    assert!(v["count"].as_u64() > Some(0), "{v}");
+    let v = get_json_when_ok(&format!("{api}/events?severity=critical&name=linkDown"));
+    assert_eq!(v["count"], 0, "{v}");
+
     let status = terminate(&mut p);
     assert!(status.success(), "exit status {status:?}");
     let err = p.stderr();
     assert!(err.contains("SIGTERM, shutting down"), "{err}");
+}
+
+/// `nocwatch run --config` with `[traps]`: a trap sent by net-snmp's snmptrap
+/// comes out of `/events`; `nocwatch check` accepts the file and names its
+/// components, and refuses a broken one with every problem.
+#[test]
+fn run_config_takes_traps_and_check_validates() {
+    let Some(snmptrap) = nocwatch_testkit::program_or_skip("snmptrap") else {
+        return;
+    };
+    let dir = nocwatch_testkit::TempDir::new("nocwatch-run-traps").unwrap();
+    let path = dir.path().join("nocwatch.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[api]\nlisten = \"127.0.0.1:0\"\nthreads = 1\n\
+             [traps]\nlisten = [\"127.0.0.1:0\"]\njournal = \"{}\"\ncommunities = [\"public\"]\n",
+            dir.path().join("journal").display()
+        ),
+    )
+    .unwrap();
+    let out = nocwatch()
+        .args(["check", "--config", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("valid") && said.contains("traps on 127.0.0.1:0"),
+        "{said}"
+    );
+
+    let mut p = Nocwatch::start(BIN, ["run", "--config", path.to_str().unwrap()]).unwrap();
+    let api = p.base_url("api");
+    let trap_addr = p.addrs("traps")[0];
+    let out = Command::new(&snmptrap)
+        .args([
+            "-v",
+            "2c",
+            "-c",
+            "public",
+            &trap_addr.to_string(),
+            "",
+            ".1.3.6.1.6.3.1.1.5.3",
+            ".1.3.6.1.2.1.2.2.1.1.7",
+            "i",
+            "7",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = wait_for("the trap in /events", Duration::from_secs(30), || {
+        let v = get_json_when_ok(&format!("{api}/events"));
+        (v["count"].as_u64() > Some(0)).then_some(v)
+    });
+    assert_eq!(v["events"][0]["name"], "linkDown", "{v}");
+    assert_eq!(v["events"][0]["resource"], "127.0.0.1", "{v}");
+    let status = terminate(&mut p);
+    assert!(status.success(), "exit status {status:?}");
+
+    std::fs::write(
+        &path,
+        "[api]\nthreads = 100\n[traps]\nrate_limit = -1.0\ndedup_window = \"7\"\n",
+    )
+    .unwrap();
+    let out = nocwatch()
+        .args(["check", "--config", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("dedup_window") || err.contains("unit"),
+        "{err}"
+    );
 }
 
 #[test]

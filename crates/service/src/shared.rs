@@ -33,6 +33,8 @@ pub struct Addrs {
     pub traps: Vec<SocketAddr>,
     /// The simulated devices' addresses (lab).
     pub devices: Vec<SocketAddr>,
+    /// A resource the SNMP source polls, for the banner's example.
+    pub snmp_example: Option<String>,
 }
 
 impl Shared {

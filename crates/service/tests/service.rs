@@ -119,3 +119,46 @@ fn config_problems_are_listed_together() {
     let e = Config::parse("[api]\nlisten = \"127.0.0.1:0\"\nbogus = 1\n").unwrap_err();
     assert!(e.contains("bogus"), "{e}");
 }
+
+#[test]
+fn the_example_and_the_lab_are_valid() {
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../nocwatch.example.toml");
+    let c = Config::load(&example).unwrap();
+    let traps = c.traps.as_ref().unwrap();
+    assert_eq!(traps.listen, ["127.0.0.1:1162"]);
+    assert_eq!(c.service.drain, Duration::from_secs(10));
+    Config::lab().check().unwrap();
+    assert!(Config::lab().traps.is_some() && Config::lab().snmp_sim.is_some());
+}
+
+#[test]
+fn secrets_come_from_the_environment_and_files() {
+    let dir = std::env::temp_dir().join(format!("nocwatch-secrets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let token = dir.join("token");
+    std::fs::write(&token, "0123456789abcdef-token\n").unwrap();
+    let text = format!(
+        "[api]\ntoken = \"file:{}\"\n[traps]\nlisten = [\"127.0.0.1:0\"]\ncommunities = [\"env:PATH\"]\n",
+        token.display()
+    );
+    let c = Config::parse(&text).unwrap();
+    assert_eq!(
+        c.api.token.as_ref().unwrap().expose(),
+        "0123456789abcdef-token"
+    );
+    assert_eq!(
+        c.traps.unwrap().communities[0].expose(),
+        std::env::var("PATH").unwrap()
+    );
+    let e = Config::parse("[traps]\ncommunities = [\"env:NOCWATCH_UNSET_4711\"]\n").unwrap_err();
+    assert!(e.contains("NOCWATCH_UNSET_4711"), "{e}");
+    std::fs::write(&token, "short\n").unwrap();
+    let e = Config::parse(&format!(
+        "[api]\ntoken = \"file:{}\"\n[traps]\n",
+        token.display()
+    ))
+    .unwrap_err();
+    assert!(e.contains("api.token"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -252,7 +252,7 @@ impl Decoder {
             Outcome::Notification(n) => {
                 let community = n.security_name();
                 let built = match (&n.pdu, n.kind) {
-                    (Pdus::TrapV1(v1), _) => Some(translate_v1(
+                    (Pdus::TrapV1(v1), _) => translate_v1(
                         &self.oids,
                         v1,
                         community,
@@ -261,7 +261,7 @@ impl Decoder {
                         now,
                         pool.take(),
                         &mut self.scratch,
-                    )),
+                    ),
                     (Pdus::Pdu(pdu), kind) => n.trap_oid().map(|oid| {
                         let kind = if kind == NotificationKind::Inform {
                             PduKind::Inform
@@ -334,6 +334,11 @@ fn trap_address(ev: &Event, name: &Oid) -> Option<Ipv4Addr> {
 }
 
 /// RFC 3584 §3.1: a v1 Trap as an SNMPv2 notification. See the module docs.
+/// `None` when the trap OID cannot be formed: an enterprise of 127 or 128 arcs
+/// gives an snmpTrapOID.0 beyond the 128 arcs an OID may have (found by the
+/// `trap_v1_translate` fuzz target: the event then lacked snmpTrapOID.0 and the
+/// trap's own bindings moved up into its place). Such a trap is refused as
+/// `no_trap_oid`, never delivered malformed.
 #[allow(clippy::too_many_arguments)]
 fn translate_v1(
     oids: &Oids,
@@ -344,7 +349,7 @@ fn translate_v1(
     now: Instant,
     buf: Vec<u8>,
     scratch: &mut Vec<u8>,
-) -> Event {
+) -> Option<Event> {
     // snmpTrapOID.0's value as BER content.
     scratch.clear();
     match v1.generic() {
@@ -364,6 +369,9 @@ fn translate_v1(
         }
     }
     let trap_oid_ber = scratch.clone();
+    OidRef::from_ber(&trap_oid_ber, true)
+        .ok()
+        .filter(|o| o.len() <= nocwatch_snmp::MAX_ARCS)?;
     let has = |name: &Oid| {
         v1.varbinds
             .iter()
@@ -375,7 +383,7 @@ fn translate_v1(
         has(&oids.trap_community),
         has(&oids.trap_enterprise),
     );
-    Event::from_parts(
+    Some(Event::from_parts(
         buf,
         peer,
         peer.ip(),
@@ -426,7 +434,7 @@ fn translate_v1(
                 .encode(&mut w);
             }
         },
-    )
+    ))
 }
 
 /// Appends one sub-identifier in BER base-128.
@@ -465,5 +473,55 @@ mod tests {
             push_arc(&mut out, arc);
             assert_eq!(out, want, "arc {arc}");
         }
+    }
+
+    /// Found by the `trap_v1_translate` fuzz target: an enterprise of 127 arcs
+    /// gives a trap OID of 129 arcs, which cannot exist; the trap was delivered
+    /// without snmpTrapOID.0. It is refused now; 126 arcs still translate.
+    #[test]
+    fn an_enterprise_too_long_for_a_trap_oid_is_refused() {
+        use nocwatch_snmp::receiver::{AuthoritativeEngine, ReceiverConfig, generate_engine_id};
+        use nocwatch_snmp::{CommunityMessage, Pdus, TrapV1Pdu, VarBinds, Version};
+
+        let decode = |arcs: usize| {
+            let mut e = vec![1u32, 3, 6, 1, 4, 1];
+            e.resize(arcs, 7);
+            let enterprise = Oid::from_arcs(&e).unwrap();
+            let mut datagram = Vec::new();
+            CommunityMessage {
+                version: Version::V1,
+                community: b"public",
+                pdu: Pdus::TrapV1(TrapV1Pdu {
+                    enterprise: OidRef::from(&enterprise),
+                    agent_addr: Ipv4Addr::new(192, 0, 2, 1),
+                    generic_trap: 6,
+                    specific_trap: 1,
+                    time_stamp: 5,
+                    varbinds: VarBinds::from_slice(&[]),
+                }),
+            }
+            .encode(&mut datagram);
+            let now = Instant::now();
+            let engine = AuthoritativeEngine::new(generate_engine_id(7), 1, now);
+            let mut d = Decoder::new(
+                ReceiverConfig::default(),
+                engine,
+                false,
+                RejectRing::new(4, 64),
+            )
+            .unwrap();
+            let mut pool = BufferPool::new(1);
+            let peer = SocketAddr::from(([192, 0, 2, 1], 40000));
+            d.decode(now, 1, peer, &datagram, &mut pool)
+        };
+        assert!(matches!(decode(126), Decoded::Event(..)));
+        assert!(matches!(
+            decode(127),
+            Decoded::Rejected(RejectReason::NoTrapOid)
+        ));
+        assert!(matches!(
+            decode(128),
+            Decoded::Rejected(RejectReason::NoTrapOid)
+        ));
     }
 }

@@ -54,6 +54,7 @@ impl ApiComponent {
 
 struct ApiRunning {
     addr: SocketAddr,
+    snmp_example: Option<String>,
     scheme: &'static str,
     csv: bool,
     stop: watch::Sender<bool>,
@@ -147,6 +148,7 @@ impl Component<Config> for ApiComponent {
             });
             Ok(Box::new(ApiRunning {
                 addr,
+                snmp_example: shared.addrs().snmp_example,
                 scheme,
                 csv: shared.ingest.is_some(),
                 stop,
@@ -181,6 +183,14 @@ impl Running<Config> for ApiRunning {
         v.push(format!(
             "  events    {s}://{a}/events?severity=warning   live: curl -N {s}://{a}/events/stream"
         ));
+        if let Some(r) = &self.snmp_example {
+            v.push(format!(
+                "  try       curl '{s}://{a}/telemetry/GetMetric?switch_id={r}&metric_name=ifHCInOctets.1'"
+            ));
+            v.push(format!(
+                "            curl '{s}://{a}/telemetry/ListMetrics?switch_id={r}'   (rates: ifHCInOctets.1.per_second, from the second cycle)"
+            ));
+        }
         v
     }
 

@@ -233,10 +233,13 @@ impl Component<Config> for SnmpComponent {
             self.shared
                 .add_report(Arc::new(SnmpReport(Arc::clone(source.stats()))));
             let reloader = source.reloader();
-            let example = targets
+            if let Some(r) = targets
                 .first()
-                .map(|a| nocwatch_poller::resource_name(*a, section.port));
-            let mut banner = vec![format!(
+                .map(|a| nocwatch_poller::resource_name(*a, section.port))
+            {
+                self.shared.set_addrs(|a| a.snmp_example = Some(r));
+            }
+            let banner = vec![format!(
                 "  snmp      {} polls {} targets every {:?} (timeout {:?}, {} retries, {} subtrees)",
                 section.name,
                 targets.len(),
@@ -245,11 +248,6 @@ impl Component<Config> for SnmpComponent {
                 section.retries,
                 section.walks.len()
             )];
-            if let Some(r) = example {
-                banner.push(format!(
-                    "            e.g. GetMetric?switch_id={r}&metric_name=ifHCInOctets.1   (rates: ifHCInOctets.1.per_second, from the second cycle)"
-                ));
-            }
             let (stop, mut rx) = watch::channel(false);
             let task = tokio::spawn(source.run(async move {
                 let _ = rx.wait_for(|s| *s).await;
