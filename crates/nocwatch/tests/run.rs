@@ -249,14 +249,16 @@ fn run_config_takes_traps_and_check_validates() {
     std::fs::write(
         &path,
         format!(
-            "[api]\nlisten = \"127.0.0.1:0\"\nthreads = 1\n\
+            "[api]\nlisten = \"127.0.0.1:0\"\nthreads = 1\ntoken = \"env:NOCWATCH_TEST_TOKEN\"\n\
              [traps]\nlisten = [\"127.0.0.1:0\"]\njournal = \"{}\"\ncommunities = [\"public\"]\n",
             dir.path().join("journal").display()
         ),
     )
     .unwrap();
+    const TOKEN: &str = "a-test-token-0123456789";
     let out = nocwatch()
         .args(["check", "--config", path.to_str().unwrap()])
+        .env("NOCWATCH_TEST_TOKEN", TOKEN)
         .output()
         .unwrap();
     assert!(
@@ -270,9 +272,31 @@ fn run_config_takes_traps_and_check_validates() {
         "{said}"
     );
 
-    let mut p = Nocwatch::start(BIN, ["run", "--config", path.to_str().unwrap()]).unwrap();
+    let mut p = NocwatchBuilder::new(BIN)
+        .unwrap()
+        .args(["run", "--config", path.to_str().unwrap()])
+        .env("NOCWATCH_TEST_TOKEN", TOKEN)
+        .start()
+        .unwrap();
     let api = p.base_url("api");
     let trap_addr = p.addrs("traps")[0];
+    // The token from the environment guards the reload; the reload re-reads the
+    // file and hands it to the trap intake.
+    let reload = |auth: &str| {
+        nocwatch_testkit::http::request(
+            "POST",
+            &format!("{api}/admin/reload"),
+            &[("authorization", auth)],
+            b"",
+            Duration::from_secs(30),
+        )
+        .unwrap()
+    };
+    assert_eq!(reload("Bearer wrong").status, 401);
+    let r = reload(&format!("Bearer {TOKEN}"));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert!(v["report"]["traps"]["rules"].as_u64() > Some(100), "{v}");
     let out = Command::new(&snmptrap)
         .args([
             "-v",
