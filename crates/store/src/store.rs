@@ -141,6 +141,19 @@ impl Store {
         at: u64,
         keep: Option<&dyn Fn(&str) -> bool>,
     ) -> Result<u64, StoreError> {
+        self.write_matrix(None, resources, metrics, values, at, keep)
+    }
+
+    /// The matrix writes: shape check, then one build as `source` (if any).
+    fn write_matrix(
+        &self,
+        source: Option<&str>,
+        resources: &[&str],
+        metrics: &[&str],
+        values: &[f64],
+        at: u64,
+        keep: Option<&dyn Fn(&str) -> bool>,
+    ) -> Result<u64, StoreError> {
         if resources.len().checked_mul(metrics.len()) != Some(values.len()) {
             return Err(StoreError::MatrixShape {
                 resources: resources.len(),
@@ -151,6 +164,9 @@ impl Store {
         let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let base = self.current.load_full();
         let mut builder = Builder::new(&base, false);
+        if let Some(src) = source {
+            builder.as_source(src, SystemTime::now())?;
+        }
         builder.replace_matrix(resources, metrics, values, at, keep)?;
         self.install(builder, base)
     }
@@ -191,19 +207,7 @@ impl Store {
         values: &[f64],
         at: u64,
     ) -> Result<u64, StoreError> {
-        if resources.len().checked_mul(metrics.len()) != Some(values.len()) {
-            return Err(StoreError::MatrixShape {
-                resources: resources.len(),
-                metrics: metrics.len(),
-                values: values.len(),
-            });
-        }
-        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        let base = self.current.load_full();
-        let mut builder = Builder::new(&base, false);
-        builder.as_source(source, SystemTime::now())?;
-        builder.replace_matrix(resources, metrics, values, at, None)?;
-        self.install(builder, base)
+        self.write_matrix(Some(source), resources, metrics, values, at, None)
     }
 
     fn install(&self, builder: Builder, base: Arc<Snapshot>) -> Result<u64, StoreError> {
