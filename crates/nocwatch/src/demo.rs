@@ -20,10 +20,11 @@ use nocwatch_snmp::{Oid, PduType, VarBind, Version};
 use crate::cli::DemoArgs;
 use crate::format;
 
-const SYSTEM: [&str; 3] = [
-    "1.3.6.1.2.1.1.5.0",
-    "1.3.6.1.2.1.1.1.0",
-    "1.3.6.1.2.1.1.3.0",
+/// sysName.0, sysDescr.0, sysUpTime.0: what the demo asks each device first.
+const SYSTEM: [&[u32]; 3] = [
+    nocwatch_snmp::oids::SYS_NAME_0,
+    nocwatch_snmp::oids::SYS_DESCR_0,
+    nocwatch_snmp::oids::SYS_UPTIME_0,
 ];
 
 pub(crate) async fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
@@ -150,7 +151,10 @@ pub(crate) async fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn identity(client: &Client, target: SocketAddr) -> anyhow::Result<String> {
-    let oids: Vec<Oid> = SYSTEM.iter().map(|s| s.parse()).collect::<Result<_, _>>()?;
+    let oids: Vec<Oid> = SYSTEM
+        .iter()
+        .map(|a| Oid::from_arcs(a))
+        .collect::<Result<_, _>>()?;
     let vbs: Vec<VarBind<'_>> = oids.iter().map(|o| VarBind::null(o.as_oid_ref())).collect();
     let spec = RequestSpec::new(target, Version::V2c, b"public", PduType::GetRequest);
     let reply = client.request(spec, &vbs).await?;

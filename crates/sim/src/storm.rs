@@ -21,6 +21,7 @@ use nix::errno::Errno;
 use nix::sys::socket::{
     ControlMessage, MsgFlags, MultiHeaders, SockaddrStorage, sendmmsg, setsockopt, sockopt,
 };
+use nocwatch_snmp::oids;
 use nocwatch_snmp::{CommunityMessage, Oid, Pdu, PduType, Pdus, Value, VarBind, VarBinds, Version};
 
 use crate::error::SimError;
@@ -135,8 +136,8 @@ fn template(mix: Mix, k: u32, community: &[u8], stamp: bool) -> Result<Template,
     };
     let if_index = 1 + k % 48;
     let peer = [10, 0, u8::try_from(k % 200).unwrap_or(0), 1];
-    let up = oid("1.3.6.1.2.1.1.3.0")?;
-    let trap_oid_name = oid("1.3.6.1.6.3.1.1.4.1.0")?;
+    let up = oid(&oids::text(oids::SYS_UPTIME_0))?;
+    let trap_oid_name = oid(&oids::text(oids::SNMP_TRAP_OID_0))?;
     let trap_oid = oid(match kind {
         0 => "1.3.6.1.6.3.1.1.5.3",
         1 => "1.3.6.1.6.3.1.1.5.4",

@@ -14,6 +14,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context as _, bail};
 use nocwatch_net::{BlockingClient, ClientConfig, NetError, RequestSpec};
 use nocwatch_snmp::crypto::KeyCache;
+use nocwatch_snmp::oids;
 use nocwatch_snmp::receiver::generate_engine_id;
 use nocwatch_snmp::{
     CommunityMessage, EngineInfo, Oid, Pdu, PduType, Pdus, TrapV1Pdu, Value, VarBind, VarBinds,
@@ -23,10 +24,6 @@ use nocwatch_snmp::{
 use super::SendArgs;
 use crate::request::{SetValue, usm_user};
 
-/// sysUpTime.0.
-const SYS_UPTIME: &str = "1.3.6.1.2.1.1.3.0";
-/// snmpTrapOID.0.
-const SNMP_TRAP_OID: &str = "1.3.6.1.6.3.1.1.4.1.0";
 /// net-snmp's default v1 enterprise (`.1.3.6.1.4.1.3.1.1`, ucdavis netSnmpAgentOIDs).
 const DEFAULT_ENTERPRISE: &str = "1.3.6.1.4.1.3.1.1";
 /// The notification port.
@@ -106,7 +103,10 @@ pub(crate) async fn send(args: &SendArgs) -> anyhow::Result<ExitCode> {
     let uptime = parse_uptime(uptime)?;
     let trap_oid = parse_oid(trap_oid)?;
     let items = parse_triples(rest)?;
-    let (up_oid, trap_oid_oid) = (parse_oid(SYS_UPTIME)?, parse_oid(SNMP_TRAP_OID)?);
+    let (up_oid, trap_oid_oid) = (
+        Oid::from_arcs(oids::SYS_UPTIME_0)?,
+        Oid::from_arcs(oids::SNMP_TRAP_OID_0)?,
+    );
     let mut vbs = vec![
         VarBind {
             name: up_oid.as_oid_ref(),
