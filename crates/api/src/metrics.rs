@@ -215,7 +215,7 @@ mod tests {
     /// shared histogram (the previous design). Run with
     /// `cargo test --release -p nocwatch-api -- --ignored --nocapture record_contention`.
     #[test]
-    #[ignore = "timing, not a check"]
+    #[ignore = "a timing, not a check: run with cargo test --release -p nocwatch-api -- --ignored --nocapture record_contention (README, docs/BENCHMARKS.md)"]
     fn record_contention() {
         const N: u32 = 2_000_000;
         let metrics = ApiMetrics::default();
