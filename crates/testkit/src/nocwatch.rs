@@ -224,14 +224,17 @@ impl NocwatchBuilder {
             thread::spawn(move || {
                 let mut ready_tx = Some(ready_tx);
                 for line in lines {
-                    if let Some(parsed) = Ready::parse(&line)
+                    let parsed = Ready::parse(&line);
+                    // Logged before the ready line is announced, so that
+                    // `stderr()` after `start` holds everything up to it.
+                    log.lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(line);
+                    if let Some(parsed) = parsed
                         && let Some(tx) = ready_tx.take()
                     {
                         let _ = tx.send(parsed);
                     }
-                    log.lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .push(line);
                 }
             })
         };
