@@ -99,6 +99,7 @@ mod pipeline;
 pub mod rules;
 pub mod service;
 pub mod sink;
+mod writer;
 
 pub use decode::{Decoder, RejectReason, RejectRing, Rejected};
 pub use dedup::DedupConfig;
@@ -112,3 +113,4 @@ pub use pipeline::{Datagram, DrainReport, Pipeline, PipelineConfig, PipelineStat
 pub use rules::{Cidr, Rules};
 pub use service::{MetricsHandle, ReloadReport, ServiceStats, TrapService, TrapsConfig};
 pub use sink::{EventSink, FanOut, JsonLines};
+pub use writer::SinkThread;

@@ -138,7 +138,8 @@ pub struct LimiterStats {
 #[derive(Debug)]
 pub struct Limiter {
     cfg: LimiterConfig,
-    index: HashMap<IpAddr, usize>,
+    /// foldhash, seeded per map: SipHash was a visible share of a storm's CPU.
+    index: HashMap<IpAddr, usize, foldhash::quality::RandomState>,
     sources: Vec<Source>,
     ring: VecDeque<usize>,
     queued: usize,
@@ -165,7 +166,7 @@ impl Limiter {
         };
         Self {
             cfg,
-            index: HashMap::new(),
+            index: HashMap::default(),
             sources: vec![overflow],
             ring: VecDeque::new(),
             queued: 0,
@@ -299,7 +300,7 @@ impl Limiter {
         }
         self.last_gc = now;
         let mut keep = Vec::with_capacity(self.sources.len());
-        let mut map = HashMap::with_capacity(self.index.len());
+        let mut map = HashMap::with_capacity_and_hasher(self.index.len(), Default::default());
         let old = std::mem::take(&mut self.sources);
         let mut remap = vec![usize::MAX; old.len()];
         for (i, mut s) in old.into_iter().enumerate() {

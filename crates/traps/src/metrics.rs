@@ -97,7 +97,7 @@ impl Histogram {
 /// The bounded source label set. See the module docs.
 #[derive(Debug)]
 pub struct SourceLabels {
-    ids: HashMap<IpAddr, u16>,
+    ids: HashMap<IpAddr, u16, foldhash::quality::RandomState>,
     names: Vec<String>,
     cap: usize,
 }
@@ -109,7 +109,7 @@ impl SourceLabels {
     /// At most `cap` named sources (capped at 65,534).
     pub fn new(cap: usize) -> Self {
         Self {
-            ids: HashMap::new(),
+            ids: HashMap::default(),
             names: Vec::new(),
             cap: cap.min(usize::from(u16::MAX - 1)),
         }
@@ -140,7 +140,7 @@ impl SourceLabels {
 /// Drops by (stage, reason, source label).
 #[derive(Debug)]
 pub struct Drops {
-    counts: HashMap<(&'static str, &'static str, u16), u64>,
+    counts: HashMap<(&'static str, &'static str, u16), u64, foldhash::quality::RandomState>,
     labels: SourceLabels,
     total: u64,
 }
@@ -149,7 +149,7 @@ impl Drops {
     /// With at most `source_labels` named sources.
     pub fn new(source_labels: usize) -> Self {
         Self {
-            counts: HashMap::new(),
+            counts: HashMap::default(),
             labels: SourceLabels::new(source_labels),
             total: 0,
         }

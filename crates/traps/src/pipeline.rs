@@ -494,6 +494,7 @@ impl Pipeline {
             self.replay.front().map(|e| e.seq),
             self.limiter.min_queued_seq(),
             self.dedup.min_pending_seq(),
+            self.sink.as_ref().and_then(|s| s.min_pending_seq()),
         ]
         .into_iter()
         .flatten()
@@ -583,6 +584,14 @@ impl Pipeline {
             self.dedup.flush(&mut out);
             self.emit(&mut out);
             self.out = out;
+        }
+        // Everything emitted is written before the last commit (a sink on its own
+        // thread is waited for), so a clean stop replays nothing.
+        if let Some(s) = &mut self.sink
+            && let Err(e) = s.finish()
+        {
+            self.stats.sink_errors += 1;
+            tracing::warn!(error = %e, "event sink write failed at drain");
         }
         self.sync()?;
         Ok(DrainReport {

@@ -325,6 +325,20 @@ pub trait EventSink: Send {
     /// Writes out what is buffered (end of a pass). An error is counted as a sink
     /// error; the events stay in the journal and the recent ring.
     fn flush(&mut self) -> std::io::Result<()>;
+
+    /// The smallest journal sequence number among the events this sink holds but
+    /// has not written out yet (a sink that writes in [`flush`](Self::flush) holds
+    /// none after it). The journal's commit point stays before it, so a crash
+    /// replays what was never written.
+    fn min_pending_seq(&self) -> Option<u64> {
+        None
+    }
+
+    /// Writes out everything, waiting until it is written (the pipeline's drain
+    /// calls it once, before its last commit).
+    fn finish(&mut self) -> std::io::Result<()> {
+        self.flush()
+    }
 }
 
 impl std::fmt::Debug for dyn EventSink {
@@ -375,9 +389,27 @@ impl EventSink for FanOut {
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
+        self.each(|s| s.flush())
+    }
+
+    fn min_pending_seq(&self) -> Option<u64> {
+        self.sinks.iter().filter_map(|s| s.min_pending_seq()).min()
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        self.each(|s| s.finish())
+    }
+}
+
+impl FanOut {
+    /// Runs `f` on every sink; the first error is returned.
+    fn each<F>(&mut self, mut f: F) -> std::io::Result<()>
+    where
+        F: FnMut(&mut Box<dyn EventSink>) -> std::io::Result<()>,
+    {
         let mut first = Ok(());
         for s in &mut self.sinks {
-            if let Err(e) = s.flush()
+            if let Err(e) = f(s)
                 && first.is_ok()
             {
                 first = Err(e);

@@ -112,7 +112,7 @@ impl Driver {
                     .map_or(IDLE_POLL, |t| t.saturating_duration_since(now))
                     .min(IDLE_POLL)
             };
-            taken.clear();
+            // `take` recycles the previous pass's buffers and clears `taken`.
             let open = self.intake.take(TAKE, TAKE_PER_SOURCE, wait, &mut taken);
             if !taken.is_empty() {
                 let dgrams: Vec<Datagram<'_>> = taken

@@ -10,6 +10,12 @@
 //! queue here; the pipeline thread takes one datagram per source per round. A
 //! flooding source only delays itself.
 //!
+//! Buffers: a datagram's bytes are copied into a buffer taken from a free list that
+//! the pipeline thread refills with the buffers of the datagrams it has ingested
+//! (see [`Intake::take`]), so a storm allocates nothing per datagram after warm-up.
+//! The readers wake the pipeline thread only when it waits (one futex call per
+//! idle-to-busy change, not per batch).
+//!
 //! Bounds and when-full policy: each source's queue holds at most `per_source`
 //! datagrams and all together `total`; a datagram arriving at a full queue is dropped
 //! and counted (by reason, and by source for the first sources seen; later ones as
@@ -27,9 +33,15 @@ use nocwatch_net::RecvBuffers;
 /// Sources named in the drop metrics; the rest are counted as "other".
 const LABELED_SOURCES: usize = 20;
 
+/// Per-source maps: foldhash, seeded per map (sources are chosen by whoever sends).
+type Map<K, V> = HashMap<K, V, foldhash::quality::RandomState>;
+
+/// Spare datagram buffers kept at most (the rest are freed).
+const FREE_BUFFERS: usize = 4096;
+
 #[derive(Debug, Default)]
 struct State {
-    queues: HashMap<IpAddr, VecDeque<Item>>,
+    queues: Map<IpAddr, VecDeque<Item>>,
     /// Sources with queued datagrams, in service order.
     ring: VecDeque<IpAddr>,
     len: usize,
@@ -37,10 +49,14 @@ struct State {
     /// Set by [`Intake::wake`]: the waiting taker returns at once (a command for the
     /// pipeline thread is waiting).
     woken: bool,
+    /// The pipeline thread is waiting in [`Intake::take`]: a push must wake it.
+    waiting: bool,
+    /// Buffers of ingested datagrams, reused by [`Intake::push`].
+    free: Vec<Vec<u8>>,
     accepted: u64,
     dropped_source_full: u64,
     dropped_total_full: u64,
-    drops_by_source: HashMap<IpAddr, u64>,
+    drops_by_source: Map<IpAddr, u64>,
     drops_other: u64,
 }
 
@@ -108,7 +124,10 @@ impl Intake {
                     if q.is_empty() {
                         st.ring.push_back(src);
                     }
-                    q.push_back((d.peer, d.data.to_vec(), local));
+                    let mut buf = st.free.pop().unwrap_or_default();
+                    buf.clear();
+                    buf.extend_from_slice(d.data);
+                    q.push_back((d.peer, buf, local));
                     st.len += 1;
                     st.accepted += 1;
                     false
@@ -124,8 +143,11 @@ impl Intake {
                 }
             }
         }
+        let wake = guard.waiting;
         drop(guard);
-        self.ready.notify_one();
+        if wake {
+            self.ready.notify_one();
+        }
     }
 
     /// Makes a waiting [`Intake::take`] return now (with what is queued, possibly
@@ -155,7 +177,8 @@ impl Intake {
 
     /// Takes up to `max` datagrams, one per source per round and at most
     /// `per_source` rounds, waiting up to `wait` for the first. Returns false once
-    /// closed and empty.
+    /// closed and empty. What `out` holds on entry (the previous pass's datagrams,
+    /// ingested) is cleared and its buffers go back to the free list.
     ///
     /// Why `per_source`: the pipeline thread ingests what one call takes before it
     /// looks at the intake again. When one flooding source is all that is queued, a
@@ -169,11 +192,18 @@ impl Intake {
         out: &mut Vec<Item>,
     ) -> bool {
         let mut st = self.lock();
+        for (_, buf, _) in out.drain(..) {
+            if st.free.len() < FREE_BUFFERS {
+                st.free.push(buf);
+            }
+        }
         if st.len == 0 && !st.closed && !st.woken && !wait.is_zero() {
+            st.waiting = true;
             st = self
                 .ready
                 .wait_timeout_while(st, wait, |s| s.len == 0 && !s.closed && !s.woken)
                 .map_or_else(|e| e.into_inner().0, |(g, _)| g);
+            st.waiting = false;
         }
         st.woken = false;
         if st.len == 0 {

@@ -27,6 +27,9 @@
 //!   round-robin by source, runs the [`Pipeline`] (decode → journal → classify →
 //!   limiter → dedup → sink), sends Reports and inform Responses, and runs the
 //!   handle's commands (metrics, reload, stop) between passes.
+//! - One **sink thread** (`trap-sink`): formats and writes the outputs (JSON
+//!   lines, text, the API's event log) from copies of the events, in order (see
+//!   [`crate::SinkThread`]).
 //! - The journal's own **fsync thread** (see [`crate::journal`]).
 //! - The caller's threads only talk to the pipeline thread through a channel and
 //!   read a published copy of the counters: nothing they do blocks intake.
@@ -40,8 +43,8 @@
 //!   only a source that outruns the whole pipeline loses datagrams there.
 //! - Fair queue, dedup cache, journal, pending acks: see [`crate::limiter`],
 //!   [`crate::dedup`], [`crate::journal`] and [`crate::PipelineConfig`].
-//! - Sinks: called on the pipeline thread; a sink that blocks holds the pipeline
-//!   (and then the intake fills). A sink towards a slower consumer (the API's event
+//! - Sinks: called on the sink thread, behind at most 16 passes' batches; a sink
+//!   that blocks then holds the pipeline (and then the intake fills). A sink towards a slower consumer (the API's event
 //!   log, a network) must hold its own bounded buffer and drop there, counted.
 //!
 //! # Reload
@@ -80,6 +83,7 @@ use crate::error::Error;
 use crate::journal::JournalConfig;
 use crate::pipeline::{DrainReport, Pipeline, PipelineConfig, PipelineStats};
 use crate::sink::EventSink;
+use crate::writer::SinkThread;
 
 /// Intake bounds: per source, and in total (see [`intake`]).
 const INTAKE_PER_SOURCE: usize = 16_384;
@@ -89,6 +93,9 @@ const INTAKE_TOTAL: usize = 262_144;
 /// processes also ingests, so one long poll (65,536 events by default) would hold
 /// every new datagram, quiet sources' included, in the intake meanwhile.
 const PROCESS_BUDGET: usize = 1024;
+/// Passes' batches of events waiting for the sink thread at most (up to
+/// [`PROCESS_BUDGET`] events each); then the pipeline thread waits for it.
+const SINK_DEPTH: usize = 16;
 
 /// How long a caller waits for the pipeline thread to answer a command.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -234,7 +241,12 @@ impl TrapService {
         // Opening replays what a previous run accepted but did not finish.
         let mut pipeline = Pipeline::open(pc, now)?;
         let listener = Arc::new(bind(config, addrs, optional_v6)?);
-        pipeline.set_event_sink(make_sink(&listener.local_addrs()));
+        // The outputs format and write on their own thread (see crate::writer).
+        pipeline.set_event_sink(Box::new(SinkThread::spawn(
+            make_sink(&listener.local_addrs()),
+            SINK_DEPTH,
+            "trap-sink",
+        )?));
 
         let stop = Arc::new(AtomicBool::new(false));
         let intake = Arc::new(Intake::new(INTAKE_PER_SOURCE, INTAKE_TOTAL));
