@@ -323,7 +323,11 @@ pub fn push_u64(out: &mut String, v: u64) {
         i -= 1;
         buf[i] = b'0' + v as u8;
     }
-    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+    // ASCII digits: pushed as chars, no UTF-8 validation of the buffer (which cost
+    // more than the digits themselves on a trap storm's JSON path).
+    for &d in &buf[i..] {
+        out.push(char::from(d));
+    }
 }
 
 /// Appends a decimal i64 without going through `fmt`.

@@ -21,13 +21,64 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 
-use nocwatch_snmp::{OidRef, Value, VarBind, push_i64, push_u64};
+use nocwatch_snmp::ber::{Reader, TAG_OID, TAG_SEQUENCE};
+use nocwatch_snmp::{Anomalies, DecodeOptions, OidRef, Value, VarBind, push_i64, push_u64};
 
 use crate::event::{Event, version_str};
 
 /// Appends `ev` as one JSON object and a newline.
+///
+/// The bindings are walked as raw TLVs (they were checked when the event was
+/// decoded): names are formatted straight from their BER, values decoded only for
+/// their type. This is the storm path; [`write_json_with`] decodes each binding
+/// fully for its `extra` callback and writes the same bytes.
 pub fn write_json(ev: &Event, out: &mut String) {
-    write_json_with(ev, out, |_, _| {});
+    write_head(ev, out);
+    let opts = DecodeOptions::lenient();
+    let mut anomalies = Anomalies::default();
+    // Clamping as the lenient decoder does, so both paths read the same bindings.
+    let mut list = Reader::new(ev.varbinds_ber(), 0).with_clamp(true);
+    let mut first = true;
+    while !list.is_empty() {
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        let mark = out.len();
+        let ok = list.read_tlv().is_ok_and(|vb| {
+            let mut inner = Reader::new(vb.content, 0).with_clamp(true);
+            let (Ok(name), Ok(value)) = (inner.expect(TAG_OID, "name"), inner.read_tlv()) else {
+                return false;
+            };
+            if !inner.is_empty() || vb.tag != TAG_SEQUENCE {
+                return false;
+            }
+            out.push_str("{\"oid\":\"");
+            if !dotted_ber(name.content, out) {
+                return false;
+            }
+            if value.tag == TAG_OID {
+                out.push_str("\",\"type\":\"OBJECT IDENTIFIER\",\"value\":\"");
+                if !dotted_ber(value.content, out) {
+                    return false;
+                }
+                out.push_str("\"}");
+                return true;
+            }
+            let Ok(value) = Value::decode(value, &opts, false, &mut anomalies) else {
+                return false;
+            };
+            push_typed_value(&value, out);
+            out.push('}');
+            true
+        });
+        if !ok {
+            out.truncate(mark);
+            out.push_str("{\"error\":\"malformed binding\"}");
+            break;
+        }
+    }
+    out.push_str("]}\n");
 }
 
 /// [`write_json`] with extra fields in each binding's object: `extra` is called
@@ -37,6 +88,26 @@ pub fn write_json_with<F>(ev: &Event, out: &mut String, mut extra: F)
 where
     F: FnMut(&VarBind<'_>, &mut String),
 {
+    write_head(ev, out);
+    for (i, vb) in ev.varbinds().iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let Ok(vb) = vb else {
+            out.push_str("{\"error\":\"malformed binding\"}");
+            break;
+        };
+        out.push_str("{\"oid\":\"");
+        dotted(&vb.name, out);
+        push_typed_value(&vb.value, out);
+        extra(&vb, out);
+        out.push('}');
+    }
+    out.push_str("]}\n");
+}
+
+/// The event's fields up to the opening of `"varbinds"`.
+fn write_head(ev: &Event, out: &mut String) {
     out.push_str("{\"seq\":");
     push_u64(out, ev.seq);
     out.push_str(",\"time\":\"");
@@ -71,7 +142,7 @@ where
         None => out.push_str(",\"agent_addr\":null"),
     }
     out.push_str(",\"trap_oid\":\"");
-    dotted(&ev.trap_oid(), out);
+    dotted_ber(ev.trap_oid_ber(), out);
     out.push_str("\",\"event\":");
     json_str(&ev.class.name, out);
     out.push_str(",\"severity\":\"");
@@ -79,53 +150,45 @@ where
     out.push_str("\",\"occurrences\":");
     push_u64(out, u64::from(ev.occurrences));
     out.push_str(",\"varbinds\":[");
-    for (i, vb) in ev.varbinds().iter().enumerate() {
-        if i > 0 {
-            out.push(',');
+}
+
+/// `","type":"...","value":...` of one binding (after its OID string).
+fn push_typed_value(value: &Value<'_>, out: &mut String) {
+    out.push_str("\",\"type\":\"");
+    out.push_str(value.type_name());
+    out.push_str("\",\"value\":");
+    match *value {
+        Value::Integer(n) => push_i64(out, n),
+        Value::Counter32(n) | Value::Gauge32(n) | Value::TimeTicks(n) => {
+            push_u64(out, u64::from(n));
         }
-        let Ok(vb) = vb else {
-            out.push_str("{\"error\":\"malformed binding\"}");
-            break;
-        };
-        out.push_str("{\"oid\":\"");
-        dotted(&vb.name, out);
-        out.push_str("\",\"type\":\"");
-        out.push_str(vb.value.type_name());
-        out.push_str("\",\"value\":");
-        match vb.value {
-            Value::Integer(n) => push_i64(out, n),
-            Value::Counter32(n) | Value::Gauge32(n) | Value::TimeTicks(n) => {
-                push_u64(out, u64::from(n));
+        Value::Counter64(n) => push_u64(out, n),
+        Value::Null => out.push_str("null"),
+        Value::OctetString(s) => match std::str::from_utf8(s) {
+            Ok(t) if t.chars().all(|c| !c.is_control() || c == '\n' || c == '\t') => {
+                json_str(t, out);
             }
-            Value::Counter64(n) => push_u64(out, n),
-            Value::Null => out.push_str("null"),
-            Value::OctetString(s) => match std::str::from_utf8(s) {
-                Ok(t) if t.chars().all(|c| !c.is_control() || c == '\n' || c == '\t') => {
-                    json_str(t, out);
-                }
-                _ => {
-                    out.push('"');
-                    crate::rules::value_text(&vb.value, out);
-                    out.push('"');
-                }
-            },
-            ref v => {
-                // OIDs, addresses, hex and exception names need no escaping.
+            _ => {
                 out.push('"');
-                crate::rules::value_text(v, out);
+                crate::rules::value_text(value, out);
                 out.push('"');
             }
+        },
+        ref v => {
+            // OIDs, addresses, hex and exception names need no escaping.
+            out.push('"');
+            crate::rules::value_text(v, out);
+            out.push('"');
         }
-        extra(&vb, out);
-        out.push('}');
     }
-    out.push_str("]}\n");
 }
 
 /// Appends an OID as dotted decimal without a leading dot (`1.3.6.1...`).
 pub fn dotted(oid: &OidRef<'_>, out: &mut String) {
     match oid.ber() {
-        Some(ber) => dotted_ber(ber, out),
+        Some(ber) => {
+            dotted_ber(ber, out);
+        }
         None => {
             for (i, arc) in oid.arcs().enumerate() {
                 if i > 0 {
@@ -138,15 +201,28 @@ pub fn dotted(oid: &OidRef<'_>, out: &mut String) {
 }
 
 /// Formats straight from BER sub-identifiers (every OID on an event is BER from
-/// the packet): no arc iterator, one pass.
-fn dotted_ber(ber: &[u8], out: &mut String) {
+/// the packet): no arc iterator, one pass. False if the last sub-identifier is cut
+/// short (what is formatted stays in `out`).
+fn dotted_ber(ber: &[u8], out: &mut String) -> bool {
     let mut v: u64 = 0;
     let mut first = true;
+    let mut run = 0;
     for &b in ber {
         v = (v << 7) | u64::from(b & 0x7f);
+        run += 1;
         if b & 0x80 != 0 {
+            // Five 7-bit groups hold any 32-bit arc (the decoder refuses more).
+            if run >= 5 {
+                return false;
+            }
             continue;
         }
+        // An arc of five groups may still exceed 32 bits (2.x: 32 bits plus 80).
+        let limit = u64::from(u32::MAX) + if first { 80 } else { 0 };
+        if run == 5 && v > limit {
+            return false;
+        }
+        run = 0;
         if first {
             let (x, y) = match v {
                 0..40 => (0, v),
@@ -163,6 +239,7 @@ fn dotted_ber(ber: &[u8], out: &mut String) {
         }
         v = 0;
     }
+    run == 0
 }
 
 fn push_arc(out: &mut String, v: u64) {
@@ -572,6 +649,87 @@ mod tests {
         for (seen, flushed) in &counters {
             assert_eq!(seen.load(Ordering::Relaxed), 2);
             assert_eq!(flushed.load(Ordering::Relaxed), 1);
+        }
+    }
+
+    fn event_with(varbinds: &[u8]) -> Event {
+        Event::from_parts(
+            Vec::new(),
+            SocketAddr::from(([192, 0, 2, 1], 40000)),
+            IpAddr::from([192, 0, 2, 1]),
+            nocwatch_snmp::Version::V2c,
+            crate::PduKind::Trap,
+            None,
+            1_795_321_845_999_999_999,
+            std::time::Instant::now(),
+            b"pub\"lic",
+            &[0x2b, 6, 1, 6, 3, 1, 1, 5, 3],
+            |d| d.extend_from_slice(varbinds),
+        )
+    }
+
+    fn both(varbinds: &[u8]) -> (String, String) {
+        let ev = event_with(varbinds);
+        let (mut fast, mut full) = (String::new(), String::new());
+        write_json(&ev, &mut fast);
+        write_json_with(&ev, &mut full, |_, _| {});
+        (fast, full)
+    }
+
+    #[test]
+    fn the_storm_path_writes_what_the_decoding_path_writes() {
+        use nocwatch_snmp::{Oid, VarBind, VarBinds};
+        let oid = |t: &str| t.parse::<Oid>().unwrap_or_default();
+        let (a, b, c) = (
+            oid("1.3.6.1.2.1.2.2.1.1.7"),
+            oid("1.3.6.1.6.3.1.1.5.3"),
+            oid("2.999.4294967295"),
+        );
+        let values = [
+            Value::Integer(-42),
+            Value::Integer(i64::from(i32::MAX)),
+            Value::OctetString(b"eth0 \"up\"\n"),
+            Value::OctetString(&[0, 0xff, 0x10]),
+            Value::Null,
+            Value::ObjectIdentifier(OidRef::from(&b)),
+            Value::ObjectIdentifier(OidRef::from(&c)),
+            Value::IpAddress([10, 0, 0, 1]),
+            Value::Counter32(u32::MAX),
+            Value::Gauge32(7),
+            Value::TimeTicks(123_456),
+            Value::Opaque(&[1, 2, 3]),
+            Value::Counter64(u64::MAX),
+            Value::NoSuchObject,
+            Value::NoSuchInstance,
+            Value::EndOfMibView,
+        ];
+        let list: Vec<VarBind<'_>> = values
+            .iter()
+            .map(|v| VarBind {
+                name: OidRef::from(&a),
+                value: *v,
+            })
+            .collect();
+        let mut ber = Vec::new();
+        VarBinds::encode_content(&list, &mut ber);
+        let (fast, full) = both(&ber);
+        assert_eq!(fast, full);
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&fast).is_ok(),
+            "{fast}"
+        );
+        // Cut anywhere, or with a byte changed, both still agree.
+        for cut in 0..ber.len() {
+            let (fast, full) = both(&ber[..cut]);
+            assert_eq!(fast, full, "cut at {cut}");
+        }
+        for at in 0..ber.len() {
+            for byte in [0x00, 0x06, 0x30, 0x80, 0x81, 0xff] {
+                let mut bad = ber.clone();
+                bad[at] = byte;
+                let (fast, full) = both(&bad);
+                assert_eq!(fast, full, "byte {at} set to {byte:#x}");
+            }
         }
     }
 
