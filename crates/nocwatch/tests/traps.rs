@@ -748,15 +748,28 @@ fn an_inform_is_acknowledged_only_once_its_journal_record_is_synced() {
     assert!(l.terminate().success());
 }
 
-/// The `seq` of every complete JSON event line read so far (a line cut by kill -9
-/// is not complete and not counted).
-fn seqs(rx: &Receiver<String>, wait: Duration) -> std::collections::BTreeSet<u64> {
-    let mut out = std::collections::BTreeSet::new();
-    while let Ok(line) = rx.recv_timeout(wait) {
+/// Adds the `seq` of every complete JSON event line read until `wait` passes with
+/// no line, or until `out` holds `until` (a line cut by kill -9 is not complete
+/// and not counted).
+fn read_seqs(
+    rx: &Receiver<String>,
+    wait: Duration,
+    until: usize,
+    out: &mut std::collections::BTreeSet<u64>,
+) {
+    while out.len() < until
+        && let Ok(line) = rx.recv_timeout(wait)
+    {
         if let Ok(ev) = serde_json::from_str::<Value>(&line) {
             out.insert(ev["seq"].as_u64().unwrap());
         }
     }
+}
+
+/// The `seq` of every complete JSON event line read until `wait` passes with none.
+fn seqs(rx: &Receiver<String>, wait: Duration) -> std::collections::BTreeSet<u64> {
+    let mut out = std::collections::BTreeSet::new();
+    read_seqs(rx, wait, usize::MAX, &mut out);
     out
 }
 
@@ -782,11 +795,15 @@ fn kill_9_during_a_storm_loses_nothing_that_was_journaled() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(700));
-    l.p.kill(); // SIGKILL, mid-storm
+    // Mid-storm (the storm sends 30,000 in 1.5 s): once 2,000 events are out.
+    let mut first = std::collections::BTreeSet::new();
+    read_seqs(l.stdout(), Duration::from_secs(30), 2_000, &mut first);
+    assert_eq!(first.len(), 2_000, "the storm's events did not come out");
+    l.p.kill(); // SIGKILL
     let out = storm.wait_with_output().unwrap();
     assert!(out.status.success());
-    let first = seqs(l.stdout(), Duration::from_millis(500));
+    // What the killed process wrote before it died, to the end of its stdout.
+    read_seqs(l.stdout(), Duration::from_millis(500), usize::MAX, &mut first);
     drop(l);
 
     // What the crashed run journaled, as its next start will see it.
