@@ -22,6 +22,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod ber;
+pub mod create_user;
 pub mod crypto;
 mod error;
 mod message;
@@ -32,6 +33,7 @@ mod pdu;
 pub mod receiver;
 pub mod security;
 mod tracker;
+pub mod typed;
 mod usm;
 mod value;
 mod varbind;
@@ -39,6 +41,7 @@ mod varbind;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 
+pub use create_user::{parse_create_user, parse_users_file};
 pub use error::{DecodeError, Error, OidError};
 pub use message::{
     CommunityMessage, Decoded, Message, MsgFlags, ScopedPdu, ScopedPduData, V3Message, Version,
@@ -53,6 +56,7 @@ pub use tracker::{
     Event, Failure, Request, RequestHandle, RequestTracker, Response, TrackerConfig, TrackerStats,
     Transmit,
 };
+pub use typed::{TypedValue, parse_triples};
 pub use usm::UsmSecurityParameters;
 pub use value::{OpaqueNumber, Value};
 pub use varbind::{VarBind, VarBindIter, VarBinds};
