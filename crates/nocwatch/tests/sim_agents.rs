@@ -206,7 +206,7 @@ fn net_snmp_and_nocwatch_walk_the_simulator_identically() {
         "--interfaces",
         "4",
         "--user",
-        "simuser:authPriv:SHA-256:authpass123:AES:privpass123",
+        "simuser SHA-256 authpass123 AES privpass123",
     ]);
     // One device per family: cisco, junos, arista, linux.
     assert!(
@@ -688,13 +688,13 @@ fn every_usm_combination_answers_snmpget() {
     require_snmp!();
     let auths = ["MD5", "SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512"];
     let privs = ["DES", "AES", "AES-192", "AES-256"];
-    let mut users = vec!["--user".to_string(), "anon:noAuthNoPriv".to_string()];
+    let mut users = vec!["--user".to_string(), "anon".to_string()];
     for a in auths {
         users.push("--user".into());
-        users.push(format!("{a}-none:authNoPriv:{a}:authpass123"));
+        users.push(format!("{a}-none {a} authpass123"));
         for p in privs {
             users.push("--user".into());
-            users.push(format!("{a}-{p}:authPriv:{a}:authpass123:{p}:privpass123"));
+            users.push(format!("{a}-{p} {a} authpass123 {p} privpass123"));
         }
     }
     let mut args = vec![
