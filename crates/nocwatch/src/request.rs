@@ -51,7 +51,7 @@ impl Session {
             None => None,
         };
         let tracker = tracker_config(opts)?;
-        let target = crate::agent::resolve(agent).await?;
+        let target = nocwatch_net::resolve_agent(agent, nocwatch_net::SNMP_PORT).await?;
         let mut config = ClientConfig::for_target(target);
         config.tracker = tracker;
         let client = BlockingClient::bind(config)?;

@@ -28,7 +28,7 @@ fn parse_uptime(text: &str) -> anyhow::Result<u32> {
 pub(crate) async fn send(args: &SendArgs) -> anyhow::Result<ExitCode> {
     let version = crate::request::version_of(&args.snmp.version)?;
     let inform = args.inform || args.app.iter().any(|o| o.contains('i'));
-    let target = crate::agent::resolve_with_port(&args.agent, TRAP_PORT).await?;
+    let target = nocwatch_net::resolve_agent(&args.agent, TRAP_PORT).await?;
     let credentials = if version == Version::V3 {
         Credentials::Usm {
             user: Arc::new(usm_user(&args.snmp)?),
