@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use nocwatch_net::{BlockingClient, ClientConfig, NetError, Reply, RequestSpec};
-use nocwatch_snmp::{ErrorStatus, Oid, PduType, SecurityLevel, UsmUser, VarBind, Version};
+use nocwatch_snmp::{ErrorStatus, Oid, PduType, UsmUser, VarBind, Version};
 
 use crate::cli::{RequestArgs, SetArgs, SnmpOpts};
 use crate::format::{self, OutputMode};
@@ -279,53 +279,18 @@ pub(crate) fn print_agent_error_status(
 
 /// The SNMPv3 user from net-snmp's `-u -l -a -A -x -X -n -E -e`.
 pub(crate) fn usm_user(opts: &SnmpOpts) -> anyhow::Result<UsmUser> {
-    let name = opts.sec_name.clone().unwrap_or_default();
-    let level: SecurityLevel = match &opts.sec_level {
-        Some(l) => l.parse()?,
-        None => SecurityLevel::NoAuthNoPriv,
-    };
-    let auth = match &opts.auth_password {
-        Some(pw) => {
-            let p = opts.auth_protocol.as_deref().unwrap_or("MD5");
-            let proto = p.parse().map_err(|_| {
-                anyhow::anyhow!("Invalid authentication protocol specified after -a flag: {p}")
-            })?;
-            Some((proto, pw.as_bytes()))
-        }
-        None => None,
-    };
-    let privacy = match &opts.priv_password {
-        Some(pw) => {
-            let p = opts.priv_protocol.as_deref().unwrap_or("DES");
-            let proto = p.parse().map_err(|_| {
-                anyhow::anyhow!("Invalid privacy protocol specified after -x flag: {p}")
-            })?;
-            Some((proto, pw.as_bytes()))
-        }
-        None => None,
-    };
-    let mut user = UsmUser::new(name.as_bytes(), level, auth, privacy)?;
-    user.context_name = opts.context.clone().unwrap_or_default().into_bytes();
-    user.context_engine_id = opts
-        .context_engine_id
-        .as_deref()
-        .map(engine_id_hex)
-        .transpose()?;
-    user.engine_id = opts
-        .security_engine_id
-        .as_deref()
-        .map(engine_id_hex)
-        .transpose()?;
-    Ok(user)
-}
-
-/// An engine ID as net-snmp takes it: hex, with or without `0x`.
-pub(crate) fn engine_id_hex(text: &str) -> anyhow::Result<Vec<u8>> {
-    let t = text
-        .strip_prefix("0x")
-        .or_else(|| text.strip_prefix("0X"))
-        .unwrap_or(text);
-    nocwatch_snmp::typed::parse_hex(t).with_context(|| format!("{text}: Bad engine ID value"))
+    Ok(nocwatch_snmp::UsmFlags {
+        sec_name: opts.sec_name.clone(),
+        sec_level: opts.sec_level.clone(),
+        auth_protocol: opts.auth_protocol.clone(),
+        auth_password: opts.auth_password.clone(),
+        priv_protocol: opts.priv_protocol.clone(),
+        priv_password: opts.priv_password.clone(),
+        context: opts.context.clone(),
+        context_engine_id: opts.context_engine_id.clone(),
+        security_engine_id: opts.security_engine_id.clone(),
+    }
+    .user()?)
 }
 
 /// `-v`: net-snmp's version names.

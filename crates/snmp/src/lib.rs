@@ -35,6 +35,7 @@ pub mod security;
 mod tracker;
 pub mod typed;
 mod usm;
+mod usm_flags;
 mod value;
 mod varbind;
 
@@ -58,5 +59,6 @@ pub use tracker::{
 };
 pub use typed::{TypedValue, parse_triples};
 pub use usm::UsmSecurityParameters;
+pub use usm_flags::UsmFlags;
 pub use value::{OpaqueNumber, Value};
 pub use varbind::{VarBind, VarBindIter, VarBinds};
