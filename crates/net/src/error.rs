@@ -84,6 +84,10 @@ pub enum NetError {
         /// Why it cannot be used.
         reason: String,
     },
+    /// A walk's `-C` application option that is not one of net-snmp's (see
+    /// [`crate::WalkOptions::apply_app_options`]).
+    #[error("{0}")]
+    AppOption(String),
     /// The client's driver task is gone (the client was shut down).
     #[error("client is shut down")]
     Closed,
