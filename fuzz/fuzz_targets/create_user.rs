@@ -1,4 +1,5 @@
-//! Fuzz target: snmptrapd `createUser` lines (`nocwatch_traps::service::users`).
+//! Fuzz target: snmptrapd `createUser` lines (`nocwatch_snmp::create_user`), the
+//! one syntax of a v3 user (trap listen, sim agents, the service config).
 //!
 //! - `split_words` takes any bytes without panicking, and what it returns survives
 //!   a round trip: each word double-quoted with `\` and `"` escaped, joined by
@@ -12,7 +13,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use nocwatch_snmp::SecurityLevel;
-use nocwatch_traps::service::{parse_create_user, parse_users_file, split_words};
+use nocwatch_snmp::create_user::{parse_create_user, parse_users_file, split_words};
 
 fuzz_target!(|data: &[u8]| {
     let words = split_words(data);

@@ -62,6 +62,7 @@ mod index;
 mod lexer;
 mod parser;
 mod render;
+pub mod selection;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -69,6 +70,7 @@ use std::path::PathBuf;
 pub use index::{Access, BaseType, IndexPart, LoadOptions, MibObject, Mibs, ModuleInfo};
 pub use parser::NodeKind;
 pub use render::{OidStyle, format_integer_hint, format_octets_hint};
+pub use selection::{DEFAULT_MIB_DIRS, MibSelection};
 
 /// Everything that can go wrong while loading MIBs or resolving names.
 #[derive(Debug, thiserror::Error)]

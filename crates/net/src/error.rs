@@ -75,6 +75,19 @@ pub enum NetError {
     /// A poll cycle was asked for while the previous one still runs.
     #[error("a poll cycle is already running")]
     CycleRunning,
+    /// An agent address that does not parse or resolve (see
+    /// [`crate::resolve_agent`]); said as net-snmp says it, `SPEC: why`.
+    #[error("{spec}: {reason}")]
+    Address {
+        /// The address as given.
+        spec: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// A walk's `-C` application option that is not one of net-snmp's (see
+    /// [`crate::WalkOptions::apply_app_options`]).
+    #[error("{0}")]
+    AppOption(String),
     /// The client's driver task is gone (the client was shut down).
     #[error("client is shut down")]
     Closed,

@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod address;
 mod blocking;
 mod client;
 mod engine_store;
@@ -23,6 +24,7 @@ mod poller;
 mod transport;
 mod walk;
 
+pub use address::{SNMP_PORT, resolve_agent};
 pub use blocking::BlockingClient;
 pub use client::{Client, ClientConfig, Reply, RequestSpec};
 pub use engine_store::{EngineStore, EngineStoreError, new_engine_id};

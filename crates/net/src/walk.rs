@@ -99,6 +99,50 @@ impl Default for WalkOptions {
     }
 }
 
+impl WalkOptions {
+    /// Applies one `-C` argument of snmpwalk / snmpbulkwalk: `c` (no increasing
+    /// check), `I` (no GET of an empty walk's root), `i` (include the root: what
+    /// this walker does anyway), `rN` (max-repetitions), `nN` (non-repeaters) and
+    /// `p`, whose answer is the return value: whether to print "Variables found".
+    /// Here, not in each tool, so every walker takes net-snmp's letters alike.
+    ///
+    /// # Errors
+    ///
+    /// [`NetError::AppOption`] for an unknown letter, or `r`/`n` without a number.
+    pub fn apply_app_options(&mut self, letters: &str) -> Result<bool, NetError> {
+        let mut print_count = false;
+        let mut chars = letters.chars().peekable();
+        while let Some(ch) = chars.next() {
+            match ch {
+                'c' => self.check_increasing = false,
+                'I' => self.get_root_if_empty = false,
+                'p' => print_count = true,
+                'i' => {}
+                'r' | 'n' => {
+                    let mut num = String::new();
+                    while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                        num.push(d);
+                    }
+                    let n: i32 = num
+                        .parse()
+                        .map_err(|_| NetError::AppOption(format!("-C{ch} needs a number")))?;
+                    if ch == 'r' {
+                        self.max_repetitions = n;
+                    } else {
+                        self.non_repeaters = n;
+                    }
+                }
+                other => {
+                    return Err(NetError::AppOption(format!(
+                        "-C{other}: unknown application option"
+                    )));
+                }
+            }
+        }
+        Ok(print_count)
+    }
+}
+
 /// How a walk ended (when it did not fail).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WalkEnd {
@@ -347,5 +391,36 @@ pub fn agent_error(pdu: &nocwatch_snmp::Pdu<'_>) -> NetError {
         status: pdu.status(),
         index,
         oid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use super::*;
+
+    #[test]
+    fn app_options_are_net_snmps_letters() {
+        let mut o = WalkOptions::default();
+        assert!(!o.apply_app_options("i").unwrap());
+        assert!(o.check_increasing && o.get_root_if_empty);
+        assert!(o.apply_app_options("cIpr25n2").unwrap());
+        assert!(!o.check_increasing && !o.get_root_if_empty);
+        assert_eq!((o.max_repetitions, o.non_repeaters), (25, 2));
+        // A letter right after a number is a letter of its own.
+        let mut o = WalkOptions::default();
+        o.apply_app_options("r5c").unwrap();
+        assert_eq!(o.max_repetitions, 5);
+        assert!(!o.check_increasing);
+        let err = |l: &str| {
+            WalkOptions::default()
+                .apply_app_options(l)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(err("r"), "-Cr needs a number");
+        assert_eq!(err("nx"), "-Cn needs a number");
+        assert_eq!(err("z"), "-Cz: unknown application option");
     }
 }

@@ -12,20 +12,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use nocwatch_net::{Client, ClientConfig, RequestSpec, WalkOptions};
-use nocwatch_poller::interfaces::{InterfaceRates, InterfaceTable, read_interfaces};
+use nocwatch_net::{Client, ClientConfig, WalkOptions};
+use nocwatch_poller::interfaces::{InterfaceRates, InterfaceTable, read_interfaces, read_system};
 use nocwatch_sim::{AgentServer, lab_device};
-use nocwatch_snmp::{Oid, PduType, VarBind, Version};
 
 use crate::cli::DemoArgs;
 use crate::format;
-
-/// sysName.0, sysDescr.0, sysUpTime.0: what the demo asks each device first.
-const SYSTEM: [&[u32]; 3] = [
-    nocwatch_snmp::oids::SYS_NAME_0,
-    nocwatch_snmp::oids::SYS_DESCR_0,
-    nocwatch_snmp::oids::SYS_UPTIME_0,
-];
 
 pub(crate) async fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let mut servers = Vec::new();
@@ -151,16 +143,9 @@ pub(crate) async fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn identity(client: &Client, target: SocketAddr) -> anyhow::Result<String> {
-    let oids: Vec<Oid> = SYSTEM
-        .iter()
-        .map(|a| Oid::from_arcs(a))
-        .collect::<Result<_, _>>()?;
-    let vbs: Vec<VarBind<'_>> = oids.iter().map(|o| VarBind::null(o.as_oid_ref())).collect();
-    let spec = RequestSpec::new(target, Version::V2c, b"public", PduType::GetRequest);
-    let reply = client.request(spec, &vbs).await?;
-    let pdu = reply.pdu()?;
+    let reply = read_system(client, target, b"public").await?;
     let mut out = String::new();
-    for vb in pdu.varbinds.iter() {
+    for vb in reply.pdu()?.varbinds.iter() {
         format::push_varbind(&mut out, &vb?);
     }
     Ok(out)

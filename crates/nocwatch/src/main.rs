@@ -2,7 +2,6 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod agent;
 mod check;
 mod cli;
 mod decode;

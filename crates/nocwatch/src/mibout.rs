@@ -10,10 +10,9 @@
 //! `Wrong Type (should be ...)` when the agent's type does not match the MIB.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use nocwatch_mib::{BaseType, LoadOptions, MibObject, Mibs, NodeKind, OidStyle};
+use nocwatch_mib::{BaseType, MibObject, MibSelection, Mibs, NodeKind, OidStyle};
 use nocwatch_snmp::{OpaqueNumber, Value, VarBind, push_i64, push_u64};
 
 use crate::format;
@@ -52,63 +51,25 @@ impl TextOpts {
     }
 }
 
-/// The MIBs net-snmp's `-m` / `-M` (or `$MIBS` / `$MIBDIRS`) select, loaded once;
-/// `None` when no MIBs were asked for.
+/// The MIBs net-snmp's `-m` / `-M` (or `$MIBS` / `$MIBDIRS`) select
+/// (`nocwatch_mib::MibSelection`), loaded once; `None` when no MIBs were asked for.
 pub(crate) fn load(modules: Option<&str>, dirs: Option<&str>) -> Option<Mibs> {
-    let env_mibs = std::env::var("MIBS").ok();
-    let wanted = modules.is_some_and(|m| !m.is_empty())
-        || dirs.is_some()
-        || env_mibs.as_deref().is_some_and(|m| !m.is_empty());
-    if !wanted {
-        return None;
-    }
-    let default = std::env::var("MIBDIRS").unwrap_or_else(|_| "/usr/share/snmp/mibs".to_owned());
-    let list = match dirs {
-        // `+dir`: in addition to the default directories, as net-snmp
-        Some(d) if d.starts_with('+') => format!("{default}:{}", &d[1..]),
-        Some(d) => d.to_owned(),
-        None => default,
-    };
-    let dirs: Vec<PathBuf> = list
-        .split(':')
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .collect();
-    let spec = modules.map(str::to_owned).or(env_mibs);
-    let (mibs, diagnostics) = Mibs::load_dirs_with(
-        &dirs,
-        LoadOptions {
-            descriptions: false,
-            modules: module_list(spec.as_deref()),
-        },
-    );
+    let (mibs, diagnostics) = MibSelection::from_env(modules, dirs).load_if_wanted()?;
+    log_diagnostics(&diagnostics);
+    Some(mibs)
+}
+
+/// One warning for a load's problems; each at debug level.
+pub(crate) fn log_diagnostics(diagnostics: &[nocwatch_mib::Diagnostic]) {
     if !diagnostics.is_empty() {
         tracing::warn!(
             problems = diagnostics.len(),
             "Some MIB definitions did not resolve (--log debug lists them)."
         );
     }
-    for d in &diagnostics {
+    for d in diagnostics {
         tracing::debug!(diagnostic = %d, "MIB problem.");
     }
-    Some(mibs)
-}
-
-/// net-snmp's `-m` / `$MIBS` list: `None` (every module found) for `ALL`, for a
-/// `+LIST` (added to net-snmp's built-in default list, which nocwatch does not
-/// have) and when absent; otherwise the modules in their order.
-pub(crate) fn module_list(spec: Option<&str>) -> Option<Vec<String>> {
-    let spec = spec?.trim();
-    if spec.is_empty() || spec.starts_with('+') {
-        return None;
-    }
-    let list: Vec<String> = spec
-        .split([':', ';'])
-        .map(str::trim)
-        .filter(|m| !m.is_empty())
-        .map(str::to_owned)
-        .collect();
-    (!list.iter().any(|m| m == "ALL")).then_some(list)
 }
 
 /// Formats bindings with a loaded MIB index and output options. Cheap to share:

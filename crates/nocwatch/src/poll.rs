@@ -14,7 +14,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::bail;
 use clap::Args;
 use nocwatch_net::{Credentials, CycleSummary, PollerStats};
 use nocwatch_poller::{ADHOC_DEFAULT_WALKS, AdHocConfig, AdHocPoll, parse_targets, process_usage};
@@ -22,7 +21,7 @@ use nocwatch_snmp::Version;
 
 use crate::cli::SnmpOpts;
 use crate::format::{self, OutputMode};
-use crate::request::{parse_oids, usm_user};
+use crate::request::{parse_oids, tracker_config, usm_user, version_of};
 
 #[derive(Debug, Args)]
 pub(crate) struct PollArgs {
@@ -71,24 +70,14 @@ pub(crate) struct PollArgs {
 
 pub(crate) async fn poll(args: &PollArgs) -> anyhow::Result<ExitCode> {
     let opts = &args.snmp;
-    let credentials = match opts.version.as_str() {
-        "1" => Credentials::Community {
-            version: Version::V1,
+    let credentials = match version_of(&opts.version)? {
+        Version::V3 => Credentials::Usm(Arc::new(usm_user(opts)?)),
+        version => Credentials::Community {
+            version,
             community: opts.community.as_bytes().to_vec(),
         },
-        "2c" | "2" => Credentials::Community {
-            version: Version::V2c,
-            community: opts.community.as_bytes().to_vec(),
-        },
-        "3" => Credentials::Usm(Arc::new(usm_user(opts)?)),
-        v => bail!("Invalid version specified after -v flag: {v}"),
     };
-    if !(opts.timeout.is_finite() && opts.timeout > 0.0) {
-        bail!(
-            "-t {}: timeout must be a positive number of seconds",
-            opts.timeout
-        );
-    }
+    let tracker = tracker_config(opts)?;
     // With `-m`/`-M` (or $MIBS/$MIBDIRS) walk roots may be names and `--print` shows
     // what net-snmp would print with the same MIBs and `-O` options.
     let mib = crate::mibout::MibText::from_options(
@@ -114,10 +103,10 @@ pub(crate) async fn poll(args: &PollArgs) -> anyhow::Result<ExitCode> {
         credentials,
         max_repetitions: args.max_repetitions,
         per_target: args.per_target,
-        timeout: Duration::from_secs_f64(opts.timeout),
-        retries: opts.retries,
+        timeout: tracker.timeout,
+        retries: tracker.retries,
         backoff: args.backoff,
-        any_source: opts.any_source,
+        any_source: !tracker.check_source,
         shards: args.shards,
         window: args.window,
         max_sessions: args.max_sessions,

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use nocwatch_net::{BlockingClient, ClientConfig, NetError, Reply, RequestSpec};
-use nocwatch_snmp::{ErrorStatus, Oid, PduType, SecurityLevel, UsmUser, Value, VarBind, Version};
+use nocwatch_snmp::{ErrorStatus, Oid, PduType, UsmUser, VarBind, Version};
 
 use crate::cli::{RequestArgs, SetArgs, SnmpOpts};
 use crate::format::{self, OutputMode};
@@ -27,12 +27,7 @@ pub(crate) struct Session {
 
 impl Session {
     pub(crate) async fn open(opts: &SnmpOpts, agent: &str) -> anyhow::Result<Self> {
-        let version = match opts.version.as_str() {
-            "1" => Version::V1,
-            "2c" | "2" => Version::V2c,
-            "3" => Version::V3,
-            v => bail!("Invalid version specified after -v flag: {v}"),
-        };
+        let version = version_of(&opts.version)?;
         let user = if version == Version::V3 {
             Some(std::sync::Arc::new(usm_user(opts)?))
         } else {
@@ -55,17 +50,10 @@ impl Session {
             )),
             None => None,
         };
-        if !(opts.timeout.is_finite() && opts.timeout > 0.0) {
-            bail!(
-                "-t {}: timeout must be a positive number of seconds",
-                opts.timeout
-            );
-        }
-        let target = crate::agent::resolve(agent).await?;
+        let tracker = tracker_config(opts)?;
+        let target = nocwatch_net::resolve_agent(agent, nocwatch_net::SNMP_PORT).await?;
         let mut config = ClientConfig::for_target(target);
-        config.tracker.retries = opts.retries;
-        config.tracker.timeout = std::time::Duration::from_secs_f64(opts.timeout);
-        config.tracker.check_source = !opts.any_source;
+        config.tracker = tracker;
         let client = BlockingClient::bind(config)?;
         Ok(Self {
             client,
@@ -236,113 +224,21 @@ pub(crate) fn print_agent_error(
     eprint!("{msg}");
 }
 
-/// A `set` value, owned until the request is built.
-pub(crate) enum SetValue {
-    Integer(i64),
-    Gauge(u32),
-    Counter(u32),
-    Ticks(u32),
-    Ip([u8; 4]),
-    Oid(Vec<u8>),
-    Bytes(Vec<u8>),
-    Null,
-    Counter64(u64),
-}
-
-impl SetValue {
-    pub(crate) fn parse(ty: &str, text: &str) -> anyhow::Result<Self> {
-        let num = |t: &str| -> anyhow::Result<i64> {
-            t.parse::<i64>()
-                .with_context(|| format!("{t}: Bad value notation"))
-        };
-        let u32_of = |t: &str| -> anyhow::Result<u32> {
-            t.parse::<u32>()
-                .with_context(|| format!("{t}: Value out of range"))
-        };
-        Ok(match ty {
-            "i" => Self::Integer(num(text)?),
-            "u" => Self::Gauge(u32_of(text)?),
-            "c" => Self::Counter(u32_of(text)?),
-            "t" => Self::Ticks(u32_of(text)?),
-            "a" => {
-                let ip: std::net::Ipv4Addr = text
-                    .parse()
-                    .with_context(|| format!("{text}: Bad IP address"))?;
-                Self::Ip(ip.octets())
-            }
-            "o" => Self::Oid(
-                text.parse::<Oid>()
-                    .with_context(|| format!("{text}: Unknown Object Identifier"))?
-                    .to_ber(),
-            ),
-            "s" => Self::Bytes(text.as_bytes().to_vec()),
-            "x" => Self::Bytes(parse_hex_digits(text)?),
-            "d" => Self::Bytes(
-                text.split(|c: char| c == '.' || c.is_whitespace())
-                    .filter(|p| !p.is_empty())
-                    .map(|p| {
-                        p.parse::<u8>()
-                            .with_context(|| format!("{p}: Bad value notation"))
-                    })
-                    .collect::<anyhow::Result<_>>()?,
-            ),
-            "n" => Self::Null,
-            "U" | "C" => Self::Counter64(
-                text.parse::<u64>()
-                    .with_context(|| format!("{text}: Value out of range"))?,
-            ),
-            t => bail!("{t}: Bad object type (use one of i u c t a o s x d n U)"),
-        })
-    }
-
-    pub(crate) fn as_value(&self) -> anyhow::Result<Value<'_>> {
-        Ok(match self {
-            Self::Integer(v) => Value::Integer(*v),
-            Self::Gauge(v) => Value::Gauge32(*v),
-            Self::Counter(v) => Value::Counter32(*v),
-            Self::Ticks(v) => Value::TimeTicks(*v),
-            Self::Ip(ip) => Value::IpAddress(*ip),
-            Self::Oid(ber) => Value::ObjectIdentifier(
-                nocwatch_snmp::OidRef::from_ber(ber, false).map_err(anyhow::Error::msg)?,
-            ),
-            Self::Bytes(b) => Value::OctetString(b),
-            Self::Null => Value::Null,
-            Self::Counter64(v) => Value::Counter64(*v),
-        })
-    }
-}
-
-fn parse_hex_digits(text: &str) -> anyhow::Result<Vec<u8>> {
-    let digits: Vec<u8> = text
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace() && *b != b':')
-        .collect();
-    if !digits.len().is_multiple_of(2) {
-        bail!("{text}: odd number of hex digits");
-    }
-    digits
-        .chunks(2)
-        .map(|pair| {
-            std::str::from_utf8(pair)
-                .ok()
-                .and_then(|s| u8::from_str_radix(s, 16).ok())
-                .with_context(|| format!("{text}: Bad value notation"))
-        })
-        .collect()
-}
-
 /// `set OID TYPE VALUE ...`.
 pub(crate) async fn set(args: &SetArgs) -> anyhow::Result<ExitCode> {
     if !args.triples.len().is_multiple_of(3) {
         bail!("set takes triples: OID TYPE VALUE [OID TYPE VALUE ...]");
     }
     let session = Session::open(&args.snmp, &args.agent).await?;
-    let mut items = Vec::new();
-    for t in args.triples.chunks(3) {
-        let [oid, ty, value] = t else { continue };
-        let oid = parse_oids(session.mib.as_ref(), std::slice::from_ref(oid))?.remove(0);
-        items.push((oid, SetValue::parse(ty, value)?));
-    }
+    // A name the MIBs do not know is net-snmp's "Unknown Object Identifier".
+    let items = nocwatch_snmp::parse_triples(&args.triples, |t| {
+        parse_oids(session.mib.as_ref(), &[t.to_owned()])
+            .ok()
+            .and_then(|mut v| v.pop())
+            .ok_or_else(|| {
+                nocwatch_snmp::Error::Notation(format!("{t}: Unknown Object Identifier"))
+            })
+    })?;
     let vbs = items
         .iter()
         .map(|(o, v)| {
@@ -351,7 +247,7 @@ pub(crate) async fn set(args: &SetArgs) -> anyhow::Result<ExitCode> {
                 value: v.as_value()?,
             })
         })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>, nocwatch_snmp::Error>>()?;
     let Some(reply) = session.exchange(PduType::SetRequest, &vbs, "")? else {
         return Ok(ExitCode::from(1));
     };
@@ -383,51 +279,42 @@ pub(crate) fn print_agent_error_status(
 
 /// The SNMPv3 user from net-snmp's `-u -l -a -A -x -X -n -E -e`.
 pub(crate) fn usm_user(opts: &SnmpOpts) -> anyhow::Result<UsmUser> {
-    let name = opts.sec_name.clone().unwrap_or_default();
-    let level: SecurityLevel = match &opts.sec_level {
-        Some(l) => l.parse()?,
-        None => SecurityLevel::NoAuthNoPriv,
-    };
-    let auth = match &opts.auth_password {
-        Some(pw) => {
-            let p = opts.auth_protocol.as_deref().unwrap_or("MD5");
-            let proto = p.parse().map_err(|_| {
-                anyhow::anyhow!("Invalid authentication protocol specified after -a flag: {p}")
-            })?;
-            Some((proto, pw.as_bytes()))
-        }
-        None => None,
-    };
-    let privacy = match &opts.priv_password {
-        Some(pw) => {
-            let p = opts.priv_protocol.as_deref().unwrap_or("DES");
-            let proto = p.parse().map_err(|_| {
-                anyhow::anyhow!("Invalid privacy protocol specified after -x flag: {p}")
-            })?;
-            Some((proto, pw.as_bytes()))
-        }
-        None => None,
-    };
-    let mut user = UsmUser::new(name.as_bytes(), level, auth, privacy)?;
-    user.context_name = opts.context.clone().unwrap_or_default().into_bytes();
-    user.context_engine_id = opts
-        .context_engine_id
-        .as_deref()
-        .map(engine_id_hex)
-        .transpose()?;
-    user.engine_id = opts
-        .security_engine_id
-        .as_deref()
-        .map(engine_id_hex)
-        .transpose()?;
-    Ok(user)
+    Ok(nocwatch_snmp::UsmFlags {
+        sec_name: opts.sec_name.clone(),
+        sec_level: opts.sec_level.clone(),
+        auth_protocol: opts.auth_protocol.clone(),
+        auth_password: opts.auth_password.clone(),
+        priv_protocol: opts.priv_protocol.clone(),
+        priv_password: opts.priv_password.clone(),
+        context: opts.context.clone(),
+        context_engine_id: opts.context_engine_id.clone(),
+        security_engine_id: opts.security_engine_id.clone(),
+    }
+    .user()?)
 }
 
-/// An engine ID as net-snmp takes it: hex, with or without `0x`.
-pub(crate) fn engine_id_hex(text: &str) -> anyhow::Result<Vec<u8>> {
-    let t = text
-        .strip_prefix("0x")
-        .or_else(|| text.strip_prefix("0X"))
-        .unwrap_or(text);
-    parse_hex_digits(t).with_context(|| format!("{text}: Bad engine ID value"))
+/// `-v`: net-snmp's version names.
+pub(crate) fn version_of(text: &str) -> anyhow::Result<Version> {
+    Ok(match text {
+        "1" => Version::V1,
+        "2c" | "2" => Version::V2c,
+        "3" => Version::V3,
+        v => bail!("Invalid version specified after -v flag: {v}"),
+    })
+}
+
+/// `-t`, `-r` and `--any-source` as the request tracker takes them.
+pub(crate) fn tracker_config(opts: &SnmpOpts) -> anyhow::Result<nocwatch_snmp::TrackerConfig> {
+    if !(opts.timeout.is_finite() && opts.timeout > 0.0) {
+        bail!(
+            "-t {}: timeout must be a positive number of seconds",
+            opts.timeout
+        );
+    }
+    Ok(nocwatch_snmp::TrackerConfig {
+        retries: opts.retries,
+        timeout: std::time::Duration::from_secs_f64(opts.timeout),
+        check_source: !opts.any_source,
+        ..nocwatch_snmp::TrackerConfig::default()
+    })
 }

@@ -4,25 +4,15 @@
 //! OIDs per call (or a list on stdin) cost one load, not one per item.
 
 use std::io::{BufRead as _, Write as _};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use std::fmt::Write as _;
 
-use nocwatch_mib::{BaseType, LoadOptions, Mibs, NodeKind, OidStyle};
+use nocwatch_mib::{BaseType, MibSelection, Mibs, NodeKind, OidStyle};
 
 use crate::cli::TranslateArgs;
 
 pub(crate) fn translate(args: &TranslateArgs) -> anyhow::Result<ExitCode> {
-    let dirs: Vec<PathBuf> = args
-        .mib_dirs
-        .clone()
-        .or_else(|| std::env::var("MIBDIRS").ok())
-        .unwrap_or_else(|| "/usr/share/snmp/mibs".to_string())
-        .split(':')
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .collect();
     let describe = args
         .translate_opts
         .as_deref()
@@ -34,27 +24,10 @@ pub(crate) fn translate(args: &TranslateArgs) -> anyhow::Result<ExitCode> {
     {
         anyhow::bail!("-T{t}: only -Td is supported");
     }
-    let (mibs, diagnostics) = Mibs::load_dirs_with(
-        &dirs,
-        LoadOptions {
-            descriptions: describe,
-            modules: crate::mibout::module_list(
-                args.modules
-                    .clone()
-                    .or_else(|| std::env::var("MIBS").ok())
-                    .as_deref(),
-            ),
-        },
-    );
-    if !diagnostics.is_empty() {
-        tracing::warn!(
-            problems = diagnostics.len(),
-            "Some MIB definitions did not resolve (--log debug lists them)."
-        );
-    }
-    for d in &diagnostics {
-        tracing::debug!(diagnostic = %d, "MIB problem.");
-    }
+    // snmptranslate loads MIBs whatever the flags say: it is what it is for.
+    let (mibs, diagnostics) =
+        MibSelection::from_env(args.modules.as_deref(), args.mib_dirs.as_deref()).load(describe);
+    crate::mibout::log_diagnostics(&diagnostics);
     let mode = args.output.as_deref().unwrap_or("");
     let mut items: Vec<String> = Vec::new();
     for item in &args.items {

@@ -32,27 +32,7 @@ pub(crate) async fn walk(args: &WalkArgs, bulk: bool) -> anyhow::Result<ExitCode
     };
     let mut print_count = false;
     for c in &args.app {
-        let mut chars = c.chars();
-        while let Some(ch) = chars.next() {
-            match ch {
-                'c' => opts.check_increasing = false,
-                'I' => opts.get_root_if_empty = false,
-                'p' => print_count = true,
-                'i' => {}
-                'r' | 'n' => {
-                    let num: String = chars.by_ref().take_while(char::is_ascii_digit).collect();
-                    let n: i32 = num
-                        .parse()
-                        .map_err(|_| anyhow::anyhow!("-C{ch} needs a number"))?;
-                    if ch == 'r' {
-                        opts.max_repetitions = n;
-                    } else {
-                        opts.non_repeaters = n;
-                    }
-                }
-                other => bail!("-C{other}: unknown application option"),
-            }
-        }
+        print_count |= opts.apply_app_options(c)?;
     }
 
     // The root GET is done here, after "End of MIB", to print in net-snmp's order.

@@ -206,7 +206,7 @@ fn net_snmp_and_nocwatch_walk_the_simulator_identically() {
         "--interfaces",
         "4",
         "--user",
-        "simuser:authPriv:SHA-256:authpass123:AES:privpass123",
+        "simuser SHA-256 authpass123 AES privpass123",
     ]);
     // One device per family: cisco, junos, arista, linux.
     assert!(
@@ -688,13 +688,13 @@ fn every_usm_combination_answers_snmpget() {
     require_snmp!();
     let auths = ["MD5", "SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512"];
     let privs = ["DES", "AES", "AES-192", "AES-256"];
-    let mut users = vec!["--user".to_string(), "anon:noAuthNoPriv".to_string()];
+    let mut users = vec!["--user".to_string(), "anon".to_string()];
     for a in auths {
         users.push("--user".into());
-        users.push(format!("{a}-none:authNoPriv:{a}:authpass123"));
+        users.push(format!("{a}-none {a} authpass123"));
         for p in privs {
             users.push("--user".into());
-            users.push(format!("{a}-{p}:authPriv:{a}:authpass123:{p}:privpass123"));
+            users.push(format!("{a}-{p} {a} authpass123 {p} privpass123"));
         }
     }
     let mut args = vec![
@@ -810,6 +810,53 @@ fn every_usm_combination_answers_snmpget() {
         ],
     )
     .unwrap();
+    assert!(
+        out.stderr.contains("Unsupported security level"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// `--user` is a createUser line (quoted pass phrases as snmptrapd splits them) and
+/// `--rouser 'NAME LEVEL'` lowers the level accepted: net-snmp's snmpget gets
+/// answers with the phrases' keys, at authNoPriv only where a rouser allows it.
+#[test]
+fn create_user_syntax_and_rouser_against_snmpget() {
+    require_snmp!();
+    let sim = Sim::start(&[
+        "--count",
+        "1",
+        "--base",
+        "127.66.9.1",
+        "--families",
+        "linux",
+        "--user",
+        r#"ops SHA-256 "a long phrase" AES "another one""#,
+        "--user",
+        "createUser mon SHA-256 monpass123 AES monpriv123",
+        "--rouser",
+        "ops auth",
+    ]);
+    let t = sim.target("127.66.9.1");
+    let get = |user: &str, level: &str, phrases: (&str, &str)| {
+        let mut a = vec!["-v3", "-On", "-u", user, "-l", level, "-a", "SHA-256"];
+        a.extend_from_slice(&["-A", phrases.0]);
+        if level == "authPriv" {
+            a.extend_from_slice(&["-x", "AES", "-X", phrases.1]);
+        }
+        a.extend_from_slice(&[&t, "1.3.6.1.2.1.1.5.0"]);
+        net_snmp_tool("snmpget", &a).unwrap()
+    };
+    let ops = ("a long phrase", "another one");
+    for level in ["authPriv", "authNoPriv"] {
+        let out = get("ops", level, ops);
+        assert!(out.success(), "ops {level}: {}", out.stderr);
+        assert!(out.varbinds()[0].string().is_some(), "ops {level}");
+    }
+    let mon = ("monpass123", "monpriv123");
+    assert!(get("mon", "authPriv", mon).success());
+    // No rouser for mon: its keys give authPriv, the lowest level it is answered at.
+    let out = get("mon", "authNoPriv", mon);
     assert!(
         out.stderr.contains("Unsupported security level"),
         "{}",

@@ -233,9 +233,8 @@ fn sim_agents(port: u16) -> Process {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     for (name, auth, privacy, _, _) in USERS {
-        cmd.arg("--user").arg(format!(
-            "{name}:authPriv:{auth}:{AUTH_PASS}:{privacy}:{PRIV_PASS}"
-        ));
+        cmd.arg("--user")
+            .arg(format!("{name} {auth} {AUTH_PASS} {privacy} {PRIV_PASS}"));
     }
     Process::spawn("nocwatch sim agents", &mut cmd).unwrap()
 }

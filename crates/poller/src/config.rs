@@ -46,8 +46,8 @@ pub struct SnmpConfig {
     /// `env:NAME` and `file:PATH` work.
     #[serde(default = "default_community")]
     pub community: Secret,
-    /// SNMPv3 user, `NAME:LEVEL[:AUTH:AUTHPASS[:PRIV:PRIVPASS]]` (default
-    /// none; required with version 3); a [`Secret`] (it holds the pass
+    /// SNMPv3 user as a `createUser` line, `NAME [AUTHPROTO AUTHPASS [PRIVPROTO
+    /// [PRIVPASS]]]` (default none; required with version 3); a [`Secret`] (it holds the pass
     /// phrases). An empty string is none.
     #[serde(default, deserialize_with = "empty_is_none")]
     pub user: Option<Secret>,
@@ -179,8 +179,8 @@ impl SnmpConfig {
     }
 
     /// The credentials of every target. `parse_user` turns the v3 `user`
-    /// field into a user: its syntax is the one `nocwatch sim agents --user`
-    /// takes, whose parser the service owns.
+    /// field into a user: the service passes `nocwatch_snmp::parse_create_user`
+    /// (snmptrapd's `createUser` syntax, the one syntax of a v3 user everywhere).
     ///
     /// # Errors
     ///

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime};
 
-use nocwatch_net::{Transport, WalkOptions, walk};
-use nocwatch_snmp::{Oid, Value, oids};
+use nocwatch_net::{NetError, Reply, RequestSpec, Transport, WalkOptions, walk};
+use nocwatch_snmp::{Oid, PduType, Value, VarBind, Version, oids};
 use nocwatch_store::unix_nanos;
 
 use crate::PollerError;
@@ -95,6 +95,34 @@ pub async fn read_interfaces<T: Transport>(
     table.took = started.elapsed();
     table.at = unix_nanos(SystemTime::now());
     Ok(table)
+}
+
+/// sysName.0, sysDescr.0 and sysUpTime.0: a device's identity, what a poller asks
+/// first (and `nocwatch demo` prints).
+pub const SYSTEM: [&[u32]; 3] = [oids::SYS_NAME_0, oids::SYS_DESCR_0, oids::SYS_UPTIME_0];
+
+/// GETs [`SYSTEM`] of `target` in one v2c request with `community`; the bindings
+/// are read from the returned [`Reply`] (an agent error-status is not an error here).
+///
+/// # Errors
+///
+/// [`PollerError::Net`] when the request fails (timeout, socket).
+pub async fn read_system<T: Transport>(
+    client: &T,
+    target: SocketAddr,
+    community: &[u8],
+) -> Result<Reply, PollerError> {
+    let names: Vec<Oid> = SYSTEM
+        .iter()
+        .map(|a| Oid::from_arcs(a))
+        .collect::<Result<_, _>>()
+        .map_err(|e| PollerError::Net(NetError::Snmp(e.into())))?;
+    let vbs: Vec<VarBind<'_>> = names
+        .iter()
+        .map(|o| VarBind::null(o.as_oid_ref()))
+        .collect();
+    let spec = RequestSpec::new(target, Version::V2c, community, PduType::GetRequest);
+    Ok(client.request(spec, &vbs).await?)
 }
 
 /// A device's traffic in bits per second, summed over the interfaces that
@@ -249,6 +277,17 @@ mod tests {
         };
         let traffic = rates.update(&second);
         assert!(traffic.in_bps.is_some_and(|r| r >= 0.0), "{traffic:?}");
+
+        // The identity: the three system objects, in the order asked.
+        let reply = read_system(&client, server.local_addr(), b"public")
+            .await
+            .unwrap();
+        let pdu = reply.pdu().unwrap();
+        let vbs: Vec<_> = pdu.varbinds.iter().map(Result::unwrap).collect();
+        let names: Vec<Vec<u32>> = vbs.iter().map(|vb| vb.name.arcs().collect()).collect();
+        assert_eq!(names, SYSTEM.map(<[u32]>::to_vec));
+        assert_eq!(vbs[0].value, Value::OctetString(b"lab-router-01"));
+        assert!(matches!(vbs[2].value, Value::TimeTicks(_)));
         server.stop().await.unwrap();
     }
 }

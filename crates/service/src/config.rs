@@ -163,7 +163,7 @@ impl Config {
             if s.targets.is_empty() && self.snmp_sim.is_none() {
                 p.push("snmp.targets is empty (and no [snmp_sim] to poll)".to_owned());
             }
-            if let Err(e) = s.credentials(nocwatch_traps::service::parse_create_user) {
+            if let Err(e) = s.credentials(nocwatch_snmp::parse_create_user) {
                 p.push(format!("snmp: {e}"));
             }
         }

@@ -93,6 +93,7 @@ mod service;
 mod settings;
 mod stats;
 pub mod storm;
+mod users;
 mod usm;
 mod value;
 
@@ -121,5 +122,6 @@ pub use settings::{
     parse_versions,
 };
 pub use stats::AgentStats;
+pub use users::agent_users;
 pub use usm::{AgentUsm, UsmUsers};
 pub use value::OwnedValue;

@@ -207,6 +207,20 @@ pub enum Error {
     /// USM key derivation, authentication or privacy failed.
     #[error(transparent)]
     Crypto(#[from] crate::crypto::CryptoError),
+    /// A `createUser` line that does not parse (see [`crate::create_user`]). The
+    /// message never holds a pass phrase: errors end up in logs.
+    #[error("createUser {user}: {message}")]
+    CreateUser {
+        /// The user's name, when it got that far.
+        user: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A value, OID or hex string given as text that does not parse (an `OID TYPE
+    /// VALUE` triple of `set` or `trap send`, see [`crate::typed`]); the message
+    /// names the text and says why, in net-snmp's words.
+    #[error("{0}")]
+    Notation(String),
     /// The request does not fit in one datagram.
     #[error("request of {size} bytes exceeds the maximum message size {max}")]
     MessageTooLarge {

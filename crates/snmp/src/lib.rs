@@ -22,6 +22,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod ber;
+pub mod create_user;
 pub mod crypto;
 mod error;
 mod message;
@@ -32,13 +33,16 @@ mod pdu;
 pub mod receiver;
 pub mod security;
 mod tracker;
+pub mod typed;
 mod usm;
+mod usm_flags;
 mod value;
 mod varbind;
 
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 
+pub use create_user::{parse_create_user, parse_users_file};
 pub use error::{DecodeError, Error, OidError};
 pub use message::{
     CommunityMessage, Decoded, Message, MsgFlags, ScopedPdu, ScopedPduData, V3Message, Version,
@@ -53,6 +57,8 @@ pub use tracker::{
     Event, Failure, Request, RequestHandle, RequestTracker, Response, TrackerConfig, TrackerStats,
     Transmit,
 };
+pub use typed::{TypedValue, parse_triples};
 pub use usm::UsmSecurityParameters;
+pub use usm_flags::UsmFlags;
 pub use value::{OpaqueNumber, Value};
 pub use varbind::{VarBind, VarBindIter, VarBinds};

@@ -56,6 +56,26 @@ pub enum Error {
     /// The service's pipeline thread is gone (it failed; see the log).
     #[error("the trap pipeline thread is not running")]
     Stopped,
+    /// A notification that cannot be sent as asked (an InformRequest in SNMPv1, a
+    /// generic-trap outside 0 to 6); see [`crate::send`].
+    #[error("{0}")]
+    NotSendable(&'static str),
+    /// Sending a notification: the socket failed.
+    #[error("{target}: send: {source}")]
+    Send {
+        /// The receiver.
+        target: std::net::SocketAddr,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Sending an InformRequest: no Response after the last retry, a USM Report
+    /// that ends it, or its socket (the request tracker's error as it is, so a
+    /// caller can print net-snmp's "Timeout: No Response from ...").
+    #[error(transparent)]
+    Inform(nocwatch_net::NetError),
+    /// Encoding a notification (a value, the v3 keys or sealing).
+    #[error(transparent)]
+    Snmp(#[from] nocwatch_snmp::Error),
     /// Writing to a sink failed.
     #[error("event sink: {0}")]
     Sink(std::io::Error),

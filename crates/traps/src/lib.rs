@@ -97,6 +97,7 @@ pub mod metrics;
 pub mod model_sink;
 mod pipeline;
 pub mod rules;
+pub mod send;
 pub mod service;
 pub mod sink;
 mod writer;

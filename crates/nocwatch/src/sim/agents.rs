@@ -5,13 +5,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, anyhow, bail};
+use anyhow::anyhow;
 use clap::Args;
 use nocwatch_sim::{
     Fleet, FleetServer, FleetSpec, LifeConfig, SimStats, SnmpSim, SystemClock, TrapTargets,
+    agent_users,
 };
-use nocwatch_snmp::crypto::{AuthProtocol, PrivProtocol};
-use nocwatch_snmp::security::{SecurityLevel, UsmUser};
 
 use crate::duration::parse_duration;
 
@@ -29,12 +28,18 @@ DEVICES
   With 10 interfaces a device has about 1,000 instances.
 
 SNMPv3
-  --user NAME:LEVEL[:AUTH:AUTHPASS[:PRIV:PRIVPASS]], repeatable, e.g.
-  --user simuser:authPriv:SHA-256:authpass123:AES:privpass123. LEVEL is the lowest
-  level accepted (noAuthNoPriv, authNoPriv, authPriv). AUTH: MD5, SHA, SHA-224,
-  SHA-256, SHA-384, SHA-512; PRIV: DES, AES, AES-192, AES-256, AES-192-C, AES-256-C,
-  3DES. Each device is its own authoritative engine (engine ID 80000000 05 'sim' and
-  the device index), so managers discover it as they would a real device.
+  --user 'NAME [AUTHPROTO AUTHPASS [PRIVPROTO [PRIVPASS]]]', repeatable: snmptrapd's
+  and snmpd's createUser line (the keyword optional; quote a pass phrase holding
+  spaces inside the argument), the one v3 user syntax of nocwatch, e.g.
+  --user 'simuser SHA-256 authpass123 AES privpass123'. AUTHPROTO: MD5, SHA,
+  SHA-224, SHA-256, SHA-384, SHA-512; PRIVPROTO: DES, AES, AES-192, AES-256,
+  AES-192-C, AES-256-C, 3DES; a PRIVPROTO without PRIVPASS reuses AUTHPASS.
+  The lowest level accepted from a user is what its pass phrases give (authPriv
+  with both, authNoPriv with one, noAuthNoPriv with none); --rouser 'NAME LEVEL'
+  (snmpd's rouser line; LEVEL noauth, auth or priv) lowers it, e.g.
+  --rouser 'simuser auth' also answers simuser's authNoPriv requests. -e is
+  refused: each device is its own authoritative engine (engine ID 80000000 05
+  'sim' and the device index), so managers discover it as they would a real device.
 
 PER-DEVICE SETTINGS AND QUIRKS
   --device SELECTOR=SETTING[,SETTING...] (alias --quirk), repeatable, later ones win;
@@ -111,9 +116,14 @@ pub(crate) struct AgentsArgs {
     /// Versions answered by default: any of 1, 2c, 3.
     #[arg(long, value_delimiter = ',', default_value = "1,2c,3")]
     versions: Vec<String>,
-    /// SNMPv3 user NAME:LEVEL[:AUTH:AUTHPASS[:PRIV:PRIVPASS]] (repeatable).
-    #[arg(long = "user", value_name = "SPEC")]
+    /// SNMPv3 user as a createUser line: 'NAME [AUTHPROTO AUTHPASS [PRIVPROTO
+    /// [PRIVPASS]]]' (repeatable; see SNMPv3 below).
+    #[arg(long = "user", value_name = "CREATEUSER")]
     users: Vec<String>,
+    /// The lowest level accepted from a user, as snmpd's rouser line: 'NAME LEVEL'
+    /// (noauth, auth, priv; repeatable). Default: what the user's pass phrases give.
+    #[arg(long = "rouser", value_name = "NAME LEVEL")]
+    rousers: Vec<String>,
     /// Latency of every device (e.g. 2ms).
     #[arg(long, value_parser = parse_duration)]
     latency: Option<Duration>,
@@ -164,55 +174,9 @@ pub(crate) struct AgentsArgs {
     seed: u64,
 }
 
-/// Parses `NAME:LEVEL[:AUTH:AUTHPASS[:PRIV:PRIVPASS]]`: the user gets keys for every
-/// pass phrase given, and LEVEL is the lowest level accepted from it.
-pub(crate) fn parse_user(spec: &str) -> anyhow::Result<UsmUser> {
-    let parts: Vec<&str> = spec.split(':').collect();
-    let usage = || anyhow!("--user {spec:?}: expected NAME:LEVEL[:AUTH:AUTHPASS[:PRIV:PRIVPASS]]");
-    let (name, floor) = match parts.as_slice() {
-        [name, level, ..] if matches!(parts.len(), 2 | 4 | 6) => {
-            (*name, level.parse::<SecurityLevel>()?)
-        }
-        _ => return Err(usage()),
-    };
-    let auth = match parts.get(2..4) {
-        Some([p, pw]) => Some((p.parse::<AuthProtocol>()?, pw.as_bytes())),
-        _ => None,
-    };
-    let privacy = match parts.get(4..6) {
-        Some([p, pw]) => Some((p.parse::<PrivProtocol>()?, pw.as_bytes())),
-        _ => None,
-    };
-    let pass_phrases = auth.map(|a| a.1).into_iter().chain(privacy.map(|p| p.1));
-    if pass_phrases.into_iter().any(|pw| pw.len() < 8) {
-        bail!("--user {spec:?}: pass phrases are at least 8 characters");
-    }
-    let keys_for = match (auth, privacy) {
-        (Some(_), Some(_)) => SecurityLevel::AuthPriv,
-        (Some(_), None) => SecurityLevel::AuthNoPriv,
-        _ => SecurityLevel::NoAuthNoPriv,
-    };
-    let rank = |l| match l {
-        SecurityLevel::NoAuthNoPriv => 0,
-        SecurityLevel::AuthNoPriv => 1,
-        SecurityLevel::AuthPriv => 2,
-    };
-    if rank(floor) > rank(keys_for) {
-        bail!("--user {spec:?}: level {floor:?} needs more pass phrases");
-    }
-    let mut user = UsmUser::new(name.as_bytes(), keys_for, auth, privacy)
-        .with_context(|| format!("--user {spec:?}"))?;
-    user.level = floor;
-    Ok(user)
-}
-
 /// The fleet the arguments describe.
 pub(crate) fn fleet_spec(args: &AgentsArgs) -> anyhow::Result<FleetSpec> {
-    let users = args
-        .users
-        .iter()
-        .map(|u| parse_user(u))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let users = agent_users(&args.users, &args.rousers)?;
     let life =
         (args.flap_interval.is_some() || args.restart_interval.is_some()).then(|| LifeConfig {
             flap_interval: args.flap_interval.unwrap_or_default(),
@@ -355,32 +319,5 @@ fn life_text(d: Duration) -> String {
         "never".to_owned()
     } else {
         nocwatch_model::duration::format_duration(d)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, reason = "tests")]
-
-    use super::*;
-
-    #[test]
-    fn users() {
-        let u = parse_user("ops:authNoPriv:SHA-256:authpass123:AES:privpass123").unwrap();
-        assert_eq!(u.level, SecurityLevel::AuthNoPriv);
-        assert!(u.auth.is_some() && u.privacy.is_some());
-        let u = parse_user("anon:noAuthNoPriv").unwrap();
-        assert!(u.auth.is_none());
-        assert!(
-            parse_user("x:authPriv:SHA:authpass123").is_err(),
-            "level above keys"
-        );
-        assert!(
-            parse_user("x:authNoPriv:SHA:short").is_err(),
-            "short pass phrase"
-        );
-        assert!(parse_user("x:authNoPriv:SHA").is_err(), "unpaired");
-        assert!(parse_user("x:authNoPriv:ROT13:authpass123").is_err());
-        assert!(parse_user("x").is_err());
     }
 }

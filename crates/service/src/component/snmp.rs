@@ -224,7 +224,7 @@ impl Component<Config> for SnmpComponent {
                 return Err(err(&"no targets (and no [snmp_sim] devices)"));
             }
             let credentials = section
-                .credentials(nocwatch_traps::service::parse_create_user)
+                .credentials(nocwatch_snmp::parse_create_user)
                 .map_err(|e| err(&e))?;
             let sink = StoreSink::new(Arc::clone(&self.shared.store), section.name.as_str());
             let source = SnmpSource::start(&section, credentials, &targets, sink)
@@ -282,7 +282,7 @@ impl Running<Config> for SnmpRunning {
         }
         let (section, targets) = targets(section, &self.shared)?;
         let credentials = section
-            .credentials(nocwatch_traps::service::parse_create_user)
+            .credentials(nocwatch_snmp::parse_create_user)
             .map_err(|e| e.to_string())?;
         let n = targets.len();
         self.reloader.reload(SnmpTargets {
