@@ -126,12 +126,11 @@ def count_lines(path, prefix=None, also=None):
                     if not chunk:
                         break
                     if also:
-                        # Read on to the end of the line, so no match is split in two.
-                        while not chunk.endswith(b"\n"):
-                            more = f.read(1 << 16)
-                            if not more:
-                                break
-                            chunk += more
+                        # Read on to the end of the line, so no match is split in two
+                        # (one readline: appending fixed-size reads until a chunk ends
+                        # on a newline copied the chunk hundreds of times).
+                        if not chunk.endswith(b"\n"):
+                            chunk += f.readline()
                         k += chunk.count(also)
                     n += chunk.count(b"\n")
             else:
