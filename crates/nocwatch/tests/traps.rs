@@ -803,7 +803,12 @@ fn kill_9_during_a_storm_loses_nothing_that_was_journaled() {
     let out = storm.wait_with_output().unwrap();
     assert!(out.status.success());
     // What the killed process wrote before it died, to the end of its stdout.
-    read_seqs(l.stdout(), Duration::from_millis(500), usize::MAX, &mut first);
+    read_seqs(
+        l.stdout(),
+        Duration::from_millis(500),
+        usize::MAX,
+        &mut first,
+    );
     drop(l);
 
     // What the crashed run journaled, as its next start will see it.
