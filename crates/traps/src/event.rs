@@ -157,6 +157,27 @@ impl Event {
         }
     }
 
+    /// A v2c trap from 192.0.2.1:40000 with community `pub"lic`, linkDown as its
+    /// trap OID and `varbinds` (VarBindList content) as its bindings: for tests.
+    #[cfg(test)]
+    pub(crate) fn for_test(seq: u64, varbinds: &[u8]) -> Self {
+        let mut ev = Self::from_parts(
+            Vec::new(),
+            SocketAddr::from(([192, 0, 2, 1], 40000)),
+            IpAddr::from([192, 0, 2, 1]),
+            Version::V2c,
+            PduKind::Trap,
+            None,
+            1_795_321_845_999_999_999,
+            Instant::now(),
+            b"pub\"lic",
+            &[0x2b, 6, 1, 6, 3, 1, 1, 5, 3],
+            |d| d.extend_from_slice(varbinds),
+        );
+        ev.seq = seq;
+        ev
+    }
+
     /// Lengths and buffer, for the journal codec.
     pub(crate) fn raw_parts(&self) -> (u32, u32, &[u8]) {
         (self.sec_len, self.oid_len, &self.data)

@@ -630,19 +630,7 @@ mod tests {
             }));
         }
         assert_eq!(fan.len(), 3);
-        let ev = Event::from_parts(
-            Vec::new(),
-            SocketAddr::from(([127, 0, 0, 1], 1)),
-            IpAddr::from([127, 0, 0, 1]),
-            nocwatch_snmp::Version::V2c,
-            crate::PduKind::Trap,
-            None,
-            0,
-            std::time::Instant::now(),
-            b"public",
-            &[],
-            |_| {},
-        );
+        let ev = Event::for_test(1, &[]);
         fan.event(&ev);
         fan.event(&ev);
         assert!(fan.flush().is_err());
@@ -652,24 +640,8 @@ mod tests {
         }
     }
 
-    fn event_with(varbinds: &[u8]) -> Event {
-        Event::from_parts(
-            Vec::new(),
-            SocketAddr::from(([192, 0, 2, 1], 40000)),
-            IpAddr::from([192, 0, 2, 1]),
-            nocwatch_snmp::Version::V2c,
-            crate::PduKind::Trap,
-            None,
-            1_795_321_845_999_999_999,
-            std::time::Instant::now(),
-            b"pub\"lic",
-            &[0x2b, 6, 1, 6, 3, 1, 1, 5, 3],
-            |d| d.extend_from_slice(varbinds),
-        )
-    }
-
     fn both(varbinds: &[u8]) -> (String, String) {
-        let ev = event_with(varbinds);
+        let ev = Event::for_test(0, varbinds);
         let (mut fast, mut full) = (String::new(), String::new());
         write_json(&ev, &mut fast);
         write_json_with(&ev, &mut full, |_, _| {});

@@ -209,7 +209,6 @@ impl Drop for SinkThread {
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests")]
 
-    use std::net::{IpAddr, SocketAddr};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
@@ -237,21 +236,7 @@ mod tests {
     }
 
     fn event(seq: u64) -> Event {
-        let mut ev = Event::from_parts(
-            Vec::new(),
-            SocketAddr::from(([127, 0, 0, 1], 1)),
-            IpAddr::from([127, 0, 0, 1]),
-            nocwatch_snmp::Version::V2c,
-            crate::PduKind::Trap,
-            None,
-            0,
-            std::time::Instant::now(),
-            b"public",
-            &[],
-            |_| {},
-        );
-        ev.seq = seq;
-        ev
+        Event::for_test(seq, &[])
     }
 
     #[test]
