@@ -1229,35 +1229,21 @@ fn sighup_reloads_the_rules() {
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
     let send = |tag: &str| {
         let dgram = {
-            use nocwatch_snmp::{
-                CommunityMessage, Oid, OidRef, Pdu, PduType, Pdus, Value, VarBind, VarBinds,
-                Version,
+            use nocwatch_traps::send::{Credentials, Notification, encode_trap};
+            let n = Notification {
+                uptime: 1,
+                trap_oid: "1.3.6.1.4.1.8072.9999.9999.0.5".parse().unwrap(),
+                varbinds: vec![(
+                    TAG_OID.parse().unwrap(),
+                    nocwatch_snmp::TypedValue::Bytes(tag.as_bytes().to_vec()),
+                )],
             };
-            let up: Oid = "1.3.6.1.2.1.1.3.0".parse().unwrap();
-            let to: Oid = "1.3.6.1.6.3.1.1.4.1.0".parse().unwrap();
-            let t: Oid = "1.3.6.1.4.1.8072.9999.9999.0.5".parse().unwrap();
-            let tag_oid: Oid = TAG_OID.parse().unwrap();
-            let vbs = [
-                VarBind {
-                    name: OidRef::from(&up),
-                    value: Value::TimeTicks(1),
-                },
-                VarBind {
-                    name: OidRef::from(&to),
-                    value: Value::ObjectIdentifier(OidRef::from(&t)),
-                },
-                VarBind {
-                    name: OidRef::from(&tag_oid),
-                    value: Value::OctetString(tag.as_bytes()),
-                },
-            ];
+            let credentials = Credentials::Community {
+                version: nocwatch_snmp::Version::V2c,
+                community: b"public".to_vec(),
+            };
             let mut out = Vec::new();
-            CommunityMessage {
-                version: Version::V2c,
-                community: b"public",
-                pdu: Pdus::Pdu(Pdu::new(PduType::SnmpV2Trap, 1, VarBinds::from_slice(&vbs))),
-            }
-            .encode(&mut out);
+            encode_trap(&credentials, &n, &mut out).unwrap();
             out
         };
         sock.send_to(&dgram, l.addr).unwrap();

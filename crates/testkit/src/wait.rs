@@ -35,7 +35,7 @@ pub fn wait_for<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Optio
 /// test unless the child ran exactly that test and it passed, and returns
 /// `false`, so the caller returns:
 ///
-/// ```ignore
+/// ```no_run
 /// #[test]
 /// fn memory_stays_flat() {
 ///     if !nocwatch_testkit::isolated("memory_stays_flat") {
