@@ -447,9 +447,18 @@ pub fn proc_drops(inode: u64, ipv6: bool) -> Option<u64> {
     } else {
         "/proc/net/udp"
     };
-    let text = std::fs::read_to_string(path).ok()?;
-    parse_proc_drops(&text, inode)
+    // The table is read in pages, and sockets opened or closed meanwhile (by
+    // this process's other threads, or anyone's) shift the rows between two
+    // pages, so one read can miss a socket that exists: read again before
+    // saying it is not there.
+    (0..PROC_READS).find_map(|_| {
+        let text = std::fs::read_to_string(path).ok()?;
+        parse_proc_drops(&text, inode)
+    })
 }
+
+/// Reads of `/proc/net/udp{,6}` before a socket counts as absent.
+const PROC_READS: usize = 5;
 
 /// Finds `inode` in a `/proc/net/udp` table and returns its `drops` (last column).
 fn parse_proc_drops(text: &str, inode: u64) -> Option<u64> {
