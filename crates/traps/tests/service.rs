@@ -153,7 +153,10 @@ fn traps_sent_during_a_reload_are_all_delivered_and_the_new_rules_apply_after() 
     assert_eq!(report.rules, 1);
     assert!(report.restart_needed.is_empty(), "{report:?}");
     assert!(delivered_before >= 500);
-    let after_reload = sent.load(Ordering::Relaxed);
+    // `sent` counts the traps whose send returned; the next one (tag `after_reload`)
+    // may have been on its way while the reload ran, so only later tags are sure
+    // to have been sent after it returned.
+    let after_reload = sent.load(Ordering::Relaxed) + 1;
     sink.wait_for(after_reload as usize + 500);
     stop.store(true, Ordering::Relaxed);
     sender.join().unwrap();
